@@ -1,0 +1,159 @@
+"""The `drejebog` command: a thin layer over the engine. Output is Danish."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+
+from engine.deadlines import COPENHAGEN
+from engine.diagram import FORMATS, render
+from engine.errors import DrejebogInvalid
+from engine.loader import check_file, drejebog_files, load_file
+from engine.model import Drejebog
+from engine.runtime import Record
+from engine.scenario import load_scenario
+from engine.simulator import simulate
+from workflows import SCENARIOS_DIR, SHIPPED_DIR
+
+KIND_DA = {
+    "state": "tilstand",
+    "task": "opgave",
+    "reminder": "påmindelse",
+    "escalation": "eskalering",
+    "checkin_missing": "mangler",
+    "milestone": "milepæl",
+}
+
+
+@click.group(help="drejebog: eksekverbare drejebøger for jobcentre.")
+def main() -> None:
+    pass
+
+
+def summary(drejebog: Drejebog) -> str:
+    states = drejebog.states.values()
+    deadlines = sum(len(s.deadlines) for s in states)
+    tasks = sum(len(s.tasks) for s in states)
+    recurring = sum(len(s.recurring) for s in states)
+    milestones = sum(1 for e in drejebog.events.values() if e.milestone)
+    return (
+        f"{drejebog.title} (version {drejebog.version}): {len(drejebog.states)} tilstande, "
+        f"{len(drejebog.events)} hændelser, {deadlines} frister, {tasks} opgaver, "
+        f"{recurring} tilbagevendende, {milestones} milepæle"
+    )
+
+
+def run_check(paths: list[str]) -> int:
+    missing = [p for p in paths if not Path(p).exists()]
+    for path in missing:
+        click.echo(f"{path}:1:1: filen eller mappen findes ikke")
+    files = drejebog_files([p for p in paths if Path(p).exists()])
+    if not files and not missing:
+        click.echo("ingen drejebøger (*.yaml) fundet i " + ", ".join(paths))
+        return 1
+    failed = bool(missing)
+    for path in files:
+        drejebog, problems = check_file(path)
+        for problem in problems:
+            click.echo(str(problem))
+        if problems or drejebog is None:
+            failed = True
+        else:
+            click.echo(f"{path}: OK – {summary(drejebog)}")
+    return 1 if failed else 0
+
+
+@main.command(help="Tjek drejebøger (filer eller mapper) og vis alle problemer på én gang.")
+@click.argument("paths", nargs=-1, required=True)
+def check(paths: tuple[str, ...]) -> None:
+    sys.exit(run_check(list(paths)))
+
+
+@main.command(help="Tegn en drejebog som Mermaid (standard) eller Graphviz dot.")
+@click.argument("path")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="mermaid", show_default=True)
+def diagram(path: str, fmt: str) -> None:
+    try:
+        drejebog = load_file(path)
+    except DrejebogInvalid as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    click.echo(render(drejebog, fmt), nl=False)
+
+
+def record_json(record: Record) -> dict[str, object]:
+    return {
+        "at": record.at.astimezone(COPENHAGEN).isoformat(),
+        "case": record.case_id,
+        "kind": record.kind,
+        "name": record.name,
+        "role": record.role,
+        "state": record.state,
+        "title": record.title,
+        "due": record.due_date.isoformat() if record.due_date else None,
+        "step": record.step or None,
+    }
+
+
+def record_text(record: Record) -> str:
+    local = record.at.astimezone(COPENHAGEN)
+    line = (
+        f"{local:%Y-%m-%d %H:%M} {local:%z}  {record.case_id:<10} "
+        f"{KIND_DA[record.kind]:<11} {record.name:<32}"
+    )
+    if record.role:
+        line += f" → {record.role}"
+    if record.due_date and record.kind != "state":
+        line += f"  (frist {record.due_date:%d.%m.%Y})"
+    return line.rstrip()
+
+
+def run_simulation(path: str, as_json: bool, out: list[Record] | None = None) -> int:
+    try:
+        scenario = load_scenario(path)
+        for record in simulate(scenario):
+            if out is not None:
+                out.append(record)
+                continue
+            click.echo(json.dumps(record_json(record), ensure_ascii=False) if as_json
+                       else record_text(record))  # fmt: skip
+    except DrejebogInvalid as exc:
+        for problem in exc.problems:
+            click.echo(f"fejl: {problem}", err=True)
+        return 1
+    return 0
+
+
+@main.command(help="Kør et scenarie på et simuleret ur og vis alt, der ville ske.")
+@click.argument("scenario")
+@click.option("--json", "as_json", is_flag=True, help="Én JSON-linje pr. hændelse.")
+def simulate_command(scenario: str, as_json: bool) -> None:
+    sys.exit(run_simulation(scenario, as_json))
+
+
+simulate_command.name = "simulate"
+
+
+@main.command(help="Tjek, tegn og simulér de medfølgende drejebøger.")
+def demo() -> None:
+    click.echo("== Tjek af de medfølgende drejebøger ==")
+    status = run_check([str(SHIPPED_DIR)])
+    if status:
+        sys.exit(status)
+    for path in drejebog_files([SHIPPED_DIR]):
+        click.echo(f"\n== Diagram: {path.name} (Mermaid) ==")
+        click.echo(render(load_file(path), "mermaid"), nl=False)
+    for path in drejebog_files([SCENARIOS_DIR]):
+        click.echo(f"\n== Simulering: {path.name} ==")
+        records: list[Record] = []
+        if run_simulation(str(path), False, records):
+            sys.exit(1)
+        for record in records:
+            click.echo(record_text(record))
+        counts = Counter(KIND_DA[r.kind] for r in records)
+        click.echo("I alt: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))

@@ -1,0 +1,102 @@
+"""Guards and conditions: jinja2 expressions in a sandbox. Never Python `eval`.
+
+A projektleder writes `indstilling == 'ressourceforloeb'` or
+`virksomhedsrettet_fra is none or virksomhedsrettet_fra < plus(rehab_moede, '8 måneder')`.
+The expression sees the case's facts, `dato` (the local date of the event) and two helpers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from engine.calendar import WorkingCalendar
+from engine.deadlines import add_duration
+from engine.durations import DurationError, parse_duration
+
+_CALENDAR = WorkingCalendar()
+
+
+def plus(day: date | None, duration: str) -> date | None:
+    """`plus(rehab_moede, '8 måneder')`: a date moved by a duration (none stays none)."""
+    if day is None:
+        return None
+    return add_duration(day, parse_duration(duration), _CALENDAR)
+
+
+def days_between(first: date | None, second: date | None) -> int | None:
+    if first is None or second is None:
+        return None
+    return (second - first).days
+
+
+EXPRESSION_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "plus": plus,
+    "dage_mellem": days_between,
+}
+EVENT_DATE_NAME = "dato"
+
+
+@lru_cache(maxsize=1)
+def sandbox() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    env.globals.update(EXPRESSION_FUNCTIONS)
+    return env
+
+
+class ExpressionSyntaxError(ValueError):
+    pass
+
+
+def _parse(source: str) -> nodes.Template:
+    try:
+        tree = sandbox().parse("{{ " + source + " }}")
+        sandbox().compile_expression(source)  # rejects "a }} text {{ b" and the like
+        return tree
+    except TemplateSyntaxError as exc:
+        detail = exc.message or ""
+        if "'end of print statement'" in detail or "unexpected '}'" in detail:
+            detail = "udtrykket slutter, før det er færdigt"
+        raise ExpressionSyntaxError(f"udtrykket '{source}' kan ikke læses: {detail}") from exc
+
+
+def referenced_names(source: str) -> set[str]:
+    """The variables an expression reads (raises ExpressionSyntaxError when it does not parse)."""
+    return set(meta.find_undeclared_variables(_parse(source))) - set(EXPRESSION_FUNCTIONS)
+
+
+def check_duration_literals(source: str) -> list[str]:
+    """Problems with literal durations passed to `plus(...)`, found before any case runs."""
+    problems: list[str] = []
+    for call in _parse(source).find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == "plus" and len(call.args) == 2:
+            literal = call.args[1]
+            if isinstance(literal, nodes.Const) and isinstance(literal.value, str):
+                try:
+                    parse_duration(literal.value)
+                except DurationError as exc:
+                    problems.append(str(exc))
+    return problems
+
+
+class CompiledExpression:
+    """A compiled guard; calling it with the facts returns a bool."""
+
+    def __init__(self, source: str) -> None:
+        _parse(source)
+        self.source = source
+        self._function = sandbox().compile_expression(source, undefined_to_none=False)
+        self.__name__ = source  # transitions' diagrams label conditions by __name__
+
+    def __call__(self, scope: Mapping[str, object]) -> bool:
+        return bool(self._function(**scope))
+
+
+@lru_cache(maxsize=4096)
+def compile_expression(source: str) -> CompiledExpression:
+    return CompiledExpression(source)

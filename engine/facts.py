@@ -1,0 +1,53 @@
+"""Event data arrives as text (the CLI) or YAML values (scenarios): convert it by fact type."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from engine.model import Fact, FactType
+
+_TRUE = {"ja", "true", "sand", "1"}
+_FALSE = {"nej", "false", "falsk", "0"}
+
+
+class FactValueError(ValueError):
+    pass
+
+
+def convert_fact(fact: Fact, value: object) -> object:
+    """`value` as the fact's type; raises FactValueError naming the fact and the value."""
+    if value is None:
+        return None
+    if fact.type is FactType.DATE:
+        if isinstance(value, datetime):
+            raise FactValueError(f"'{fact.id}' skal være en dato, ikke et tidspunkt ('{value}')")
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            raise FactValueError(
+                f"'{fact.id}' skal være en dato som 2027-03-01, ikke '{value}'"
+            ) from None
+    if fact.type is FactType.YES_NO:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+        raise FactValueError(f"'{fact.id}' skal være ja eller nej, ikke '{value}'")
+    if fact.type is FactType.NUMBER:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        try:
+            number = float(str(value).replace(",", "."))
+        except ValueError:
+            raise FactValueError(f"'{fact.id}' skal være et tal, ikke '{value}'") from None
+        return int(number) if number.is_integer() else number
+    text = str(value)
+    if fact.type is FactType.CHOICE and text not in fact.values:
+        raise FactValueError(
+            f"'{text}' er ikke en gyldig værdi for '{fact.id}' (vælg mellem: "
+            f"{', '.join(fact.values)})"
+        )
+    return text

@@ -1,0 +1,75 @@
+"""Load and check drejebøger: the one entry point the CLI, the store and the tests use."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+from engine.errors import DrejebogInvalid, Problem
+from engine.model import Drejebog
+from engine.parser import DrejebogParser
+from engine.validator import graph_problems
+from engine.yamlnodes import load_located
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def parse_text(text: str, filename: str) -> tuple[Drejebog | None, list[Problem]]:
+    """Parse and check a drejebog's text; the drejebog is None when it cannot be built."""
+    tree, problems = load_located(text, filename)
+    if tree is None:
+        return None, problems
+    parser = DrejebogParser(filename)
+    drejebog = parser.parse(tree)
+    problems = problems + parser.problems
+    if drejebog is None:
+        return None, problems
+    problems += graph_problems(drejebog, filename)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return replace(drejebog, source=filename, content_hash=digest), sorted(problems)
+
+
+def load_text(text: str, filename: str = "<tekst>") -> Drejebog:
+    drejebog, problems = parse_text(text, filename)
+    if problems or drejebog is None:
+        raise DrejebogInvalid(problems or [Problem(filename, 1, 1, "drejebogen er tom")])
+    return drejebog
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise DrejebogInvalid(
+            [Problem(str(path), 1, 1, f"filen er ikke UTF-8-tekst ({exc.reason})")]
+        ) from exc
+    except OSError as exc:
+        raise DrejebogInvalid(
+            [Problem(str(path), 1, 1, f"filen kan ikke læses: {exc.strerror}")]
+        ) from exc
+
+
+def load_file(path: str | Path) -> Drejebog:
+    """The drejebog in `path`; raises DrejebogInvalid carrying every problem."""
+    path = Path(path)
+    return load_text(read_text(path), str(path))
+
+
+def drejebog_files(paths: list[str | Path]) -> list[Path]:
+    """Files named directly, plus every *.yaml directly inside a named folder (sorted)."""
+    files: list[Path] = []
+    for entry in map(Path, paths):
+        if entry.is_dir():
+            files.extend(sorted(p for p in entry.iterdir() if p.suffix in YAML_SUFFIXES))
+        else:
+            files.append(entry)
+    return files
+
+
+def check_file(path: Path) -> tuple[Drejebog | None, list[Problem]]:
+    try:
+        text = read_text(path)
+    except DrejebogInvalid as exc:
+        return None, exc.problems
+    return parse_text(text, str(path))

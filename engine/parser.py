@@ -1,0 +1,715 @@
+"""From a located YAML tree to a `Drejebog`, reporting every problem with its position.
+
+Names are collected first (roles, facts, templates, states, events), so every reference can
+be checked where it is written. Graph checks (reachability, a way out) live in `validator`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, time
+
+from engine.durations import Adjust, Duration, Unit
+from engine.expressions import (
+    EVENT_DATE_NAME,
+    ExpressionSyntaxError,
+    check_duration_literals,
+    referenced_names,
+)
+from engine.fields import FieldReader, suggestion
+from engine.model import (
+    ANCHOR_ENTRY,
+    BUILTIN_ROLES,
+    CITIZEN_ROLE,
+    Branch,
+    Deadline,
+    Drejebog,
+    EscalationStep,
+    Event,
+    Expression,
+    Fact,
+    FactType,
+    Message,
+    MissingNotice,
+    Recurring,
+    Reminder,
+    State,
+    Task,
+    Template,
+)
+from engine.templates import check_template
+from engine.yamlnodes import MapNode, Mark, Node, ScalarNode
+
+TOP_KEYS = (
+    "drejebog", "titel", "version", "beskrivelse", "klokken", "lukkedage", "roller", "fakta",
+    "skabeloner", "start", "tilstande", "hændelser",
+)  # fmt: skip
+STATE_KEYS = ("titel", "beskrivelse", "slut", "frister", "opgaver", "tilbagevendende")
+DEADLINE_KEYS = (
+    "navn", "titel", "frist", "regnes_fra", "ejer", "helligdag", "klokken", "opfyldes_af",
+    "påmindelser", "eskalering",
+)  # fmt: skip
+TASK_KEYS = (
+    "navn", "titel", "rolle", "frist", "regnes_fra", "helligdag", "klokken", "opfyldes_af",
+    "påmindelser", "eskalering", "valgfri", "hvis", "skabelon", "emne", "tekst",
+)  # fmt: skip
+RECURRING_KEYS = (
+    "navn", "titel", "hver", "regnes_fra", "ejer", "opfyldes_af", "henstand", "helligdag",
+    "klokken", "påmindelser", "mangler", "eskalering",
+)  # fmt: skip
+REMINDER_KEYS = ("før", "til", "helligdag", "skabelon", "emne", "tekst")
+ESCALATION_KEYS = ("efter", "til", "helligdag", "skabelon", "emne", "tekst")
+MISSING_KEYS = ("til", "skabelon", "emne", "tekst")
+EVENT_KEYS = (
+    "titel", "fra", "til", "betingelse", "data", "valgfri_data", "sæt", "milepæl",
+)  # fmt: skip
+BRANCH_KEYS = ("tilstand", "hvis")
+FACT_KEYS = ("titel", "type", "værdier")
+ROLE_KEYS = ("titel",)
+TEMPLATE_KEYS = ("emne", "tekst")
+
+DEFAULT_TIME = time(8, 0)
+_APPROX_DAYS = {Unit.DAYS: 1.0, Unit.WORKING_DAYS: 1.4, Unit.WEEKS: 7.0, Unit.MONTHS: 30.0}
+
+
+def approx_days(duration: Duration) -> float:
+    return duration.amount * _APPROX_DAYS[duration.unit]
+
+
+class DrejebogParser(FieldReader):
+    def __init__(self, filename: str) -> None:
+        super().__init__(filename)
+        self.roles: dict[str, str] = dict(BUILTIN_ROLES)
+        self.facts: dict[str, Fact] = {}
+        self.templates: dict[str, Template] = {}
+        self.state_ids: set[str] = set()
+        self.event_ids: set[str] = set()
+        self.rule_marks: dict[str, Mark] = {}
+        self.default_time = DEFAULT_TIME
+        # (state id, event id, position) for every `opfyldes_af`, checked once events are known
+        self.met_by_refs: list[tuple[str, str, Mark]] = []
+
+    # -- top level -------------------------------------------------------------------------
+
+    def parse(self, root: Node) -> Drejebog | None:
+        top = self.mapping(root, "drejebogen")
+        if top is None:
+            return None
+        self.keys(top, "drejebogen", TOP_KEYS, ("drejebog", "titel", "start", "tilstande"))
+        get = _getter(top)
+        ident = self.identifier(get("drejebog"), "'drejebog'") or ""
+        title = self.text(get("titel"), "'titel'") or ident
+        version_node = get("version")
+        version = str(version_node.raw) if isinstance(version_node, ScalarNode) else "1"
+        description = self.text(get("beskrivelse"), "'beskrivelse'") or ""
+        self.default_time = self.time_of_day(get("klokken")) or DEFAULT_TIME
+        closing = self._closing_days(get("lukkedage"))
+        self._roles(get("roller"))
+        self._facts(get("fakta"))
+        self._templates(get("skabeloner"))
+
+        states_node = self.mapping(get("tilstande"), "'tilstande'")
+        events_node = self.mapping(get("hændelser"), "'hændelser'")
+        if events_node is None and "hændelser" not in top.items:
+            self.problem(top.mark, "drejebogen mangler 'hændelser'")
+        self.state_ids = self._ids(states_node, "tilstand")
+        self.event_ids = self._ids(events_node, "hændelse")
+
+        start_node = get("start")
+        start = self.identifier(start_node, "'start'") or ""
+        if start and start_node and start not in self.state_ids:
+            self.problem(
+                start_node.mark,
+                f"start-tilstanden '{start}' findes ikke i 'tilstande'"
+                f"{suggestion(start, self.state_ids)}",
+            )
+
+        states = self._states(states_node)
+        events = self._events(events_node, states)
+        self._check_met_by(events)
+        drejebog = Drejebog(
+            id=ident,
+            title=title,
+            version=version,
+            description=description,
+            time_of_day=self.default_time,
+            closing_days=closing,
+            roles=self.roles,
+            facts=self.facts,
+            templates=self.templates,
+            start=start,
+            states=states,
+            events=events,
+        )
+        for state in states.values():
+            for rule in (*state.deadlines, *state.tasks, *state.recurring):
+                drejebog.rules[rule.name] = (state, rule)
+        return drejebog
+
+    def _ids(self, node: MapNode | None, what: str) -> set[str]:
+        ids: set[str] = set()
+        if node is None:
+            return ids
+        for key, (mark, _value) in node.items.items():
+            self.identifier(ScalarNode(mark, key, key), f"{what}en")
+            ids.add(key)
+        return ids
+
+    def _closing_days(self, node: Node | None) -> tuple[date, ...]:
+        days = [self.date_value(item, "'lukkedage'") for item in self.sequence(node, "'lukkedage'")]
+        return tuple(sorted(d for d in days if d is not None))
+
+    def _roles(self, node: Node | None) -> None:
+        roles = self.mapping(node, "'roller'")
+        if roles is None:
+            return
+        for role_id, (mark, value) in roles.items.items():
+            self.identifier(ScalarNode(mark, role_id, role_id), "rollen")
+            if role_id in BUILTIN_ROLES:
+                self.problem(mark, f"rollen '{role_id}' er indbygget og skal ikke erklæres")
+            body = self.mapping(value, f"rollen '{role_id}'")
+            title = role_id
+            if body is not None:
+                self.keys(body, f"rollen '{role_id}'", ROLE_KEYS)
+                title = self.text(_getter(body)("titel"), "'titel'") or role_id
+            self.roles[role_id] = title
+
+    def _facts(self, node: Node | None) -> None:
+        facts = self.mapping(node, "'fakta'")
+        if facts is None:
+            return
+        choices = [t.value for t in FactType]
+        for fact_id, (mark, value) in facts.items.items():
+            self.identifier(ScalarNode(mark, fact_id, fact_id), "faktummet")
+            body = self.mapping(value, f"faktummet '{fact_id}'")
+            if body is None:
+                continue
+            self.keys(body, f"faktummet '{fact_id}'", FACT_KEYS, ("type",))
+            get = _getter(body)
+            type_text = self.text(get("type"), "'type'")
+            fact_type = FactType.TEXT
+            if type_text is not None and type_text not in choices:
+                type_node = get("type")
+                assert type_node is not None
+                self.problem(
+                    type_node.mark,
+                    f"ukendt type '{type_text}' for faktummet '{fact_id}'"
+                    f"{suggestion(type_text, choices)}; brug {', '.join(choices)}",
+                )
+            elif type_text is not None:
+                fact_type = FactType(type_text)
+            values = tuple(
+                v
+                for v in (
+                    self.text(i, "'værdier'") for i in self.sequence(get("værdier"), "'værdier'")
+                )
+                if v is not None
+            )
+            if fact_type is FactType.CHOICE and not values:
+                self.problem(
+                    body.mark, f"faktummet '{fact_id}' er et valg, men har ingen 'værdier'"
+                )
+            if fact_type is not FactType.CHOICE and "værdier" in body.items:
+                self.problem(body.items["værdier"][0], "'værdier' bruges kun med type: valg")
+            title = self.text(get("titel"), "'titel'") or fact_id
+            self.facts[fact_id] = Fact(fact_id, title, fact_type, values, mark)
+
+    def _templates(self, node: Node | None) -> None:
+        templates = self.mapping(node, "'skabeloner'")
+        if templates is None:
+            return
+        for template_id, (mark, value) in templates.items.items():
+            self.identifier(ScalarNode(mark, template_id, template_id), "skabelonen")
+            body = self.mapping(value, f"skabelonen '{template_id}'")
+            if body is None:
+                continue
+            self.keys(body, f"skabelonen '{template_id}'", TEMPLATE_KEYS, TEMPLATE_KEYS)
+            get = _getter(body)
+            subject = self._template_text(get("emne"), "'emne'") or ""
+            text = self._template_text(get("tekst"), "'tekst'") or ""
+            self.templates[template_id] = Template(template_id, subject, text, mark)
+
+    def _template_text(self, node: Node | None, what: str) -> str | None:
+        source = self.text(node, what)
+        if source is not None and node is not None:
+            for message in check_template(source, self.facts):
+                self.problem(node.mark, f"{what}: {message}")
+        return source
+
+    # -- references ------------------------------------------------------------------------
+
+    def role_list(self, node: Node | None, what: str) -> tuple[str, ...]:
+        roles: list[str] = []
+        for item in self.items(node, what):
+            role = self.text(item, what)
+            if role is None:
+                continue
+            if role not in self.roles:
+                self.problem(
+                    item.mark,
+                    f"ukendt rolle '{role}'{suggestion(role, self.roles)}; "
+                    "erklær den under 'roller' eller brug en indbygget rolle",
+                )
+                continue
+            roles.append(role)
+        return tuple(roles)
+
+    def state_ref(self, node: Node | None, what: str) -> str | None:
+        state = self.text(node, what)
+        if state is None or node is None:
+            return None
+        if state not in self.state_ids:
+            self.problem(node.mark, f"ukendt tilstand '{state}'{suggestion(state, self.state_ids)}")
+            return None
+        return state
+
+    def event_refs(self, node: Node | None, what: str) -> list[tuple[str, Mark]]:
+        refs: list[tuple[str, Mark]] = []
+        for item in self.items(node, what):
+            event = self.text(item, what)
+            if event is None:
+                continue
+            if event not in self.event_ids:
+                self.problem(
+                    item.mark, f"ukendt hændelse '{event}'{suggestion(event, self.event_ids)}"
+                )
+                continue
+            refs.append((event, item.mark))
+        return refs
+
+    def fact_ref(self, node: Node | None, what: str) -> str | None:
+        fact = self.text(node, what)
+        if fact is None or node is None:
+            return None
+        if fact not in self.facts:
+            self.problem(
+                node.mark,
+                f"ukendt faktum '{fact}'{suggestion(fact, self.facts)}; erklær det under 'fakta'",
+            )
+            return None
+        return fact
+
+    def expression(self, node: Node | None, what: str) -> Expression | None:
+        source = self.text(node, what)
+        if source is None or node is None:
+            return None
+        try:
+            names = referenced_names(source)
+            problems = check_duration_literals(source)
+        except ExpressionSyntaxError as exc:
+            self.problem(node.mark, f"{what}: {exc}")
+            return None
+        for message in problems:
+            self.problem(node.mark, f"{what}: {message}")
+        known = set(self.facts) | {EVENT_DATE_NAME}
+        for name in sorted(names - known):
+            self.problem(
+                node.mark,
+                f"{what} bruger '{name}', som ikke er et faktum{suggestion(name, known)}; "
+                "erklær det under 'fakta'",
+            )
+        return Expression(source, node.mark)
+
+    def message(self, body: MapNode) -> Message:
+        get = _getter(body)
+        template_node = get("skabelon")
+        template = self.text(template_node, "'skabelon'")
+        if template is not None and template_node is not None and template not in self.templates:
+            self.problem(
+                template_node.mark,
+                f"ukendt skabelon '{template}'{suggestion(template, self.templates)}",
+            )
+            template = None
+        subject = self._template_text(get("emne"), "'emne'")
+        text = self._template_text(get("tekst"), "'tekst'")
+        if template is not None and (subject is not None or text is not None):
+            self.problem(body.mark, "brug enten 'skabelon' eller 'emne'/'tekst', ikke begge")
+        if (subject is None) != (text is None):
+            self.problem(body.mark, "'emne' og 'tekst' skal angives sammen")
+        return Message(template, subject, text, body.mark)
+
+    def rule_name(self, node: Node | None, parent: MapNode) -> str:
+        name = self.identifier(node, "'navn'")
+        if name is None:
+            return f"_linje_{parent.mark.line}"
+        if name in self.rule_marks and node is not None:
+            self.problem(
+                node.mark,
+                f"navnet '{name}' er brugt to gange (første gang i linje "
+                f"{self.rule_marks[name].line}); frister, opgaver og tilbagevendende skal have "
+                "forskellige navne",
+            )
+        elif node is not None:
+            self.rule_marks[name] = node.mark
+        return name
+
+    def anchor(self, node: Node | None) -> str:
+        if node is None:
+            return ANCHOR_ENTRY
+        value = self.text(node, "'regnes_fra'")
+        if value is None or value == ANCHOR_ENTRY:
+            return ANCHOR_ENTRY
+        fact = self.facts.get(value)
+        if fact is None:
+            self.problem(
+                node.mark,
+                f"'regnes_fra' skal være '{ANCHOR_ENTRY}' eller et dato-faktum, ikke '{value}'"
+                f"{suggestion(value, [ANCHOR_ENTRY, *self.facts])}",
+            )
+            return ANCHOR_ENTRY
+        if fact.type is not FactType.DATE:
+            self.problem(node.mark, f"'regnes_fra': faktummet '{value}' er ikke af type dato")
+            return ANCHOR_ENTRY
+        return value
+
+    # -- states ----------------------------------------------------------------------------
+
+    def _states(self, node: MapNode | None) -> dict[str, State]:
+        states: dict[str, State] = {}
+        if node is None:
+            return states
+        for state_id, (mark, value) in node.items.items():
+            body = self.mapping(value, f"tilstanden '{state_id}'")
+            if body is None:
+                continue
+            what = f"tilstanden '{state_id}'"
+            self.keys(body, what, STATE_KEYS, ("titel",))
+            get = _getter(body)
+            final = bool(self.boolean(get("slut"), "'slut'"))
+            deadlines = tuple(
+                d for d in (
+                    self._deadline(state_id, item)
+                    for item in self.sequence(get("frister"), "'frister'")
+                ) if d is not None
+            )  # fmt: skip
+            tasks = tuple(
+                t for t in (
+                    self._task(state_id, item)
+                    for item in self.sequence(get("opgaver"), "'opgaver'")
+                ) if t is not None
+            )  # fmt: skip
+            recurring = tuple(
+                r for r in (
+                    self._recurring(state_id, item)
+                    for item in self.sequence(get("tilbagevendende"), "'tilbagevendende'")
+                ) if r is not None
+            )  # fmt: skip
+            if final and (deadlines or tasks or recurring):
+                self.problem(
+                    mark,
+                    f"slut-tilstanden '{state_id}' kan ikke have frister, opgaver eller "
+                    "tilbagevendende pligter",
+                )
+            states[state_id] = State(
+                id=state_id,
+                title=self.text(get("titel"), "'titel'") or state_id,
+                description=self.text(get("beskrivelse"), "'beskrivelse'") or "",
+                final=final,
+                deadlines=deadlines,
+                tasks=tasks,
+                recurring=recurring,
+                mark=mark,
+            )
+        return states
+
+    def _deadline_parts(
+        self, state_id: str, body: MapNode, owner: str, name: str, title: str
+    ) -> Deadline | None:
+        """The deadline fields shared by `frister` and `opgaver` (None without a `frist`)."""
+        get = _getter(body)
+        duration = self.duration(get("frist"), "'frist'")
+        met_by = self.event_refs(get("opfyldes_af"), "'opfyldes_af'")
+        self.met_by_refs.extend((state_id, event, mark) for event, mark in met_by)
+        anchor = self.anchor(get("regnes_fra"))
+        reminders = self._reminders(get("påmindelser"))
+        escalation = self._escalation(get("eskalering"))
+        if duration is None:
+            for key in ("påmindelser", "eskalering", "regnes_fra", "helligdag"):
+                if key in body.items and "frist" not in body.items:
+                    self.problem(body.items[key][0], f"'{key}' kræver en 'frist'")
+            return None
+        for reminder in reminders:
+            if (
+                approx_days(reminder.before) >= max(approx_days(duration), 1)
+                and anchor == ANCHOR_ENTRY
+            ):
+                self.problem(
+                    reminder.mark,
+                    f"påmindelsen {reminder.before} før ligger før fristen på {duration} begynder",
+                )
+        default_adjust = Adjust.FORWARD if owner == CITIZEN_ROLE else Adjust.BACKWARD
+        return Deadline(
+            name=name,
+            title=title,
+            duration=duration,
+            anchor=anchor,
+            owner=owner,
+            adjust=self.adjust(get("helligdag")) or default_adjust,
+            time_of_day=self.time_of_day(get("klokken")) or self.default_time,
+            met_by=tuple(event for event, _ in met_by),
+            reminders=reminders,
+            escalation=escalation,
+            mark=body.mark,
+        )
+
+    def _deadline(self, state_id: str, node: Node) -> Deadline | None:
+        body = self.mapping(node, "en frist")
+        if body is None:
+            return None
+        self.keys(body, "fristen", DEADLINE_KEYS, ("navn", "frist", "ejer"))
+        get = _getter(body)
+        name = self.rule_name(get("navn"), body)
+        owners = self.role_list(get("ejer"), "'ejer'")
+        if len(owners) > 1:
+            self.problem(body.mark, "'ejer' skal være én rolle")
+        owner = owners[0] if owners else ""
+        title = self.text(get("titel"), "'titel'") or name
+        return self._deadline_parts(state_id, body, owner, name, title)
+
+    def _task(self, state_id: str, node: Node) -> Task | None:
+        body = self.mapping(node, "en opgave")
+        if body is None:
+            return None
+        self.keys(body, "opgaven", TASK_KEYS, ("navn", "titel", "rolle"))
+        get = _getter(body)
+        name = self.rule_name(get("navn"), body)
+        roles = self.role_list(get("rolle"), "'rolle'")
+        if len(roles) > 1:
+            self.problem(body.mark, "'rolle' skal være én rolle")
+        role = roles[0] if roles else ""
+        title = self.text(get("titel"), "'titel'") or name
+        deadline = self._deadline_parts(state_id, body, role, name, title)
+        met_by = (
+            deadline.met_by
+            if deadline
+            else tuple(e for e, _ in self.event_refs(get("opfyldes_af"), "'opfyldes_af'"))
+        )
+        return Task(
+            name=name,
+            title=title,
+            role=role,
+            deadline=deadline,
+            optional=bool(self.boolean(get("valgfri"), "'valgfri'")),
+            condition=self.expression(get("hvis"), "'hvis'"),
+            met_by=met_by,
+            message=self.message(body),
+            mark=body.mark,
+        )
+
+    def _recurring(self, state_id: str, node: Node) -> Recurring | None:
+        body = self.mapping(node, "en tilbagevendende pligt")
+        if body is None:
+            return None
+        what = "den tilbagevendende pligt"
+        self.keys(body, what, RECURRING_KEYS, ("navn", "hver", "ejer", "opfyldes_af"))
+        get = _getter(body)
+        name = self.rule_name(get("navn"), body)
+        owners = self.role_list(get("ejer"), "'ejer'")
+        owner = owners[0] if owners else ""
+        period = self.duration(get("hver"), "'hver'")
+        grace = self.duration(get("henstand"), "'henstand'") or Duration(0, Unit.DAYS)
+        met_by = self.event_refs(get("opfyldes_af"), "'opfyldes_af'")
+        self.met_by_refs.extend((state_id, event, mark) for event, mark in met_by)
+        reminders = self._reminders(get("påmindelser"))
+        missing = self._missing(get("mangler"))
+        escalation = self._escalation(get("eskalering"))
+        if period is None:
+            return None
+        if period.amount == 0:
+            self.problem(body.mark, "'hver' skal være mindst 1")
+            return None
+        longest_reminder = max((approx_days(r.before) for r in reminders), default=0.0)
+        if approx_days(grace) + longest_reminder >= approx_days(period):
+            self.problem(
+                body.mark,
+                f"henstand ({grace}) og den tidligste påmindelse når ind i næste periode "
+                f"({period}); gør dem kortere",
+            )
+        default_adjust = Adjust.FORWARD if owner == CITIZEN_ROLE else Adjust.BACKWARD
+        return Recurring(
+            name=name,
+            title=self.text(get("titel"), "'titel'") or name,
+            period=period,
+            anchor=self.anchor(get("regnes_fra")),
+            owner=owner,
+            met_by=tuple(event for event, _ in met_by),
+            grace=grace,
+            adjust=self.adjust(get("helligdag")) or default_adjust,
+            time_of_day=self.time_of_day(get("klokken")) or self.default_time,
+            reminders=reminders,
+            missing=missing,
+            escalation=escalation,
+            mark=body.mark,
+        )
+
+    def _reminders(self, node: Node | None) -> tuple[Reminder, ...]:
+        reminders: list[Reminder] = []
+        for item in self.sequence(node, "'påmindelser'"):
+            body = self.mapping(item, "en påmindelse")
+            if body is None:
+                continue
+            self.keys(body, "påmindelsen", REMINDER_KEYS, ("før", "til"))
+            get = _getter(body)
+            before = self.duration(get("før"), "'før'")
+            roles = self.role_list(get("til"), "'til'")
+            message = self.message(body)
+            if before is not None:
+                adjust = self.adjust(get("helligdag")) or Adjust.BACKWARD
+                reminders.append(Reminder(before, roles, adjust, message, body.mark))
+        return tuple(reminders)
+
+    def _escalation(self, node: Node | None) -> tuple[EscalationStep, ...]:
+        steps: list[EscalationStep] = []
+        for item in self.sequence(node, "'eskalering'"):
+            body = self.mapping(item, "et eskaleringstrin")
+            if body is None:
+                continue
+            self.keys(body, "eskaleringstrinnet", ESCALATION_KEYS, ("efter", "til"))
+            get = _getter(body)
+            after = self.duration(get("efter"), "'efter'")
+            roles = self.role_list(get("til"), "'til'")
+            message = self.message(body)
+            if after is not None:
+                adjust = self.adjust(get("helligdag")) or Adjust.FORWARD
+                steps.append(EscalationStep(after, roles, adjust, message, body.mark))
+        for earlier, later in zip(steps, steps[1:], strict=False):
+            if approx_days(later.after) < approx_days(earlier.after):
+                self.problem(later.mark, "eskaleringstrinnene skal stå i tidsrækkefølge")
+        return tuple(steps)
+
+    def _missing(self, node: Node | None) -> MissingNotice | None:
+        body = self.mapping(node, "'mangler'")
+        if body is None:
+            return None
+        self.keys(body, "'mangler'", MISSING_KEYS, ("til",))
+        roles = self.role_list(_getter(body)("til"), "'til'")
+        return MissingNotice(roles, self.message(body), body.mark)
+
+    # -- events ----------------------------------------------------------------------------
+
+    def _events(self, node: MapNode | None, states: dict[str, State]) -> dict[str, Event]:
+        events: dict[str, Event] = {}
+        if node is None:
+            return events
+        non_final = tuple(s.id for s in states.values() if not s.final)
+        for event_id, (mark, value) in node.items.items():
+            body = self.mapping(value, f"hændelsen '{event_id}'")
+            if body is None:
+                continue
+            self.keys(body, f"hændelsen '{event_id}'", EVENT_KEYS)
+            get = _getter(body)
+            sources: list[str] = []
+            for item in self.items(get("fra"), "'fra'"):
+                source = self.state_ref(item, "'fra'")
+                if source is None:
+                    continue
+                if source in states and states[source].final:
+                    self.problem(
+                        item.mark, f"'{source}' er en slut-tilstand; ingen hændelse kan ske derfra"
+                    )
+                sources.append(source)
+            branches = self._branches(get("til"))
+            data = self._fact_list(get("data"), "'data'")
+            optional_data = self._fact_list(get("valgfri_data"), "'valgfri_data'")
+            events[event_id] = Event(
+                id=event_id,
+                title=self.text(get("titel"), "'titel'") or event_id,
+                sources=tuple(sources) if "fra" in body.items else non_final,
+                branches=branches,
+                condition=self.expression(get("betingelse"), "'betingelse'"),
+                data=data,
+                optional_data=optional_data,
+                sets=self._sets(get("sæt")),
+                milestone=bool(self.boolean(get("milepæl"), "'milepæl'")),
+                mark=mark,
+            )
+        return events
+
+    def _branches(self, node: Node | None) -> tuple[Branch, ...]:
+        if node is None:
+            return ()
+        if isinstance(node, ScalarNode):
+            target = self.state_ref(node, "'til'")
+            return (Branch(target, None, node.mark),) if target else ()
+        branches: list[Branch] = []
+        items = self.sequence(node, "'til'")
+        for index, item in enumerate(items):
+            body = self.mapping(item, "en gren i 'til'")
+            if body is None:
+                continue
+            self.keys(body, "grenen", BRANCH_KEYS, ("tilstand",))
+            get = _getter(body)
+            target = self.state_ref(get("tilstand"), "'tilstand'")
+            condition = self.expression(get("hvis"), "'hvis'")
+            if condition is None and index < len(items) - 1 and "hvis" not in body.items:
+                self.problem(
+                    body.mark, "en gren uden 'hvis' skal stå sidst; grenene efter den bruges aldrig"
+                )
+            if target is not None:
+                branches.append(Branch(target, condition, body.mark))
+        return tuple(branches)
+
+    def _fact_list(self, node: Node | None, what: str) -> tuple[str, ...]:
+        facts = (self.fact_ref(item, what) for item in self.items(node, what))
+        return tuple(f for f in facts if f is not None)
+
+    def _sets(self, node: Node | None) -> tuple[tuple[str, object], ...]:
+        body = self.mapping(node, "'sæt'")
+        if body is None:
+            return ()
+        result: list[tuple[str, object]] = []
+        for fact_id, (mark, value) in body.items.items():
+            fact = self.fact_ref(ScalarNode(mark, fact_id, fact_id), "'sæt'")
+            if fact is None:
+                continue
+            converted = self.fact_value(self.facts[fact], value)
+            if converted is not _INVALID:
+                result.append((fact, converted))
+        return tuple(result)
+
+    def fact_value(self, fact: Fact, node: Node) -> object:
+        """A YAML value checked against the fact's type; _INVALID (reported) when it is not."""
+        raw = node.value if isinstance(node, ScalarNode) else None
+        if fact.type is FactType.DATE:
+            day = self.date_value(node, f"faktummet '{fact.id}'")
+            return day if day is not None else _INVALID
+        if fact.type is FactType.YES_NO:
+            flag = self.boolean(node, f"faktummet '{fact.id}'")
+            return flag if flag is not None else _INVALID
+        if fact.type is FactType.NUMBER:
+            if isinstance(raw, int | float) and not isinstance(raw, bool):
+                return raw
+            self.problem(node.mark, f"faktummet '{fact.id}' skal være et tal")
+            return _INVALID
+        text = self.text(node, f"faktummet '{fact.id}'")
+        if text is None:
+            return _INVALID
+        if fact.type is FactType.CHOICE and text not in fact.values:
+            self.problem(
+                node.mark,
+                f"'{text}' er ikke en af værdierne for '{fact.id}': {', '.join(fact.values)}"
+                f"{suggestion(text, fact.values)}",
+            )
+            return _INVALID
+        return text
+
+    def _check_met_by(self, events: dict[str, Event]) -> None:
+        for state_id, event_id, mark in self.met_by_refs:
+            event = events.get(event_id)
+            if event is not None and state_id not in event.sources:
+                self.problem(
+                    mark,
+                    f"hændelsen '{event_id}' kan ikke ske i tilstanden '{state_id}', så den kan "
+                    "ikke opfylde denne regel; tilføj tilstanden til hændelsens 'fra'",
+                )
+
+
+_INVALID = object()
+
+
+def _getter(node: MapNode) -> Callable[[str], Node | None]:
+    def get(key: str) -> Node | None:
+        entry = node.items.get(key)
+        return entry[1] if entry else None
+
+    return get

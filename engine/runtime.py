@@ -1,0 +1,375 @@
+"""The case engine's pure core: open a case, apply an event, fire a timer.
+
+Each operation takes a `CaseSnapshot` and the instant it happens at, and returns a `Step`: the
+new snapshot, what happened (records for the timeline, the simulator and the outbox), the
+timers to schedule and the rules whose pending timers must be cancelled. Nothing here reads
+the clock or touches storage; the store and the simulator apply a Step in their own way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
+
+from engine.calendar import WorkingCalendar
+from engine.deadlines import is_in_time, local_date
+from engine.errors import (
+    BadEventData,
+    CaseError,
+    EventNotAllowed,
+    GuardRejected,
+    MissingAnchor,
+    UnknownEvent,
+)
+from engine.expressions import EVENT_DATE_NAME, compile_expression
+from engine.facts import FactValueError, convert_fact
+from engine.machine import machine_for
+from engine.model import ANCHOR_ENTRY, Deadline, Drejebog, Event, Recurring, State, Task
+from engine.timers import Timer, TimerKind, escalation_timer, plan_deadline, plan_occurrence
+
+
+@dataclass(frozen=True)
+class OpenRule:
+    """A deadline or task of the current state that is not yet met."""
+
+    rule: str
+    occurrence: str
+    anchor: date | None
+    due_date: date | None
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """The running cycle of a recurring obligation: occurrence k is due at anchor + k×period."""
+
+    rule: str
+    occurrence: str
+    anchor: date
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    id: str
+    state: str
+    facts: Mapping[str, object]
+    entered_at: datetime
+    plan_seq: int = 0
+    open_rules: Mapping[str, OpenRule] = field(default_factory=dict)
+    open_tasks: Mapping[str, OpenRule] = field(default_factory=dict)
+    cycles: Mapping[str, Cycle] = field(default_factory=dict)
+    citizen_name: str = ""
+
+
+@dataclass(frozen=True)
+class Record:
+    """Something that happened to a case, in the vocabulary of the simulator's output."""
+
+    at: datetime
+    case_id: str
+    kind: str  # state, task, reminder, escalation, checkin_missing, milestone
+    name: str
+    role: str | None
+    state: str
+    title: str
+    due_date: date | None = None
+    step: str = ""
+    late_seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """A deadline or task met (or lapsed); `in_time` is judged by the local date."""
+
+    rule: str
+    outcome: str  # "opfyldt" or "bortfaldet"
+    in_time: bool | None
+
+
+@dataclass
+class Step:
+    case: CaseSnapshot
+    records: list[Record] = field(default_factory=list)
+    schedule: list[Timer] = field(default_factory=list)
+    cancel_rules: list[str] = field(default_factory=list)
+    results: list[RuleResult] = field(default_factory=list)
+    event: str | None = None
+    previous_state: str | None = None
+
+
+@lru_cache(maxsize=64)
+def calendar_for(closing_days: tuple[date, ...]) -> WorkingCalendar:
+    return WorkingCalendar(closing_days)
+
+
+class CaseRuntime:
+    """The rules of one drejebog version, applied to case snapshots."""
+
+    def __init__(self, drejebog: Drejebog) -> None:
+        self.drejebog = drejebog
+        self.machine = machine_for(drejebog)
+        self.calendar = calendar_for(drejebog.closing_days)
+
+    # -- the three operations --------------------------------------------------------------
+
+    def open_case(
+        self,
+        case_id: str,
+        at: datetime,
+        facts: Mapping[str, object] | None = None,
+        citizen_name: str = "",
+    ) -> Step:
+        initial = self._convert_all(case_id, "åbn_sag", dict(facts or {}))
+        case = CaseSnapshot(
+            id=case_id,
+            state=self.drejebog.start,
+            facts={**{f: None for f in self.drejebog.facts}, **initial},
+            entered_at=at,
+            citizen_name=citizen_name,
+        )
+        step = Step(case=case)
+        self._enter(step, self.drejebog.states[self.drejebog.start], at)
+        return step
+
+    def apply(
+        self, case: CaseSnapshot, event_id: str, data: Mapping[str, object], at: datetime
+    ) -> Step:
+        """Apply an event; raises a CaseError (and changes nothing) when it is not allowed."""
+        event = self.drejebog.events.get(event_id)
+        if event is None:
+            raise UnknownEvent(case.id, event_id)
+        if case.state not in event.sources:
+            raise EventNotAllowed(case.id, event_id, case.state, list(event.sources))
+        new_facts = {**case.facts, **dict(event.sets), **self._event_data(case.id, event, data)}
+        scope = {**new_facts, EVENT_DATE_NAME: local_date(at)}
+        if event.condition is not None and not self._holds(
+            case.id, event, event.condition.source, scope
+        ):
+            raise GuardRejected(case.id, event_id, event.condition.source)
+        try:
+            outcome = self.machine.fire(case.state, event_id, scope)
+        except CaseError:
+            raise
+        except Exception as exc:  # a guard that cannot be evaluated on these facts
+            raise BadEventData(
+                case.id, event_id, f"en betingelse kunne ikke beregnes: {exc}"
+            ) from exc
+        if not outcome.allowed:
+            raise EventNotAllowed(case.id, event_id, case.state, list(event.sources))
+        if not outcome.taken:
+            conditions = " / ".join(b.condition.source for b in event.branches if b.condition)
+            raise GuardRejected(case.id, event_id, conditions)
+
+        changed = {k for k, v in new_facts.items() if case.facts.get(k) != v}
+        step = Step(case=replace(case, facts=new_facts), event=event_id, previous_state=case.state)
+        if event.milestone:
+            step.records.append(
+                Record(at, case.id, "milestone", event.id, None, case.state, event.title)
+            )
+        self._meet_rules(step, event, at, state_changes=outcome.destination is not None)
+        if outcome.destination is not None:
+            self._leave(step, at)
+            self._enter(step, self.drejebog.states[outcome.destination], at)
+        else:
+            self._replan_anchored(step, changed, at)
+        return step
+
+    def fire(self, case: CaseSnapshot, timer: Timer, at: datetime) -> Step:
+        """Fire a due timer; a timer no longer relevant to the case produces nothing."""
+        step = Step(case=case)
+        if not self._is_current(case, timer):
+            return step
+        state, rule = self.drejebog.rule(timer.rule)
+        late = max(0.0, (at - timer.due_at).total_seconds())
+        roles: tuple[str | None, ...] = timer.roles or (None,)
+        for role in roles:
+            step.records.append(
+                Record(at, case.id, timer.kind.value, rule.name, role, case.state, rule.title,
+                       timer.due_date, timer.step, late)
+            )  # fmt: skip
+        escalating = rule.deadline if isinstance(rule, Task) else rule
+        if timer.kind is TimerKind.ESCALATION and escalating is not None:
+            if timer.index + 1 < len(escalating.escalation):
+                step.schedule.append(
+                    escalation_timer(case.id, escalating, timer.occurrence, timer.due_date,
+                                     timer.index + 1, timer.anchor, timer.k, self.calendar)
+                )  # fmt: skip
+        if timer.kind is TimerKind.CHECKIN_MISSING and isinstance(rule, Recurring):
+            if rule.escalation:
+                step.schedule.append(
+                    escalation_timer(case.id, rule, timer.occurrence, timer.due_date, 0,
+                                     timer.anchor, timer.k, self.calendar)
+                )  # fmt: skip
+            cycle = case.cycles[rule.name]
+            step.schedule.extend(
+                plan_occurrence(case.id, rule, cycle.anchor, cycle.occurrence, timer.k + 1,
+                                at, self.calendar)
+            )  # fmt: skip
+        return step
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _is_current(self, case: CaseSnapshot, timer: Timer) -> bool:
+        if timer.case_id != case.id or timer.rule not in self.drejebog.rules:
+            return False
+        open_rule = case.open_rules.get(timer.rule)
+        if open_rule is not None:
+            return open_rule.occurrence == timer.occurrence
+        cycle = case.cycles.get(timer.rule)
+        return cycle is not None and timer.occurrence.startswith(cycle.occurrence + ".")
+
+    def _holds(self, case_id: str, event: Event, source: str, scope: Mapping[str, Any]) -> bool:
+        try:
+            return compile_expression(source)(scope)
+        except Exception as exc:
+            raise BadEventData(
+                case_id, event.id, f"betingelsen '{source}' kunne ikke beregnes: {exc}"
+            ) from exc
+
+    def _event_data(
+        self, case_id: str, event: Event, data: Mapping[str, object]
+    ) -> dict[str, object]:
+        allowed = set(event.data) | set(event.optional_data)
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            expected = ", ".join(sorted(allowed)) or "ingen data"
+            raise BadEventData(
+                case_id,
+                event.id,
+                f"ukendte data {', '.join(unknown)} (hændelsen tager: {expected})",
+            )
+        missing = [name for name in event.data if data.get(name) in (None, "")]
+        if missing:
+            raise BadEventData(case_id, event.id, f"mangler data: {', '.join(missing)}")
+        return self._convert_all(case_id, event.id, dict(data))
+
+    def _convert_all(
+        self, case_id: str, event_id: str, data: dict[str, object]
+    ) -> dict[str, object]:
+        converted: dict[str, object] = {}
+        for name, value in data.items():
+            fact = self.drejebog.facts.get(name)
+            if fact is None:
+                raise BadEventData(case_id, event_id, f"ukendt faktum '{name}'")
+            try:
+                converted[name] = convert_fact(fact, value)
+            except FactValueError as exc:
+                raise BadEventData(case_id, event_id, str(exc)) from exc
+        return converted
+
+    def _anchor(self, case: CaseSnapshot, rule_name: str, anchor: str) -> date:
+        if anchor == ANCHOR_ENTRY:
+            return local_date(case.entered_at)
+        value = case.facts.get(anchor)
+        if not isinstance(value, date):
+            raise MissingAnchor(case.id, rule_name, anchor)
+        return value
+
+    def _next_plan(self, step: Step) -> str:
+        step.case = replace(step.case, plan_seq=step.case.plan_seq + 1)
+        return f"p{step.case.plan_seq}"
+
+    def _plan_deadline(self, step: Step, rule: Deadline, at: datetime) -> OpenRule:
+        occurrence = self._next_plan(step)
+        anchor = self._anchor(step.case, rule.name, rule.anchor)
+        due, timers = plan_deadline(step.case.id, rule, anchor, occurrence, at, self.calendar)
+        step.schedule.extend(timers)
+        return OpenRule(rule.name, occurrence, anchor, due)
+
+    def _start_cycle(self, step: Step, rule: Recurring, anchor: date, at: datetime) -> None:
+        occurrence = self._next_plan(step)
+        step.case = replace(
+            step.case, cycles={**step.case.cycles, rule.name: Cycle(rule.name, occurrence, anchor)}
+        )
+        step.schedule.extend(
+            plan_occurrence(step.case.id, rule, anchor, occurrence, 1, at, self.calendar)
+        )
+
+    def _enter(self, step: Step, state: State, at: datetime) -> None:
+        step.case = replace(
+            step.case, state=state.id, entered_at=at, open_rules={}, open_tasks={}, cycles={}
+        )
+        step.records.append(
+            Record(at, step.case.id, "state", state.id, None, state.id, state.title)
+        )
+        open_rules: dict[str, OpenRule] = {}
+        for deadline in state.deadlines:
+            open_rules[deadline.name] = self._plan_deadline(step, deadline, at)
+        open_tasks: dict[str, OpenRule] = {}
+        scope = {**step.case.facts, EVENT_DATE_NAME: local_date(at)}
+        for task in state.tasks:
+            if task.condition is not None and not compile_expression(task.condition.source)(scope):
+                continue
+            if task.deadline is not None:
+                planned = self._plan_deadline(step, task.deadline, at)
+                open_rules[task.name] = planned
+            else:
+                planned = OpenRule(task.name, self._next_plan(step), None, None)
+            open_tasks[task.name] = planned
+            step.records.append(
+                Record(at, step.case.id, "task", task.name, task.role, state.id, task.title,
+                       planned.due_date)
+            )  # fmt: skip
+        step.case = replace(step.case, open_rules=open_rules, open_tasks=open_tasks)
+        for recurring in state.recurring:
+            self._start_cycle(
+                step, recurring, self._anchor(step.case, recurring.name, recurring.anchor), at
+            )
+
+    def _leave(self, step: Step, at: datetime) -> None:
+        case = step.case
+        step.cancel_rules.extend([*case.open_rules, *case.cycles])
+        for task in case.open_tasks:
+            if task not in case.open_rules:
+                step.cancel_rules.append(task)
+        for name in sorted(set(case.open_rules) | set(case.open_tasks)):
+            step.results.append(RuleResult(name, "bortfaldet", None))
+
+    def _meet_rules(self, step: Step, event: Event, at: datetime, state_changes: bool) -> None:
+        state = self.drejebog.states[step.case.state]
+        case = step.case
+        open_rules = dict(case.open_rules)
+        open_tasks = dict(case.open_tasks)
+        for rule in (*state.deadlines, *state.tasks):
+            met_by = rule.met_by
+            if event.id not in met_by or (
+                rule.name not in open_rules and rule.name not in open_tasks
+            ):
+                continue
+            pending = open_rules.pop(rule.name, None) or open_tasks.get(rule.name)
+            open_tasks.pop(rule.name, None)
+            due = pending.due_date if pending else None
+            in_time = is_in_time(at, due) if due is not None else None
+            step.results.append(RuleResult(rule.name, "opfyldt", in_time))
+            step.cancel_rules.append(rule.name)
+        step.case = replace(case, open_rules=open_rules, open_tasks=open_tasks)
+        for recurring in state.recurring:
+            if event.id in recurring.met_by and recurring.name in step.case.cycles:
+                step.cancel_rules.append(recurring.name)
+                if not state_changes:
+                    self._start_cycle(step, recurring, local_date(at), at)
+
+    def _replan_anchored(self, step: Step, changed: set[str], at: datetime) -> None:
+        """Rules counted from a date fact follow the fact when an event changes it."""
+        if not changed:
+            return
+        state = self.drejebog.states[step.case.state]
+        for deadline in (*state.deadlines, *(t.deadline for t in state.tasks if t.deadline)):
+            if deadline.anchor in changed and deadline.name in step.case.open_rules:
+                step.cancel_rules.append(deadline.name)
+                planned = self._plan_deadline(step, deadline, at)
+                step.case = replace(
+                    step.case, open_rules={**step.case.open_rules, deadline.name: planned}
+                )
+                if deadline.name in step.case.open_tasks:
+                    step.case = replace(
+                        step.case, open_tasks={**step.case.open_tasks, deadline.name: planned}
+                    )
+        for recurring in state.recurring:
+            if recurring.anchor in changed and recurring.name in step.case.cycles:
+                step.cancel_rules.append(recurring.name)
+                self._start_cycle(
+                    step, recurring, self._anchor(step.case, recurring.name, recurring.anchor), at
+                )

@@ -1,0 +1,178 @@
+"""Scenario files for the simulator: cases, their events at local times, and an end time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from engine.deadlines import COPENHAGEN
+from engine.errors import DrejebogInvalid, Problem
+from engine.fields import FieldReader, suggestion
+from engine.loader import check_file, read_text
+from engine.model import Drejebog
+from engine.yamlnodes import Mark, Node, ScalarNode, load_located
+
+SCENARIO_KEYS = ("drejebog", "slut", "sager", "beskrivelse")
+CASE_KEYS = ("id", "borger", "start", "fakta", "hændelser")
+EVENT_KEYS = ("tid", "hændelse", "data")
+
+
+@dataclass(frozen=True)
+class ScriptedEvent:
+    at: datetime  # aware UTC
+    event: str
+    data: dict[str, object]
+    mark: Mark
+
+
+@dataclass(frozen=True)
+class ScriptedCase:
+    id: str
+    citizen_name: str
+    opened_at: datetime
+    facts: dict[str, object]
+    events: tuple[ScriptedEvent, ...]
+    mark: Mark
+
+
+@dataclass(frozen=True)
+class Scenario:
+    path: str
+    drejebog: Drejebog
+    end: datetime
+    cases: tuple[ScriptedCase, ...]
+
+
+def _plain(node: Node) -> object:
+    """A YAML value as a Python value, keeping dates as written (converted by fact type)."""
+    if isinstance(node, ScalarNode):
+        return node.value if not isinstance(node.value, str) else node.raw
+    raise TypeError
+
+
+class _ScenarioReader(FieldReader):
+    def instant(self, node: Node | None, what: str) -> datetime | None:
+        """A local wall time in the scenario, as an aware UTC instant."""
+        local = self.local_datetime(node, what)
+        return local.replace(tzinfo=COPENHAGEN).astimezone(UTC) if local else None
+
+    def read(self, root: Node, path: Path) -> Scenario | None:
+        top = self.mapping(root, "scenariet")
+        if top is None:
+            return None
+        self.keys(top, "scenariet", SCENARIO_KEYS, ("drejebog", "slut", "sager"))
+        get = top.items.get
+        drejebog_entry = get("drejebog")
+        drejebog = None
+        if drejebog_entry is not None:
+            relative = self.text(drejebog_entry[1], "'drejebog'")
+            if relative is not None:
+                drejebog = self._drejebog(path.parent / relative, drejebog_entry[1])
+        end_entry = get("slut")
+        end = self.instant(end_entry[1], "'slut'") if end_entry else None
+        cases: list[ScriptedCase] = []
+        seen: dict[str, int] = {}
+        for item in self.sequence(get("sager")[1] if get("sager") else None, "'sager'"):
+            case = self._case(item, drejebog)
+            if case is None:
+                continue
+            if case.id in seen:
+                self.problem(
+                    case.mark,
+                    f"sagen '{case.id}' er angivet to gange (første gang i linje {seen[case.id]})",
+                )
+                continue
+            seen[case.id] = case.mark.line
+            cases.append(case)
+        if drejebog is None or end is None:
+            return None
+        return Scenario(str(path), drejebog, end, tuple(cases))
+
+    def _drejebog(self, path: Path, node: Node) -> Drejebog | None:
+        if not path.is_file():
+            self.problem(node.mark, f"drejebogen '{path}' findes ikke")
+            return None
+        drejebog, problems = check_file(path)
+        if problems:
+            self.problem(
+                node.mark,
+                f"drejebogen '{path}' har {len(problems)} problem(er); kør 'drejebog check'",
+            )
+            self.problems.extend(problems)
+            return None
+        return drejebog
+
+    def _case(self, node: Node, drejebog: Drejebog | None) -> ScriptedCase | None:
+        body = self.mapping(node, "en sag")
+        if body is None:
+            return None
+        self.keys(body, "sagen", CASE_KEYS, ("id", "start"))
+        get = body.items.get
+        case_id = self.text(get("id")[1], "'id'") if get("id") else None
+        opened = self.instant(get("start")[1], "'start'") if get("start") else None
+        name = self.text(get("borger")[1], "'borger'") if get("borger") else ""
+        facts = self._data(get("fakta")[1] if get("fakta") else None, drejebog, "'fakta'")
+        events: list[ScriptedEvent] = []
+        previous: datetime | None = opened
+        for item in self.sequence(get("hændelser")[1] if get("hændelser") else None, "'hændelser'"):
+            event = self._event(item, drejebog)
+            if event is None:
+                continue
+            if previous is not None and event.at < previous:
+                self.problem(
+                    event.mark, "hændelserne skal stå i tidsrækkefølge og efter sagens start"
+                )
+            previous = event.at
+            events.append(event)
+        if case_id is None or opened is None:
+            return None
+        return ScriptedCase(case_id, name or "", opened, facts, tuple(events), body.mark)
+
+    def _event(self, node: Node, drejebog: Drejebog | None) -> ScriptedEvent | None:
+        body = self.mapping(node, "en hændelse")
+        if body is None:
+            return None
+        self.keys(body, "hændelsen", EVENT_KEYS, ("tid", "hændelse"))
+        get = body.items.get
+        at = self.instant(get("tid")[1], "'tid'") if get("tid") else None
+        name_entry = get("hændelse")
+        name = self.text(name_entry[1], "'hændelse'") if name_entry else None
+        if drejebog is not None and name is not None and name_entry is not None:
+            if name not in drejebog.events:
+                self.problem(
+                    name_entry[1].mark,
+                    f"ukendt hændelse '{name}'{suggestion(name, drejebog.events)}",
+                )
+                name = None
+        data = self._data(get("data")[1] if get("data") else None, drejebog, "'data'")
+        if at is None or name is None:
+            return None
+        return ScriptedEvent(at, name, data, body.mark)
+
+    def _data(self, node: Node | None, drejebog: Drejebog | None, what: str) -> dict[str, object]:
+        body = self.mapping(node, what)
+        if body is None:
+            return {}
+        values: dict[str, object] = {}
+        for key, (mark, value) in body.items.items():
+            if drejebog is not None and key not in drejebog.facts:
+                self.problem(mark, f"ukendt faktum '{key}'{suggestion(key, drejebog.facts)}")
+                continue
+            try:
+                values[key] = _plain(value)
+            except TypeError:
+                self.problem(value.mark, f"{what}: '{key}' skal være en enkelt værdi")
+        return values
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    path = Path(path)
+    text = read_text(path)
+    tree, problems = load_located(text, str(path))
+    reader = _ScenarioReader(str(path))
+    scenario = reader.read(tree, path) if tree is not None else None
+    problems = problems + reader.problems
+    if problems or scenario is None:
+        raise DrejebogInvalid(problems or [Problem(str(path), 1, 1, "scenariet er tomt")])
+    return scenario

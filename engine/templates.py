@@ -1,0 +1,78 @@
+"""Notification texts a projektleder writes: jinja2 in a sandbox, checked before use.
+
+The scope is fixed and documented (workflows/README.md): the case's facts plus a handful of
+objects. Checking a template means: it compiles, and every variable and attribute it reads
+is one the scope will have. Rendering lives in `notifications/`; this module only defines the
+environment and the checks, so the pure core can reject a broken drejebog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from functools import lru_cache
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+MONTHS_DA = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+
+# object name -> the attributes a template may read from it
+SCOPE_OBJECTS: dict[str, frozenset[str]] = {
+    "sag": frozenset({"id", "tilstand", "tilstand_titel"}),
+    "borger": frozenset({"navn"}),
+    "modtager": frozenset({"navn", "rolle", "rolle_titel"}),
+    "drejebog": frozenset({"titel"}),
+    "frist": frozenset({"titel", "dato", "klokken", "dage_tilbage", "dage_over"}),
+    "opgave": frozenset({"titel"}),
+}
+
+
+def danish_date(value: date | None) -> str:
+    """`15. januar 2027`."""
+    if value is None:
+        return ""
+    return f"{value.day}. {MONTHS_DA[value.month - 1]} {value.year}"
+
+
+@lru_cache(maxsize=2)
+def template_environment(autoescape: bool = False) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        undefined=StrictUndefined,
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["dansk_dato"] = danish_date
+    return env
+
+
+def check_template(source: str, facts: Iterable[str]) -> list[str]:
+    """Danish problem texts for `source`; empty when it compiles and reads only known names."""
+    env = template_environment()
+    try:
+        tree = env.parse(source)
+    except TemplateSyntaxError as exc:
+        return [f"skabelonen kan ikke oversættes (linje {exc.lineno} i teksten): {exc.message}"]
+    known_facts = set(facts)
+    problems: list[str] = []
+    for name in sorted(meta.find_undeclared_variables(tree)):
+        if name not in known_facts and name not in SCOPE_OBJECTS:
+            problems.append(
+                f"skabelonen bruger '{name}', som ikke findes: brug et faktum fra 'fakta' "
+                f"eller et af {', '.join(sorted(SCOPE_OBJECTS))}"
+            )
+    for getattr_node in tree.find_all(nodes.Getattr):
+        target = getattr_node.node
+        if isinstance(target, nodes.Name) and target.name in SCOPE_OBJECTS:
+            allowed = SCOPE_OBJECTS[target.name]
+            if getattr_node.attr not in allowed:
+                problems.append(
+                    f"skabelonen bruger '{target.name}.{getattr_node.attr}', som ikke findes; "
+                    f"'{target.name}' har: {', '.join(sorted(allowed))}"
+                )
+    return problems

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from engine.deadlines import COPENHAGEN
+from engine.loader import load_file
+from engine.model import Drejebog
+from engine.runtime import Record
+from engine.scenario import Scenario, ScriptedCase, ScriptedEvent
+from engine.simulator import simulate
+from engine.yamlnodes import Mark
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def local(text: str) -> datetime:
+    """'2027-03-01 10:00' Copenhagen wall time as an aware UTC instant."""
+    return datetime.fromisoformat(text).replace(tzinfo=COPENHAGEN).astimezone(UTC)
+
+
+def run_case(
+    drejebog: Drejebog,
+    opened: str,
+    events: list[tuple[str, str, dict[str, object]]],
+    end: str,
+    facts: dict[str, object] | None = None,
+) -> list[Record]:
+    """Simulate one case ('sag') through `events` (local time, event, data) up to `end`."""
+    scripted = tuple(
+        ScriptedEvent(local(at), name, data, Mark(index + 1, 1))
+        for index, (at, name, data) in enumerate(events)
+    )
+    case = ScriptedCase("sag", "Test Testesen", local(opened), facts or {}, scripted, Mark(1, 1))
+    return list(simulate(Scenario("test.yaml", drejebog, local(end), (case,))))
+
+
+def brief(records: list[Record]) -> list[tuple[str, str, str, str | None]]:
+    """(local time, kind, name, role) for compact assertions."""
+    return [
+        (f"{r.at.astimezone(COPENHAGEN):%Y-%m-%d %H:%M}", r.kind, r.name, r.role) for r in records
+    ]
+
+
+@pytest.fixture(scope="session")
+def mini() -> Drejebog:
+    return load_file(FIXTURES / "mini.yaml")
