@@ -56,14 +56,14 @@ def run_check(paths: list[str]) -> int:
         click.echo("ingen drejebøger (*.yaml) fundet i " + ", ".join(paths))
         return 1
     failed = bool(missing)
-    for path in files:
-        drejebog, problems = check_file(path)
+    for file in files:
+        drejebog, problems = check_file(file)
         for problem in problems:
             click.echo(str(problem))
         if problems or drejebog is None:
             failed = True
         else:
-            click.echo(f"{path}: OK – {summary(drejebog)}")
+            click.echo(f"{file}: OK – {summary(drejebog)}")
     return 1 if failed else 0
 
 

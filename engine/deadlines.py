@@ -51,9 +51,7 @@ def due_date(anchor: date, duration: Duration, adjust: Adjust, calendar: Working
     return calendar.adjust(add_duration(anchor, duration, calendar), adjust)
 
 
-def reminder_date(
-    due: date, before: Duration, adjust: Adjust, calendar: WorkingCalendar
-) -> date:
+def reminder_date(due: date, before: Duration, adjust: Adjust, calendar: WorkingCalendar) -> date:
     return calendar.adjust(subtract_duration(due, before, calendar), adjust)
 
 

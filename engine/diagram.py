@@ -24,7 +24,7 @@ class _LabelledState(TransitionsState):
         self.label = label
 
 
-class _DiagramMachine(GraphMachine):  # type: ignore[misc]
+class _DiagramMachine(GraphMachine):
     state_cls = _LabelledState
 
 
@@ -95,7 +95,7 @@ def render(drejebog: Drejebog, fmt: str = "mermaid") -> str:
     )
     for event in drejebog.events.values():
         for branch in event.branches:
-            conditions = [
+            conditions: list[Any] = [
                 _Condition(c.source.replace('"', "'"))
                 for c in (event.condition, branch.condition) if c is not None
             ]  # fmt: skip

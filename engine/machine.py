@@ -32,7 +32,7 @@ class _BranchCondition:
 
 def _record_destination(event: EventData) -> None:
     transition = event.transition
-    event.model.destination = transition.dest if transition is not None else None
+    setattr(event.model, "destination", transition.dest if transition is not None else None)  # noqa: B010
 
 
 class _CaseModel:
@@ -62,7 +62,7 @@ class DrejebogMachine:
         for event in drejebog.events.values():
             if not event.sources:
                 continue
-            sources = list(event.sources)
+            sources: list[Any] = list(event.sources)
             if not event.branches:
                 self._machine.add_transition(event.id, sources, None, after=[_record_destination])
             for branch in event.branches:

@@ -6,8 +6,8 @@ be checked where it is written. Graph checks (reachability, a way out) live in `
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, time
+from itertools import pairwise
 
 from engine.durations import Adjust, Duration, Unit
 from engine.expressions import (
@@ -96,7 +96,7 @@ class DrejebogParser(FieldReader):
         if top is None:
             return None
         self.keys(top, "drejebogen", TOP_KEYS, ("drejebog", "titel", "start", "tilstande"))
-        get = _getter(top)
+        get = top.value
         ident = self.identifier(get("drejebog"), "'drejebog'") or ""
         title = self.text(get("titel"), "'titel'") or ident
         version_node = get("version")
@@ -142,7 +142,10 @@ class DrejebogParser(FieldReader):
             events=events,
         )
         for state in states.values():
-            for rule in (*state.deadlines, *state.tasks, *state.recurring):
+            rules: tuple[Deadline | Task | Recurring, ...] = (
+                *state.deadlines, *state.tasks, *state.recurring,
+            )  # fmt: skip
+            for rule in rules:
                 drejebog.rules[rule.name] = (state, rule)
         return drejebog
 
@@ -171,7 +174,7 @@ class DrejebogParser(FieldReader):
             title = role_id
             if body is not None:
                 self.keys(body, f"rollen '{role_id}'", ROLE_KEYS)
-                title = self.text(_getter(body)("titel"), "'titel'") or role_id
+                title = self.text(body.value("titel"), "'titel'") or role_id
             self.roles[role_id] = title
 
     def _facts(self, node: Node | None) -> None:
@@ -185,7 +188,7 @@ class DrejebogParser(FieldReader):
             if body is None:
                 continue
             self.keys(body, f"faktummet '{fact_id}'", FACT_KEYS, ("type",))
-            get = _getter(body)
+            get = body.value
             type_text = self.text(get("type"), "'type'")
             fact_type = FactType.TEXT
             if type_text is not None and type_text not in choices:
@@ -224,7 +227,7 @@ class DrejebogParser(FieldReader):
             if body is None:
                 continue
             self.keys(body, f"skabelonen '{template_id}'", TEMPLATE_KEYS, TEMPLATE_KEYS)
-            get = _getter(body)
+            get = body.value
             subject = self._template_text(get("emne"), "'emne'") or ""
             text = self._template_text(get("tekst"), "'tekst'") or ""
             self.templates[template_id] = Template(template_id, subject, text, mark)
@@ -311,7 +314,7 @@ class DrejebogParser(FieldReader):
         return Expression(source, node.mark)
 
     def message(self, body: MapNode) -> Message:
-        get = _getter(body)
+        get = body.value
         template_node = get("skabelon")
         template = self.text(template_node, "'skabelon'")
         if template is not None and template_node is not None and template not in self.templates:
@@ -374,7 +377,7 @@ class DrejebogParser(FieldReader):
                 continue
             what = f"tilstanden '{state_id}'"
             self.keys(body, what, STATE_KEYS, ("titel",))
-            get = _getter(body)
+            get = body.value
             final = bool(self.boolean(get("slut"), "'slut'"))
             deadlines = tuple(
                 d for d in (
@@ -416,7 +419,7 @@ class DrejebogParser(FieldReader):
         self, state_id: str, body: MapNode, owner: str, name: str, title: str
     ) -> Deadline | None:
         """The deadline fields shared by `frister` and `opgaver` (None without a `frist`)."""
-        get = _getter(body)
+        get = body.value
         duration = self.duration(get("frist"), "'frist'")
         met_by = self.event_refs(get("opfyldes_af"), "'opfyldes_af'")
         self.met_by_refs.extend((state_id, event, mark) for event, mark in met_by)
@@ -457,7 +460,7 @@ class DrejebogParser(FieldReader):
         if body is None:
             return None
         self.keys(body, "fristen", DEADLINE_KEYS, ("navn", "frist", "ejer"))
-        get = _getter(body)
+        get = body.value
         name = self.rule_name(get("navn"), body)
         owners = self.role_list(get("ejer"), "'ejer'")
         if len(owners) > 1:
@@ -471,7 +474,7 @@ class DrejebogParser(FieldReader):
         if body is None:
             return None
         self.keys(body, "opgaven", TASK_KEYS, ("navn", "titel", "rolle"))
-        get = _getter(body)
+        get = body.value
         name = self.rule_name(get("navn"), body)
         roles = self.role_list(get("rolle"), "'rolle'")
         if len(roles) > 1:
@@ -502,7 +505,7 @@ class DrejebogParser(FieldReader):
             return None
         what = "den tilbagevendende pligt"
         self.keys(body, what, RECURRING_KEYS, ("navn", "hver", "ejer", "opfyldes_af"))
-        get = _getter(body)
+        get = body.value
         name = self.rule_name(get("navn"), body)
         owners = self.role_list(get("ejer"), "'ejer'")
         owner = owners[0] if owners else ""
@@ -549,7 +552,7 @@ class DrejebogParser(FieldReader):
             if body is None:
                 continue
             self.keys(body, "påmindelsen", REMINDER_KEYS, ("før", "til"))
-            get = _getter(body)
+            get = body.value
             before = self.duration(get("før"), "'før'")
             roles = self.role_list(get("til"), "'til'")
             message = self.message(body)
@@ -565,14 +568,14 @@ class DrejebogParser(FieldReader):
             if body is None:
                 continue
             self.keys(body, "eskaleringstrinnet", ESCALATION_KEYS, ("efter", "til"))
-            get = _getter(body)
+            get = body.value
             after = self.duration(get("efter"), "'efter'")
             roles = self.role_list(get("til"), "'til'")
             message = self.message(body)
             if after is not None:
                 adjust = self.adjust(get("helligdag")) or Adjust.FORWARD
                 steps.append(EscalationStep(after, roles, adjust, message, body.mark))
-        for earlier, later in zip(steps, steps[1:], strict=False):
+        for earlier, later in pairwise(steps):
             if approx_days(later.after) < approx_days(earlier.after):
                 self.problem(later.mark, "eskaleringstrinnene skal stå i tidsrækkefølge")
         return tuple(steps)
@@ -582,7 +585,7 @@ class DrejebogParser(FieldReader):
         if body is None:
             return None
         self.keys(body, "'mangler'", MISSING_KEYS, ("til",))
-        roles = self.role_list(_getter(body)("til"), "'til'")
+        roles = self.role_list(body.value("til"), "'til'")
         return MissingNotice(roles, self.message(body), body.mark)
 
     # -- events ----------------------------------------------------------------------------
@@ -597,7 +600,7 @@ class DrejebogParser(FieldReader):
             if body is None:
                 continue
             self.keys(body, f"hændelsen '{event_id}'", EVENT_KEYS)
-            get = _getter(body)
+            get = body.value
             sources: list[str] = []
             for item in self.items(get("fra"), "'fra'"):
                 source = self.state_ref(item, "'fra'")
@@ -638,7 +641,7 @@ class DrejebogParser(FieldReader):
             if body is None:
                 continue
             self.keys(body, "grenen", BRANCH_KEYS, ("tilstand",))
-            get = _getter(body)
+            get = body.value
             target = self.state_ref(get("tilstand"), "'tilstand'")
             condition = self.expression(get("hvis"), "'hvis'")
             if condition is None and index < len(items) - 1 and "hvis" not in body.items:
@@ -705,11 +708,3 @@ class DrejebogParser(FieldReader):
 
 
 _INVALID = object()
-
-
-def _getter(node: MapNode) -> Callable[[str], Node | None]:
-    def get(key: str) -> Node | None:
-        entry = node.items.get(key)
-        return entry[1] if entry else None
-
-    return get

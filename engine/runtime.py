@@ -181,7 +181,7 @@ class CaseRuntime:
         step = Step(case=case)
         if not self._is_current(case, timer):
             return step
-        state, rule = self.drejebog.rule(timer.rule)
+        _, rule = self.drejebog.rule(timer.rule)
         late = max(0.0, (at - timer.due_at).total_seconds())
         roles: tuple[str | None, ...] = timer.roles or (None,)
         for role in roles:
@@ -190,12 +190,16 @@ class CaseRuntime:
                        timer.due_date, timer.step, late)
             )  # fmt: skip
         escalating = rule.deadline if isinstance(rule, Task) else rule
-        if timer.kind is TimerKind.ESCALATION and escalating is not None:
-            if timer.index + 1 < len(escalating.escalation):
-                step.schedule.append(
-                    escalation_timer(case.id, escalating, timer.occurrence, timer.due_date,
-                                     timer.index + 1, timer.anchor, timer.k, self.calendar)
-                )  # fmt: skip
+        next_index = timer.index + 1
+        if (
+            timer.kind is TimerKind.ESCALATION
+            and escalating is not None
+            and next_index < len(escalating.escalation)
+        ):
+            step.schedule.append(
+                escalation_timer(case.id, escalating, timer.occurrence, timer.due_date,
+                                 next_index, timer.anchor, timer.k, self.calendar)
+            )  # fmt: skip
         if timer.kind is TimerKind.CHECKIN_MISSING and isinstance(rule, Recurring):
             if rule.escalation:
                 step.schedule.append(
@@ -332,7 +336,8 @@ class CaseRuntime:
         case = step.case
         open_rules = dict(case.open_rules)
         open_tasks = dict(case.open_tasks)
-        for rule in (*state.deadlines, *state.tasks):
+        rules: tuple[Deadline | Task, ...] = (*state.deadlines, *state.tasks)
+        for rule in rules:
             met_by = rule.met_by
             if event.id not in met_by or (
                 rule.name not in open_rules and rule.name not in open_tasks

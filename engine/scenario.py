@@ -62,18 +62,15 @@ class _ScenarioReader(FieldReader):
         if top is None:
             return None
         self.keys(top, "scenariet", SCENARIO_KEYS, ("drejebog", "slut", "sager"))
-        get = top.items.get
-        drejebog_entry = get("drejebog")
+        drejebog_node = top.value("drejebog")
+        relative = self.text(drejebog_node, "'drejebog'")
         drejebog = None
-        if drejebog_entry is not None:
-            relative = self.text(drejebog_entry[1], "'drejebog'")
-            if relative is not None:
-                drejebog = self._drejebog(path.parent / relative, drejebog_entry[1])
-        end_entry = get("slut")
-        end = self.instant(end_entry[1], "'slut'") if end_entry else None
+        if relative is not None and drejebog_node is not None:
+            drejebog = self._drejebog(path.parent / relative, drejebog_node)
+        end = self.instant(top.value("slut"), "'slut'")
         cases: list[ScriptedCase] = []
         seen: dict[str, int] = {}
-        for item in self.sequence(get("sager")[1] if get("sager") else None, "'sager'"):
+        for item in self.sequence(top.value("sager"), "'sager'"):
             case = self._case(item, drejebog)
             if case is None:
                 continue
@@ -108,14 +105,13 @@ class _ScenarioReader(FieldReader):
         if body is None:
             return None
         self.keys(body, "sagen", CASE_KEYS, ("id", "start"))
-        get = body.items.get
-        case_id = self.text(get("id")[1], "'id'") if get("id") else None
-        opened = self.instant(get("start")[1], "'start'") if get("start") else None
-        name = self.text(get("borger")[1], "'borger'") if get("borger") else ""
-        facts = self._data(get("fakta")[1] if get("fakta") else None, drejebog, "'fakta'")
+        case_id = self.text(body.value("id"), "'id'")
+        opened = self.instant(body.value("start"), "'start'")
+        name = self.text(body.value("borger"), "'borger'")
+        facts = self._data(body.value("fakta"), drejebog, "'fakta'")
         events: list[ScriptedEvent] = []
         previous: datetime | None = opened
-        for item in self.sequence(get("hændelser")[1] if get("hændelser") else None, "'hændelser'"):
+        for item in self.sequence(body.value("hændelser"), "'hændelser'"):
             event = self._event(item, drejebog)
             if event is None:
                 continue
@@ -134,18 +130,16 @@ class _ScenarioReader(FieldReader):
         if body is None:
             return None
         self.keys(body, "hændelsen", EVENT_KEYS, ("tid", "hændelse"))
-        get = body.items.get
-        at = self.instant(get("tid")[1], "'tid'") if get("tid") else None
-        name_entry = get("hændelse")
-        name = self.text(name_entry[1], "'hændelse'") if name_entry else None
-        if drejebog is not None and name is not None and name_entry is not None:
-            if name not in drejebog.events:
-                self.problem(
-                    name_entry[1].mark,
-                    f"ukendt hændelse '{name}'{suggestion(name, drejebog.events)}",
-                )
-                name = None
-        data = self._data(get("data")[1] if get("data") else None, drejebog, "'data'")
+        at = self.instant(body.value("tid"), "'tid'")
+        name_node = body.value("hændelse")
+        name = self.text(name_node, "'hændelse'")
+        known = drejebog is not None and name is not None and name in drejebog.events
+        if drejebog is not None and name is not None and name_node is not None and not known:
+            self.problem(
+                name_node.mark, f"ukendt hændelse '{name}'{suggestion(name, drejebog.events)}"
+            )
+            name = None
+        data = self._data(body.value("data"), drejebog, "'data'")
         if at is None or name is None:
             return None
         return ScriptedEvent(at, name, data, body.mark)

@@ -11,6 +11,7 @@ import heapq
 import itertools
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 
 from engine.clock import SimulatedClock
 from engine.errors import CaseError, DrejebogInvalid, Problem
@@ -71,12 +72,9 @@ def simulate(scenario: Scenario) -> Iterator[Record]:
                 continue  # cancelled after it was queued
             step = runtime.fire(snapshots[item.case_id], item, now)
         elif isinstance(item, ScriptedCase):
-            opening = item
             step = _run(
                 scenario, item.mark.line, item.mark.column,
-                lambda: runtime.open_case(
-                    opening.id, opening.opened_at, opening.facts, opening.citizen_name
-                ),
+                partial(runtime.open_case, item.id, item.opened_at, item.facts, item.citizen_name),
             )  # fmt: skip
         else:
             assert isinstance(item, tuple)

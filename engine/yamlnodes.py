@@ -43,6 +43,10 @@ class MapNode(Node):
     # key -> (position of the key, value node); insertion order is file order
     items: dict[str, tuple[Mark, Node]] = field(default_factory=dict)
 
+    def value(self, key: str) -> Node | None:
+        entry = self.items.get(key)
+        return entry[1] if entry else None
+
 
 def _mark(node: yaml.Node) -> Mark:
     return Mark(node.start_mark.line + 1, node.start_mark.column + 1)

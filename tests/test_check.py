@@ -79,8 +79,12 @@ def test_check_command_on_a_missing_path_fails_clearly(tmp_path):
         ("drejebog: x\ntitel: [a\n", 3, "YAML-syntaksfejl"),
         ("", 1, "tom"),
         ("- bare\n- en liste\n", 1, "skal være en oversigt"),
-        ("drejebog: x\ntitel: X\nstart: a\ntilstande: {a: {titel: A, slut: ja}}\nhændelser: {}\n",
-         4, "'slut' skal være true eller false"),
+        (
+            "drejebog: x\ntitel: X\nstart: a\n"
+            "tilstande: {a: {titel: A, slut: ja}}\nhændelser: {}\n",
+            4,
+            "'slut' skal være true eller false",
+        ),
     ],
     ids=["yaml-syntax", "empty", "not-a-mapping", "bad-boolean"],
 )
@@ -113,23 +117,45 @@ hændelser:
     ("extra", "part"),
     [
         ("    frister: [{navn: f, frist: 2 uger, ejer: leder, klokken: '25:00'}]", "klokkeslæt"),
-        ("    frister: [{navn: f, frist: 2 uger, ejer: leder, helligdag: fremad}]",
-         "'helligdag' skal være frem, tilbage, behold"),
+        (
+            "    frister: [{navn: f, frist: 2 uger, ejer: leder, helligdag: fremad}]",
+            "'helligdag' skal være frem, tilbage, behold",
+        ),
         ("    frister: [{navn: f, frist: to uger, ejer: leder}]", "ugyldig varighed 'to uger'"),
-        ("    frister: [{navn: f, frist: 2 uger, ejer: leder, opfyldes_af: vidre}]",
-         "ukendt hændelse 'vidre' (mente du 'videre'?)"),
-        ("    frister: [{navn: f, frist: 2 uger, ejer: leder, påmindelser: [{før: 3 uger, til: leder}]}]",
-         "ligger før fristen"),
-        ("    opgaver: [{navn: o, titel: O, rolle: leder, skabelon: findes_ikke}]",
-         "ukendt skabelon 'findes_ikke'"),
-        ("    opgaver: [{navn: o, titel: O, rolle: leder, hvis: \"plus(dato_x, '8 mdr') > dato\"}]",
-         "ukendt enhed 'mdr'"),
-        ("    tilbagevendende: [{navn: t, hver: 1 uge, ejer: borger, opfyldes_af: videre, "
-         "henstand: 5 dage, påmindelser: [{før: 3 dage, til: borger}]}]",
-         "når ind i næste periode"),
+        (
+            "    frister: [{navn: f, frist: 2 uger, ejer: leder, opfyldes_af: vidre}]",
+            "ukendt hændelse 'vidre' (mente du 'videre'?)",
+        ),
+        (
+            "    frister: [{navn: f, frist: 2 uger, ejer: leder, "
+            "påmindelser: [{før: 3 uger, til: leder}]}]",
+            "ligger før fristen",
+        ),
+        (
+            "    opgaver: [{navn: o, titel: O, rolle: leder, skabelon: findes_ikke}]",
+            "ukendt skabelon 'findes_ikke'",
+        ),
+        (
+            "    opgaver: [{navn: o, titel: O, rolle: leder, "
+            "hvis: \"plus(dato_x, '8 mdr') > dato\"}]",
+            "ukendt enhed 'mdr'",
+        ),
+        (
+            "    tilbagevendende: [{navn: t, hver: 1 uge, ejer: borger, opfyldes_af: videre, "
+            "henstand: 5 dage, påmindelser: [{før: 3 dage, til: borger}]}]",
+            "når ind i næste periode",
+        ),
     ],
-    ids=["bad-time", "bad-adjust", "bad-duration", "unknown-event", "reminder-too-early",
-         "unknown-template", "bad-duration-in-guard", "grace-overlaps-period"],
+    ids=[
+        "bad-time",
+        "bad-adjust",
+        "bad-duration",
+        "unknown-event",
+        "reminder-too-early",
+        "unknown-template",
+        "bad-duration-in-guard",
+        "grace-overlaps-period",
+    ],
 )
 def test_rule_problems(extra, part):
     with pytest.raises(DrejebogInvalid) as caught:
