@@ -76,7 +76,7 @@ def state_lines(drejebog: Drejebog, state: State) -> list[str]:
 def render(drejebog: Drejebog, fmt: str = "mermaid") -> str:
     if fmt not in FORMATS:
         raise ValueError(f"ukendt format '{fmt}'; vælg {' eller '.join(FORMATS)}")
-    separator = "<br/>" if fmt == "mermaid" else "\n"
+    separator = "<br/>" if fmt == "mermaid" else "\\l"
     states = [
         _LabelledState(
             state.id,
