@@ -184,3 +184,23 @@ def test_rejected_events_say_why(rehab_case, event, data, error, text):
     with pytest.raises(error) as caught:
         runtime.apply(case, event, data, local("2027-03-05 10:00"))
     assert text in str(caught.value)
+
+
+def test_one_machine_per_drejebog_version_without_back_doors(mini):
+    from engine.machine import machine_for
+
+    machine = machine_for(mini)
+    assert machine_for(mini) is machine
+    events = set(machine._machine.events)
+    assert not any(name.startswith("to_") for name in events)  # auto_transitions=False
+    assert events == set(mini.events)
+
+
+def test_yaml_strings_never_reach_transitions_as_callbacks(mini):
+    from engine.machine import machine_for
+
+    for event in machine_for(mini)._machine.events.values():
+        for transitions in event.transitions.values():
+            for transition in transitions:
+                for condition in transition.conditions:
+                    assert callable(condition.func), condition.func
