@@ -1,0 +1,122 @@
+"""The shipped drejebøger and their scenarios do exactly what the drejebøger prescribe.
+
+Each scenario's full output is compared with a reviewed golden file (tests/golden), and the
+rules a jobcenter checks first are asserted on their own, with the date arithmetic spelt out.
+Regenerate a golden file only after reading the diff:
+    .venv/bin/python -m tests.test_shipped  (rewrites tests/golden/*.jsonl)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli.main import record_json
+from engine.deadlines import COPENHAGEN
+from engine.loader import check_file, drejebog_files
+from engine.scenario import load_scenario
+from engine.simulator import simulate
+from workflows import SCENARIOS_DIR, SHIPPED_DIR
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SCENARIOS = sorted(SCENARIOS_DIR.glob("*.yaml"))
+
+
+def lines_of(scenario: Path) -> list[str]:
+    return [
+        json.dumps(record_json(r), ensure_ascii=False) for r in simulate(load_scenario(scenario))
+    ]
+
+
+def test_shipped_drejeboeger_are_clean():
+    files = drejebog_files([SHIPPED_DIR])
+    assert {f.name for f in files} == {"ressourceforloeb.yaml", "jobrettet_samtale.yaml"}
+    for path in files:
+        drejebog, problems = check_file(path)
+        assert problems == [] and drejebog is not None
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda p: p.stem)
+def test_scenario_output_matches_the_reviewed_golden_file(scenario):
+    golden = (GOLDEN / f"{scenario.stem}.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines_of(scenario) == golden
+
+
+def events(
+    scenario: str, case: str, kinds: tuple[str, ...]
+) -> list[tuple[str, str, str, str | None]]:
+    return [
+        (f"{r.at.astimezone(COPENHAGEN):%Y-%m-%d %H:%M %z}", r.kind, r.name, r.role)
+        for r in simulate(load_scenario(SCENARIOS_DIR / scenario))
+        if r.case_id == case and r.kind in kinds
+    ]
+
+
+def test_late_overdragelse_escalates_over_easter_to_leder_then_projektleder():
+    # Rehab meeting Friday 12 March 2027; 14 dage = Friday 26 March (langfredag), an
+    # authority deadline, so it moves back past skærtorsdag to Wednesday 24 March. The
+    # reminder 3 dage before (Sunday 21 March) moves back to Friday 19 March. The breach
+    # day is the first working day after the 24th: Tuesday 30 March (after Easter and the
+    # switch to summer time, so +0200). 5 arbejdsdage later: Tuesday 6 April.
+    got = [
+        e
+        for e in events("ressourceforloeb_flere.yaml", "cecilie", ("reminder", "escalation"))
+        if e[2] == "overdragelse"
+    ]
+    assert got == [
+        ("2027-03-19 08:00 +0100", "reminder", "overdragelse", "sagsbehandler"),
+        ("2027-03-19 08:00 +0100", "reminder", "overdragelse", "koordinerende_sagsbehandler"),
+        ("2027-03-30 08:00 +0200", "escalation", "overdragelse", "leder"),
+        ("2027-04-06 08:00 +0200", "escalation", "overdragelse", "projektleder"),
+    ]
+
+
+def test_virksomhedskonsulent_rule_both_ways_in_the_shipped_drejebog():
+    bo = events("ressourceforloeb_flere.yaml", "bo", ("task",))
+    cecilie = events("ressourceforloeb_flere.yaml", "cecilie", ("task",))
+    assert "virksomhedskonsulent_overdragelse" not in {e[2] for e in bo}  # 8 months out
+    assert (
+        "2027-03-12 10:00 +0100",
+        "task",
+        "virksomhedskonsulent_overdragelse",
+        "virksomhedskonsulent",
+    ) in cecilie  # no start date set
+
+
+def test_anna_missing_report_back_reaches_mentor_then_leder():
+    got = [
+        e
+        for e in events("ressourceforloeb_anna.yaml", "anna", ("checkin_missing", "escalation"))
+        if e[2] == "maanedlig_tilbagemelding"
+    ]
+    # Anna reports back on Friday 7 May; the cycle restarts there, so the next report-back
+    # is due one month later, Monday 7 June; + 3 dage henstand = Thursday 10 June; the
+    # notice goes out on the next working day, Friday 11 June; the leder 5 arbejdsdage
+    # later, Friday 18 June.
+    assert got == [
+        ("2027-06-11 08:00 +0200", "checkin_missing", "maanedlig_tilbagemelding", "mentor"),
+        (
+            "2027-06-11 08:00 +0200",
+            "checkin_missing",
+            "maanedlig_tilbagemelding",
+            "koordinerende_sagsbehandler",
+        ),
+        ("2027-06-18 08:00 +0200", "escalation", "maanedlig_tilbagemelding", "leder"),
+    ]
+
+
+def test_dorte_ends_when_indstilling_is_fleksjob():
+    states = events("ressourceforloeb_flere.yaml", "dorte", ("state",))
+    assert [s[2] for s in states][-1] == "anden_indsats"
+
+
+def _rewrite_golden() -> None:
+    for scenario in SCENARIOS:
+        text = "\n".join(lines_of(scenario)) + "\n"
+        (GOLDEN / f"{scenario.stem}.jsonl").write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    _rewrite_golden()
