@@ -120,8 +120,11 @@ def run_simulation(path: str, as_json: bool, out: list[Record] | None = None) ->
             if out is not None:
                 out.append(record)
                 continue
-            click.echo(json.dumps(record_json(record), ensure_ascii=False) if as_json
-                       else record_text(record))  # fmt: skip
+            click.echo(
+                json.dumps(record_json(record), ensure_ascii=False)
+                if as_json
+                else record_text(record)
+            )
     except DrejebogInvalid as exc:
         for problem in exc.problems:
             click.echo(f"fejl: {problem}", err=True)
@@ -157,3 +160,13 @@ def demo() -> None:
             click.echo(record_text(record))
         counts = Counter(KIND_DA[r.kind] for r in records)
         click.echo("I alt: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
+
+
+def _register_store_commands() -> None:
+    from cli.store_commands import case, citizen, db, load, migrate, tasks, worker
+
+    for command in (db, load, worker, citizen, case, tasks, migrate):
+        main.add_command(command)
+
+
+_register_store_commands()

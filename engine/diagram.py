@@ -65,9 +65,10 @@ def state_lines(drejebog: Drejebog, state: State) -> list[str]:
             + ")"
         )
     milestones = [
-        e.id for e in drejebog.events.values()
+        e.id
+        for e in drejebog.events.values()
         if e.milestone and not e.branches and state.id in e.sources
-    ]  # fmt: skip
+    ]
     if milestones and len(milestones) < len(drejebog.events):
         lines.append("milepæle: " + ", ".join(milestones))
     return lines
@@ -97,8 +98,9 @@ def render(drejebog: Drejebog, fmt: str = "mermaid") -> str:
         for branch in event.branches:
             conditions: list[Any] = [
                 _Condition(c.source.replace('"', "'"))
-                for c in (event.condition, branch.condition) if c is not None
-            ]  # fmt: skip
+                for c in (event.condition, branch.condition)
+                if c is not None
+            ]
             machine.add_transition(
                 event.id, list(event.sources), branch.target, conditions=conditions
             )
@@ -107,8 +109,9 @@ def render(drejebog: Drejebog, fmt: str = "mermaid") -> str:
     if fmt == "mermaid":
         text: str = graph.draw(None)
         return text.rstrip("\n") + "\n" + "".join(f"  {f} --> [*]\n" for f in finals)
-    graph.node(_FINAL, label="", shape="doublecircle", width="0.2", style="filled",
-               fillcolor="black")  # fmt: skip
+    graph.node(
+        _FINAL, label="", shape="doublecircle", width="0.2", style="filled", fillcolor="black"
+    )
     for final in finals:
         graph.edge(final, _FINAL)
     source: str = graph.source

@@ -2,12 +2,17 @@
 
     DrejebogError                 root; `retryable` says whether trying again can help
     ├── DrejebogInvalid           a drejebog (or scenario) file has problems: `.problems`
+    ├── NotFound                  an unknown case, worker, citizen or drejebog (version)
+    ├── ConcurrencyConflict       someone else changed the case first; retrying can help
+    ├── StoreError                the database failed; `retryable` tells whether to retry
     └── CaseError                 an event or timer cannot be applied to a case
         ├── UnknownEvent          the drejebog has no such event
         ├── EventNotAllowed       the event exists, but not from the case's current state
         ├── GuardRejected         the event's condition is false for the case's facts
         ├── BadEventData          missing, unknown or malformed event data
-        └── MissingAnchor         a deadline counts from a date fact the case does not have
+        ├── EventIdReused         an event id already used for another case or event
+        ├── MissingAnchor         a deadline counts from a date fact the case does not have
+        └── MigrationRefused      a running case has no place in the new drejebog version
 
 Messages are Danish (case workers and projektledere read them) and carry the identifiers:
 the case, the event, the state, and file:line:column for YAML.
@@ -42,6 +47,29 @@ class DrejebogInvalid(DrejebogError):
         noun = "problem" if count == 1 else "problemer"
         lines = "\n".join(str(p) for p in self.problems)
         super().__init__(f"{count} {noun}:\n{lines}")
+
+
+class NotFound(DrejebogError):
+    def __init__(self, what: str, name: str, hint: str = "") -> None:
+        self.what = what
+        self.name = name
+        super().__init__(f"ukendt {what} '{name}'{hint}")
+
+
+class ConcurrencyConflict(DrejebogError):
+    retryable = True
+
+    def __init__(self, case_id: str) -> None:
+        self.case_id = case_id
+        super().__init__(
+            f"sag {case_id}: sagen blev ændret af en anden samtidig; intet er gemt, prøv igen"
+        )
+
+
+class StoreError(DrejebogError):
+    def __init__(self, message: str, retryable: bool = False) -> None:
+        self.retryable = retryable
+        super().__init__(message)
 
 
 class CaseError(DrejebogError):
@@ -89,3 +117,13 @@ class MissingAnchor(CaseError):
         super().__init__(
             case_id, f"'{rule}' regnes fra faktum '{fact}', men sagen har ingen dato i '{fact}'"
         )
+
+
+class EventIdReused(CaseError):
+    def __init__(self, case_id: str, event_id: str, used_for: str) -> None:
+        self.event_id = event_id
+        super().__init__(case_id, f"hændelses-id '{event_id}' er allerede brugt til {used_for}")
+
+
+class MigrationRefused(CaseError):
+    pass

@@ -78,10 +78,7 @@ class DrejebogMachine:
                 )
 
     def allowed_events(self, state: str) -> list[str]:
-        return [
-            name for name, event in self._machine.events.items()
-            if state in event.transitions
-        ]  # fmt: skip
+        return [name for name, event in self._machine.events.items() if state in event.transitions]
 
     def fire(self, state: str, event_id: str, scope: Mapping[str, object]) -> Outcome:
         """Run `event_id` from `state` with the facts in `scope` (pure: nothing is stored)."""

@@ -132,6 +132,10 @@ class State:
     recurring: tuple[Recurring, ...]
     mark: Mark
 
+    @property
+    def rules(self) -> tuple[Deadline | Task | Recurring, ...]:
+        return (*self.deadlines, *self.tasks, *self.recurring)
+
 
 @dataclass(frozen=True)
 class Branch:

@@ -41,28 +41,76 @@ from engine.templates import check_template
 from engine.yamlnodes import MapNode, Mark, Node, ScalarNode
 
 TOP_KEYS = (
-    "drejebog", "titel", "version", "beskrivelse", "klokken", "lukkedage", "roller", "fakta",
-    "skabeloner", "start", "tilstande", "hændelser",
-)  # fmt: skip
+    "drejebog",
+    "titel",
+    "version",
+    "beskrivelse",
+    "klokken",
+    "lukkedage",
+    "roller",
+    "fakta",
+    "skabeloner",
+    "start",
+    "tilstande",
+    "hændelser",
+)
 STATE_KEYS = ("titel", "beskrivelse", "slut", "frister", "opgaver", "tilbagevendende")
 DEADLINE_KEYS = (
-    "navn", "titel", "frist", "regnes_fra", "ejer", "helligdag", "klokken", "opfyldes_af",
-    "påmindelser", "eskalering",
-)  # fmt: skip
+    "navn",
+    "titel",
+    "frist",
+    "regnes_fra",
+    "ejer",
+    "helligdag",
+    "klokken",
+    "opfyldes_af",
+    "påmindelser",
+    "eskalering",
+)
 TASK_KEYS = (
-    "navn", "titel", "rolle", "frist", "regnes_fra", "helligdag", "klokken", "opfyldes_af",
-    "påmindelser", "eskalering", "valgfri", "hvis", "skabelon", "emne", "tekst",
-)  # fmt: skip
+    "navn",
+    "titel",
+    "rolle",
+    "frist",
+    "regnes_fra",
+    "helligdag",
+    "klokken",
+    "opfyldes_af",
+    "påmindelser",
+    "eskalering",
+    "valgfri",
+    "hvis",
+    "skabelon",
+    "emne",
+    "tekst",
+)
 RECURRING_KEYS = (
-    "navn", "titel", "hver", "regnes_fra", "ejer", "opfyldes_af", "henstand", "helligdag",
-    "klokken", "påmindelser", "mangler", "eskalering",
-)  # fmt: skip
+    "navn",
+    "titel",
+    "hver",
+    "regnes_fra",
+    "ejer",
+    "opfyldes_af",
+    "henstand",
+    "helligdag",
+    "klokken",
+    "påmindelser",
+    "mangler",
+    "eskalering",
+)
 REMINDER_KEYS = ("før", "til", "helligdag", "skabelon", "emne", "tekst")
 ESCALATION_KEYS = ("efter", "til", "helligdag", "skabelon", "emne", "tekst")
 MISSING_KEYS = ("til", "skabelon", "emne", "tekst")
 EVENT_KEYS = (
-    "titel", "fra", "til", "betingelse", "data", "valgfri_data", "sæt", "milepæl",
-)  # fmt: skip
+    "titel",
+    "fra",
+    "til",
+    "betingelse",
+    "data",
+    "valgfri_data",
+    "sæt",
+    "milepæl",
+)
 BRANCH_KEYS = ("tilstand", "hvis")
 FACT_KEYS = ("titel", "type", "værdier")
 ROLE_KEYS = ("titel",)
@@ -142,10 +190,7 @@ class DrejebogParser(FieldReader):
             events=events,
         )
         for state in states.values():
-            rules: tuple[Deadline | Task | Recurring, ...] = (
-                *state.deadlines, *state.tasks, *state.recurring,
-            )  # fmt: skip
-            for rule in rules:
+            for rule in state.rules:
                 drejebog.rules[rule.name] = (state, rule)
         return drejebog
 
@@ -380,23 +425,29 @@ class DrejebogParser(FieldReader):
             get = body.value
             final = bool(self.boolean(get("slut"), "'slut'"))
             deadlines = tuple(
-                d for d in (
+                d
+                for d in (
                     self._deadline(state_id, item)
                     for item in self.sequence(get("frister"), "'frister'")
-                ) if d is not None
-            )  # fmt: skip
+                )
+                if d is not None
+            )
             tasks = tuple(
-                t for t in (
+                t
+                for t in (
                     self._task(state_id, item)
                     for item in self.sequence(get("opgaver"), "'opgaver'")
-                ) if t is not None
-            )  # fmt: skip
+                )
+                if t is not None
+            )
             recurring = tuple(
-                r for r in (
+                r
+                for r in (
                     self._recurring(state_id, item)
                     for item in self.sequence(get("tilbagevendende"), "'tilbagevendende'")
-                ) if r is not None
-            )  # fmt: skip
+                )
+                if r is not None
+            )
             if final and (deadlines or tasks or recurring):
                 self.problem(
                     mark,

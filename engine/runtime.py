@@ -21,6 +21,7 @@ from engine.errors import (
     CaseError,
     EventNotAllowed,
     GuardRejected,
+    MigrationRefused,
     MissingAnchor,
     UnknownEvent,
 )
@@ -28,7 +29,15 @@ from engine.expressions import EVENT_DATE_NAME, compile_expression
 from engine.facts import FactValueError, convert_fact
 from engine.machine import machine_for
 from engine.model import ANCHOR_ENTRY, Deadline, Drejebog, Event, Recurring, State, Task
-from engine.timers import Timer, TimerKind, escalation_timer, plan_deadline, plan_occurrence
+from engine.timers import (
+    Timer,
+    TimerKind,
+    escalation_timer,
+    plan_deadline,
+    plan_occurrence,
+    replan_cycle,
+    replan_deadline,
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +106,8 @@ class Step:
     results: list[RuleResult] = field(default_factory=list)
     event: str | None = None
     previous_state: str | None = None
+    # a migration: cancel every pending timer of the case due at or after this instant
+    cancel_due_from: datetime | None = None
 
 
 @lru_cache(maxsize=64)
@@ -186,9 +197,19 @@ class CaseRuntime:
         roles: tuple[str | None, ...] = timer.roles or (None,)
         for role in roles:
             step.records.append(
-                Record(at, case.id, timer.kind.value, rule.name, role, case.state, rule.title,
-                       timer.due_date, timer.step, late)
-            )  # fmt: skip
+                Record(
+                    at,
+                    case.id,
+                    timer.kind.value,
+                    rule.name,
+                    role,
+                    case.state,
+                    rule.title,
+                    timer.due_date,
+                    timer.step,
+                    late,
+                )
+            )
         escalating = rule.deadline if isinstance(rule, Task) else rule
         next_index = timer.index + 1
         if (
@@ -197,20 +218,91 @@ class CaseRuntime:
             and next_index < len(escalating.escalation)
         ):
             step.schedule.append(
-                escalation_timer(case.id, escalating, timer.occurrence, timer.due_date,
-                                 next_index, timer.anchor, timer.k, self.calendar)
-            )  # fmt: skip
+                escalation_timer(
+                    case.id,
+                    escalating,
+                    timer.occurrence,
+                    timer.due_date,
+                    next_index,
+                    timer.anchor,
+                    timer.k,
+                    self.calendar,
+                )
+            )
         if timer.kind is TimerKind.CHECKIN_MISSING and isinstance(rule, Recurring):
             if rule.escalation:
                 step.schedule.append(
-                    escalation_timer(case.id, rule, timer.occurrence, timer.due_date, 0,
-                                     timer.anchor, timer.k, self.calendar)
-                )  # fmt: skip
+                    escalation_timer(
+                        case.id,
+                        rule,
+                        timer.occurrence,
+                        timer.due_date,
+                        0,
+                        timer.anchor,
+                        timer.k,
+                        self.calendar,
+                    )
+                )
             cycle = case.cycles[rule.name]
             step.schedule.extend(
-                plan_occurrence(case.id, rule, cycle.anchor, cycle.occurrence, timer.k + 1,
-                                at, self.calendar)
-            )  # fmt: skip
+                plan_occurrence(
+                    case.id, rule, cycle.anchor, cycle.occurrence, timer.k + 1, at, self.calendar
+                )
+            )
+        return step
+
+    def migrate(self, case: CaseSnapshot, old: Drejebog, new_state: str, at: datetime) -> Step:
+        """Move a case from the `old` drejebog version onto this one, in `new_state`.
+
+        Facts, the state's entry time and the anchors of running cycles are kept. Timers due
+        before `at` belong to the old version; everything due from `at` on is planned under
+        this version's rules. Deadlines met under the old version stay met; rules this
+        version adds to the state start counting from the state's entry.
+        """
+        if new_state not in self.drejebog.states:
+            raise MigrationRefused(
+                case.id, f"tilstanden '{new_state}' findes ikke i den nye version"
+            )
+        state = self.drejebog.states[new_state]
+        old_state = old.states.get(case.state)
+        old_rule_names = {r.name for r in old_state.rules} if old_state is not None else set()
+        facts = {**{f: None for f in self.drejebog.facts}, **case.facts}
+        step = Step(
+            case=replace(
+                case, state=new_state, facts=facts, open_rules={}, open_tasks={}, cycles={}
+            ),
+            previous_state=case.state,
+            cancel_due_from=at,
+        )
+        open_rules: dict[str, OpenRule] = {}
+        open_tasks: dict[str, OpenRule] = {}
+        deadlines = [*state.deadlines, *(t.deadline for t in state.tasks if t.deadline)]
+        for deadline in deadlines:
+            still_open = deadline.name in case.open_rules
+            if not still_open and deadline.name in old_rule_names:
+                continue  # met (or lapsed) under the old version
+            occurrence = self._next_plan(step)
+            anchor = self._anchor(step.case, deadline.name, deadline.anchor)
+            due, timers = replan_deadline(case.id, deadline, anchor, occurrence, at, self.calendar)
+            step.schedule.extend(timers)
+            open_rules[deadline.name] = OpenRule(deadline.name, occurrence, anchor, due)
+        for task in state.tasks:
+            if task.name in case.open_tasks:
+                open_tasks[task.name] = open_rules.get(task.name) or case.open_tasks[task.name]
+        step.case = replace(step.case, open_rules=open_rules, open_tasks=open_tasks)
+        for recurring in state.recurring:
+            previous = case.cycles.get(recurring.name)
+            anchor = (
+                previous.anchor
+                if previous is not None
+                else self._anchor(step.case, recurring.name, recurring.anchor)
+            )
+            cycle = self._next_plan(step)
+            step.case = replace(
+                step.case,
+                cycles={**step.case.cycles, recurring.name: Cycle(recurring.name, cycle, anchor)},
+            )
+            step.schedule.extend(replan_cycle(case.id, recurring, anchor, cycle, at, self.calendar))
         return step
 
     # -- helpers ---------------------------------------------------------------------------
@@ -313,9 +405,17 @@ class CaseRuntime:
                 planned = OpenRule(task.name, self._next_plan(step), None, None)
             open_tasks[task.name] = planned
             step.records.append(
-                Record(at, step.case.id, "task", task.name, task.role, state.id, task.title,
-                       planned.due_date)
-            )  # fmt: skip
+                Record(
+                    at,
+                    step.case.id,
+                    "task",
+                    task.name,
+                    task.role,
+                    state.id,
+                    task.title,
+                    planned.due_date,
+                )
+            )
         step.case = replace(step.case, open_rules=open_rules, open_tasks=open_tasks)
         for recurring in state.recurring:
             self._start_cycle(

@@ -73,9 +73,11 @@ def simulate(scenario: Scenario) -> Iterator[Record]:
             step = runtime.fire(snapshots[item.case_id], item, now)
         elif isinstance(item, ScriptedCase):
             step = _run(
-                scenario, item.mark.line, item.mark.column,
+                scenario,
+                item.mark.line,
+                item.mark.column,
                 partial(runtime.open_case, item.id, item.opened_at, item.facts, item.citizen_name),
-            )  # fmt: skip
+            )
         else:
             assert isinstance(item, tuple)
             case, event = item
@@ -97,13 +99,21 @@ def _run_event(
     snapshot = snapshots.get(case.id)
     if snapshot is None:
         raise DrejebogInvalid(
-            [Problem(scenario.path, event.mark.line, event.mark.column,
-                     f"sagen '{case.id}' er ikke åbnet endnu")]
-        )  # fmt: skip
+            [
+                Problem(
+                    scenario.path,
+                    event.mark.line,
+                    event.mark.column,
+                    f"sagen '{case.id}' er ikke åbnet endnu",
+                )
+            ]
+        )
     return _run(
-        scenario, event.mark.line, event.mark.column,
+        scenario,
+        event.mark.line,
+        event.mark.column,
         lambda: runtime.apply(snapshot, event.event, event.data, now),
-    )  # fmt: skip
+    )
 
 
 def _run(scenario: Scenario, line: int, column: int, action: Callable[[], Step]) -> Step:

@@ -70,9 +70,19 @@ def plan_deadline(
         at = local_instant(day, rule.time_of_day)
         if at > now:  # a reminder whose moment has passed is never sent late
             timers.append(
-                Timer(at, case_id, rule.name, occurrence, f"påmindelse.{index}",
-                      TimerKind.REMINDER, reminder.roles, due, index, anchor)
-            )  # fmt: skip
+                Timer(
+                    at,
+                    case_id,
+                    rule.name,
+                    occurrence,
+                    f"påmindelse.{index}",
+                    TimerKind.REMINDER,
+                    reminder.roles,
+                    due,
+                    index,
+                    anchor,
+                )
+            )
     if rule.escalation:
         timers.append(escalation_timer(case_id, rule, occurrence, due, 0, anchor, 0, calendar))
     return due, timers
@@ -91,9 +101,18 @@ def escalation_timer(
     step: EscalationStep = rule.escalation[index]
     day = escalation_date(_breach_day(rule, due, calendar), step.after, step.adjust, calendar)
     return Timer(
-        local_instant(day, rule.time_of_day), case_id, rule.name, occurrence,
-        f"eskalering.{index}", TimerKind.ESCALATION, step.roles, due, index, anchor, k,
-    )  # fmt: skip
+        local_instant(day, rule.time_of_day),
+        case_id,
+        rule.name,
+        occurrence,
+        f"eskalering.{index}",
+        TimerKind.ESCALATION,
+        step.roles,
+        due,
+        index,
+        anchor,
+        k,
+    )
 
 
 def _breach_day(rule: Deadline | Recurring, due: date, calendar: WorkingCalendar) -> date:
@@ -121,13 +140,96 @@ def plan_occurrence(
         at = local_instant(day, rule.time_of_day)
         if at > now:
             timers.append(
-                Timer(at, case_id, rule.name, occurrence, f"påmindelse.{index}",
-                      TimerKind.REMINDER, reminder.roles, due, index, anchor, k)
-            )  # fmt: skip
+                Timer(
+                    at,
+                    case_id,
+                    rule.name,
+                    occurrence,
+                    f"påmindelse.{index}",
+                    TimerKind.REMINDER,
+                    reminder.roles,
+                    due,
+                    index,
+                    anchor,
+                    k,
+                )
+            )
     missing_day = _breach_day(rule, due, calendar)
     roles = rule.missing.roles if rule.missing else ()
     timers.append(
-        Timer(local_instant(missing_day, rule.time_of_day), case_id, rule.name, occurrence,
-              "mangler", TimerKind.CHECKIN_MISSING, roles, due, 0, anchor, k)
-    )  # fmt: skip
+        Timer(
+            local_instant(missing_day, rule.time_of_day),
+            case_id,
+            rule.name,
+            occurrence,
+            "mangler",
+            TimerKind.CHECKIN_MISSING,
+            roles,
+            due,
+            0,
+            anchor,
+            k,
+        )
+    )
+    return timers
+
+
+def first_escalation_from(
+    case_id: str,
+    rule: Deadline | Recurring,
+    occurrence: str,
+    due: date,
+    anchor: date,
+    k: int,
+    now: datetime,
+    calendar: WorkingCalendar,
+) -> Timer | None:
+    """The first rung of the ladder that is still ahead of `now` (the ladder goes on from it)."""
+    for index in range(len(rule.escalation)):
+        timer = escalation_timer(case_id, rule, occurrence, due, index, anchor, k, calendar)
+        if timer.due_at >= now:
+            return timer
+    return None
+
+
+def replan_deadline(
+    case_id: str,
+    rule: Deadline,
+    anchor: date,
+    occurrence: str,
+    now: datetime,
+    calendar: WorkingCalendar,
+) -> tuple[date, list[Timer]]:
+    """A deadline's timers from `now` on, for a case that entered its state earlier."""
+    due, timers = plan_deadline(case_id, rule, anchor, occurrence, now, calendar)
+    timers = [t for t in timers if t.kind is TimerKind.REMINDER]
+    ladder = first_escalation_from(case_id, rule, occurrence, due, anchor, 0, now, calendar)
+    return due, [*timers, *([ladder] if ladder else [])]
+
+
+def replan_cycle(
+    case_id: str,
+    rule: Recurring,
+    anchor: date,
+    cycle: str,
+    now: datetime,
+    calendar: WorkingCalendar,
+) -> list[Timer]:
+    """A running cycle's timers from `now` on: the first occurrence whose missing notice is
+    still ahead, and the rest of the ladder of the occurrence before it."""
+    k = 1
+    while True:
+        timers = plan_occurrence(case_id, rule, anchor, cycle, k, now, calendar)
+        missing = next(t for t in timers if t.kind is TimerKind.CHECKIN_MISSING)
+        if missing.due_at >= now:
+            break
+        k += 1
+    if k > 1:
+        previous = plan_occurrence(case_id, rule, anchor, cycle, k - 1, now, calendar)
+        notice = next(t for t in previous if t.kind is TimerKind.CHECKIN_MISSING)
+        ladder = first_escalation_from(
+            case_id, rule, notice.occurrence, notice.due_date, anchor, k - 1, now, calendar
+        )
+        if ladder is not None:
+            timers.append(ladder)
     return timers

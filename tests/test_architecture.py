@@ -5,9 +5,20 @@ from pathlib import Path
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
 FORBIDDEN = {
-    "sqlmodel", "sqlalchemy", "apscheduler", "smtplib", "os", "store", "notifications", "cli",
-    "click", "requests", "httpx", "socket", "subprocess",
-}  # fmt: skip
+    "sqlmodel",
+    "sqlalchemy",
+    "apscheduler",
+    "smtplib",
+    "os",
+    "store",
+    "notifications",
+    "cli",
+    "click",
+    "requests",
+    "httpx",
+    "socket",
+    "subprocess",
+}
 
 
 def imported_modules(path: Path) -> set[str]:

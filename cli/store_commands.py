@@ -1,0 +1,358 @@
+"""Commands for case workers and the projektleder: database, staff, citizens, cases, tasks."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from sqlalchemy import select
+
+from cli.bootstrap import App, bootstrap
+from engine.cpr import mask_cpr_in_text
+from engine.deadlines import COPENHAGEN, local_date
+from engine.errors import DrejebogError, DrejebogInvalid, NotFound
+from store import admin
+from store.migrate_schema import upgrade
+from store.queries import case_details, open_tasks
+from store.tables import WORKER
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(function: F) -> F:
+    """Print a DrejebogError in Danish (CPR masked) and exit 1; nothing else is swallowed."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except DrejebogInvalid as exc:
+            for problem in exc.problems:
+                click.echo(mask_cpr_in_text(str(problem)), err=True)
+            sys.exit(1)
+        except DrejebogError as exc:
+            click.echo(f"fejl: {mask_cpr_in_text(str(exc))}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def app_with_schema() -> App:
+    app = bootstrap()
+    app.require_schema()
+    return app
+
+
+def key_values(pairs: tuple[str, ...]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise click.UsageError(f"'{pair}' skal skrives som navn=værdi")
+        if key.strip() in values:
+            raise click.UsageError(f"'{key.strip()}' er angivet to gange")
+        values[key.strip()] = value.strip()
+    return values
+
+
+def actor_of(app: App, worker: str | None) -> str:
+    handle = worker or os.environ.get("DREJEBOG_WORKER") or ""
+    if not handle:
+        return "system"
+    with app.engine.connect() as connection:
+        known = connection.execute(select(WORKER.c.id).where(WORKER.c.handle == handle)).first()
+    if known is None:
+        raise NotFound("medarbejder", handle, " (se 'drejebog worker list')")
+    return handle
+
+
+def echo_json(data: object) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# -- db, load ------------------------------------------------------------------------------
+
+
+@click.group(help="Databasen.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Opret eller opgrader databasens skema (Alembic-migreringer).")
+@reports_errors
+def db_upgrade() -> None:
+    app = bootstrap()
+    revision = upgrade(app.engine)
+    click.echo(f"databasen er på revision {revision} ({app.engine.url.render_as_string()})")
+
+
+@click.command(help="Gem drejebøger (filer eller mapper); ugyldige drejebøger gemmes aldrig.")
+@click.argument("paths", nargs=-1, required=True)
+@reports_errors
+def load(paths: tuple[str, ...]) -> None:
+    app = app_with_schema()
+    for result in admin.load_drejebog_files(app.engine, list(paths), app.clock.now()):
+        click.echo(f"{result.path}: {result.drejebog_id} version {result.version} {result.status}")
+
+
+# -- workers and citizens ------------------------------------------------------------------
+
+
+@click.group(help="Medarbejdere.")
+def worker() -> None:
+    pass
+
+
+@worker.command("add", help="Opret en medarbejder.")
+@click.argument("handle")
+@click.option("--navn", "name", required=True)
+@click.option("--rolle", "role", required=True)
+@click.option("--email", default="")
+@click.option("--team", default="")
+@click.option("--leder", "leader", default=None, help="Lederens brugernavn.")
+@reports_errors
+def worker_add(
+    handle: str, name: str, role: str, email: str, team: str, leader: str | None
+) -> None:
+    app = app_with_schema()
+    admin.add_worker(app.engine, handle, name, role, email, team, leader)
+    click.echo(f"medarbejder {handle} oprettet ({role})")
+
+
+@worker.command("list", help="Vis medarbejdere.")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors
+def worker_list(as_json: bool) -> None:
+    app = app_with_schema()
+    table = WORKER
+    leader = table.alias("leader")
+    with app.engine.connect() as connection:
+        rows = connection.execute(
+            select(table, leader.c.handle.label("leader_handle"))
+            .outerjoin(leader, leader.c.id == table.c.leader_id)
+            .order_by(table.c.handle)
+        ).all()
+    data = [
+        {
+            "medarbejder": r.handle,
+            "navn": r.name,
+            "rolle": r.role,
+            "team": r.team,
+            "email": r.email,
+            "leder": r.leader_handle,
+        }
+        for r in rows
+    ]
+    if as_json:
+        echo_json(data)
+        return
+    for item in data:
+        click.echo(
+            f"{item['medarbejder']:<12} {item['navn']:<24} {item['rolle']:<28} "
+            f"{item['team'] or '-':<12} leder: {item['leder'] or '-'}"
+        )
+
+
+@click.group(help="Borgere.")
+def citizen() -> None:
+    pass
+
+
+@citizen.command("add", help="Opret en borger (CPR-nummeret vises kun maskeret).")
+@click.argument("cpr")
+@click.option("--navn", "name", required=True)
+@click.option("--email", default="")
+@click.option("--telefon", "phone", default="")
+@reports_errors
+def citizen_add(cpr: str, name: str, email: str, phone: str) -> None:
+    app = app_with_schema()
+    masked = admin.add_citizen(app.engine, cpr, name, email, phone)
+    click.echo(f"borger {name} ({masked}) oprettet")
+
+
+# -- cases ---------------------------------------------------------------------------------
+
+
+@click.group(help="Sager.")
+def case() -> None:
+    pass
+
+
+@case.command("open", help="Åbn en sag for en borger på en drejebog.")
+@click.argument("drejebog")
+@click.option("--cpr", required=True, help="Borgerens CPR-nummer (borgeren skal være oprettet).")
+@click.option("--tildel", "assign", multiple=True, help="rolle=medarbejder, fx sagsbehandler=anna")
+@click.option("--as", "as_worker", default=None, help="Hvem åbner sagen (brugernavn).")
+@click.argument("facts", nargs=-1)
+@reports_errors
+def case_open(
+    drejebog: str, cpr: str, assign: tuple[str, ...], as_worker: str | None, facts: tuple[str, ...]
+) -> None:
+    app = app_with_schema()
+    opened = app.cases.open_case(
+        cpr, drejebog, actor_of(app, as_worker), key_values(facts), key_values(assign)
+    )
+    click.echo(f"sag {opened.case_id} åbnet i tilstanden '{opened.state}'")
+    for record in opened.records:
+        if record.kind == "task":
+            click.echo(f"  opgave: {record.title} → {record.role}")
+
+
+@case.command("event", help="Registrér en hændelse på en sag: CASE EVENT [navn=værdi ...].")
+@click.argument("case_id")
+@click.argument("event")
+@click.argument("data", nargs=-1)
+@click.option("--id", "event_id", default=None, help="Hændelses-id (gør gentagelser harmløse).")
+@click.option("--as", "as_worker", default=None, help="Hvem registrerer hændelsen.")
+@reports_errors
+def case_event(
+    case_id: str, event: str, data: tuple[str, ...], event_id: str | None, as_worker: str | None
+) -> None:
+    app = app_with_schema()
+    result = app.cases.apply_event(
+        case_id, event, key_values(data), actor_of(app, as_worker), event_id
+    )
+    if not result.applied:
+        click.echo(
+            f"sag {result.case_id}: hændelse {result.event_id} er allerede registreret; "
+            "intet er ændret"
+        )
+        return
+    move = (
+        f"{result.from_state} → {result.to_state}"
+        if result.from_state != result.to_state
+        else f"forbliver i {result.to_state}"
+    )
+    click.echo(f"sag {result.case_id}: {event} registreret ({move}), id {result.event_id}")
+    for record in result.records:
+        if record.kind in ("task", "milestone"):
+            label = "opgave" if record.kind == "task" else "milepæl"
+            click.echo(f"  {label}: {record.title}" + (f" → {record.role}" if record.role else ""))
+
+
+@case.command("assign", help="Tildel en medarbejder en rolle på en sag.")
+@click.argument("case_id")
+@click.argument("role")
+@click.argument("worker_handle")
+@reports_errors
+def case_assign(case_id: str, role: str, worker_handle: str) -> None:
+    app = app_with_schema()
+    with app.unit_of_work() as uow:
+        uow.load_case(case_id)
+        uow.assign(case_id, role, worker_handle)
+        uow.commit()
+    click.echo(f"sag {case_id}: {worker_handle} er nu {role}")
+
+
+@case.command("show", help="Vis en sag: tilstand, fakta, tildelte, frister og hele forløbet.")
+@click.argument("case_id")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors
+def case_show(case_id: str, as_json: bool) -> None:
+    app = app_with_schema()
+    now = app.clock.now()
+    with app.engine.connect() as connection:
+        details = case_details(connection, case_id, now)
+    if as_json:
+        echo_json(details)
+        return
+    citizen_ = details["borger"]
+    click.echo(f"Sag {details['sag']}: {citizen_['navn']} ({citizen_['cpr']})")
+    book = details["drejebog"]
+    click.echo(f"Drejebog: {book['titel']} ({book['id']}, version {book['version']})")
+    click.echo(
+        f"Tilstand: {details['tilstand']}" + (" (afsluttet)" if details["afsluttet"] else "")
+    )
+    facts = ", ".join(f"{k}={v}" for k, v in sorted(details["fakta"].items())) or "-"
+    click.echo(f"Fakta: {facts}")
+    click.echo("Tildelt:")
+    for item in details["tildelt"] or [{"rolle": "-", "medarbejder": "-", "navn": ""}]:
+        click.echo(f"  {item['rolle']:<28} {item['medarbejder']} {item['navn']}".rstrip())
+    click.echo("Åbne frister:")
+    for item in details["frister"]:
+        days = item["dage_tilbage"]
+        left = f"{days} dage tilbage" if days >= 0 else f"{-days} dage over fristen"
+        click.echo(f"  {item['regel']:<28} {item['frist']}  ({left})")
+    if not details["frister"]:
+        click.echo("  ingen")
+    click.echo("Opgaver:")
+    for item in details["opgaver"]:
+        due = f" frist {item['frist']}" if item["frist"] else ""
+        click.echo(f"  [{item['status']}] {item['titel']} → {item['rolle']}{due}")
+    click.echo("Forløb:")
+    for item in details["forløb"]:
+        at = _local(item["tidspunkt"])
+        what = item["hændelse"] or item["type"]
+        move = f"{item['fra'] or '·'} → {item['til']}" if item["til"] else ""
+        data = ", ".join(f"{k}={v}" for k, v in item["data"].items())
+        click.echo(f"  {item['nr']:>3}. {at}  {what:<28} {move}  af {item['af']}  {data}".rstrip())
+
+
+def _local(iso: str) -> str:
+    from datetime import datetime
+
+    return datetime.fromisoformat(iso).astimezone(COPENHAGEN).strftime("%Y-%m-%d %H:%M")
+
+
+@click.command(help="Vis åbne opgaver, med den tidligste frist først.")
+@click.option("--worker", "worker_handle", default=None, help="Kun denne medarbejders opgaver.")
+@click.option("--role", default=None, help="Kun opgaver til denne rolle.")
+@click.option("--overdue", is_flag=True, help="Kun opgaver, hvis frist er overskredet.")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors
+def tasks(worker_handle: str | None, role: str | None, overdue: bool, as_json: bool) -> None:
+    if worker_handle and role:
+        raise click.UsageError("brug enten --worker eller --role")
+    app = app_with_schema()
+    today = local_date(app.clock.now())
+    with app.engine.connect() as connection:
+        views = open_tasks(connection, today, worker_handle, role, overdue)
+    if as_json:
+        echo_json([v.as_json() for v in views])
+        return
+    if not views:
+        click.echo("ingen åbne opgaver")
+    for view in views:
+        if view.due_date is None:
+            when = "ingen frist"
+        elif view.days_left is not None and view.days_left < 0:
+            when = f"{view.due_date} ({-view.days_left} dage over)"
+        else:
+            when = f"{view.due_date} ({view.days_left} dage tilbage)"
+        click.echo(
+            f"sag {view.case_id:<6} {view.title:<44} → {view.role:<22} "
+            f"{view.worker or '(ingen tildelt)':<12} {when}"
+        )
+
+
+@click.command(help="Flyt kørende sager til en ny version af en drejebog.")
+@click.argument("drejebog")
+@click.option("--to", "to_version", required=True, help="Den nye version (skal være indlæst).")
+@click.option("--map", "mappings", multiple=True, help="gammel_tilstand=ny_tilstand")
+@click.option("--dry-run", is_flag=True, help="Vis, hvad der ville ske, uden at ændre noget.")
+@click.option("--as", "as_worker", default=None)
+@reports_errors
+def migrate(
+    drejebog: str, to_version: str, mappings: tuple[str, ...], dry_run: bool, as_worker: str | None
+) -> None:
+    app = app_with_schema()
+    moved = app.cases.migrate(
+        drejebog, to_version, actor_of(app, as_worker), key_values(mappings), dry_run
+    )
+    verb = "ville blive flyttet" if dry_run else "flyttet"
+    for item in moved:
+        state = (
+            item.from_state
+            if item.from_state == item.to_state
+            else f"{item.from_state} → {item.to_state}"
+        )
+        click.echo(
+            f"sag {item.case_id}: version {item.from_version} → {item.to_version}, {state}, "
+            f"{item.timers_planned} nye tidspunkter"
+        )
+    click.echo(f"{len(moved)} sag(er) {verb} til version {to_version}")

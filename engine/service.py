@@ -1,0 +1,238 @@
+"""The case service: the pure runtime wrapped in a unit of work and a clock.
+
+One call is one transaction. A refused event raises before anything is written; a conflict
+with a concurrent writer raises ConcurrencyConflict and writes nothing. An event id makes an
+event idempotent: the second application of the same id changes nothing and says so.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from engine.clock import Clock
+from engine.errors import ConcurrencyConflict, EventIdReused, MigrationRefused
+from engine.model import Drejebog
+from engine.ports import CaseUnitOfWork, HistoryNote
+from engine.runtime import CaseRuntime, Record, Step
+
+SYSTEM_ACTOR = "system"
+
+
+@dataclass(frozen=True)
+class EventResult:
+    case_id: str
+    event: str
+    event_id: str
+    applied: bool  # False: this event id was applied before; nothing changed now
+    from_state: str
+    to_state: str
+    records: tuple[Record, ...] = ()
+
+
+@dataclass(frozen=True)
+class MigratedCase:
+    case_id: str
+    from_version: str
+    to_version: str
+    from_state: str
+    to_state: str
+    timers_planned: int
+
+
+@dataclass(frozen=True)
+class OpenedCase:
+    case_id: str
+    state: str
+    records: tuple[Record, ...]
+
+
+_RUNTIMES: dict[str, CaseRuntime] = {}
+
+
+def runtime_for(drejebog: Drejebog) -> CaseRuntime:
+    """One runtime (and so one transitions machine) per drejebog version."""
+    runtime = _RUNTIMES.get(drejebog.content_hash)
+    if runtime is None or runtime.drejebog is not drejebog:
+        runtime = CaseRuntime(drejebog)
+        _RUNTIMES[drejebog.content_hash] = runtime
+    return runtime
+
+
+def _history_data(step: Step, data: Mapping[str, object]) -> dict[str, object]:
+    return {
+        "data": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()},
+        "records": [{"kind": r.kind, "name": r.name, "role": r.role} for r in step.records],
+        "results": [
+            {"rule": r.rule, "outcome": r.outcome, "in_time": r.in_time} for r in step.results
+        ],
+    }
+
+
+class CaseService:
+    def __init__(self, unit_of_work: Callable[[], CaseUnitOfWork], clock: Clock) -> None:
+        self._unit_of_work = unit_of_work
+        self._clock = clock
+
+    def open_case(
+        self,
+        citizen_ref: str,
+        drejebog_id: str,
+        actor: str,
+        facts: Mapping[str, object] | None = None,
+        assignments: Mapping[str, str] | None = None,
+    ) -> OpenedCase:
+        now = self._clock.now()
+        with self._unit_of_work() as uow:
+            version_key, drejebog = uow.latest_drejebog(drejebog_id)
+            case_id, citizen_name = uow.create_case(citizen_ref, version_key, drejebog_id, now)
+            for role, worker in (assignments or {}).items():
+                uow.assign(case_id, role, worker)
+            runtime = runtime_for(drejebog)
+            step = runtime.open_case(case_id, now, facts or {}, citizen_name)
+            stored = uow.load_case(case_id)
+            note = HistoryNote(
+                now,
+                actor,
+                "åbnet",
+                to_state=step.case.state,
+                data=_history_data(step, facts or {}),
+            )
+            uow.save_step(stored, step, note)
+            uow.commit()
+        return OpenedCase(case_id, step.case.state, tuple(step.records))
+
+    def apply_event(
+        self,
+        case_id: str,
+        event: str,
+        data: Mapping[str, object],
+        actor: str,
+        event_id: str | None = None,
+    ) -> EventResult:
+        event_id = event_id or uuid.uuid4().hex
+        now = self._clock.now()
+        try:
+            with self._unit_of_work() as uow:
+                duplicate = self._duplicate(uow, case_id, event, event_id)
+                if duplicate is not None:
+                    return duplicate
+                stored = uow.load_case(case_id)
+                runtime = runtime_for(stored.drejebog)
+                step = runtime.apply(stored.snapshot, event, data, now)
+                note = HistoryNote(
+                    now,
+                    actor,
+                    "hændelse",
+                    event=event,
+                    event_id=event_id,
+                    from_state=stored.snapshot.state,
+                    to_state=step.case.state,
+                    data=_history_data(step, data),
+                )
+                uow.save_step(stored, step, note)
+                uow.commit()
+        except ConcurrencyConflict:
+            # the winner may have been this very event id, sent twice at once
+            with self._unit_of_work() as uow:
+                duplicate = self._duplicate(uow, case_id, event, event_id)
+            if duplicate is not None:
+                return duplicate
+            raise
+        return EventResult(
+            case_id,
+            event,
+            event_id,
+            True,
+            stored.snapshot.state,
+            step.case.state,
+            tuple(step.records),
+        )
+
+    def migrate(
+        self,
+        drejebog_id: str,
+        to_version: str,
+        actor: str,
+        state_map: Mapping[str, str] | None = None,
+        dry_run: bool = False,
+    ) -> list[MigratedCase]:
+        """Move every running case of a drejebog onto `to_version`, all or nothing.
+
+        A case's state is kept when the new version has it, or mapped with `state_map`;
+        when any case's state has no place in the new version, nothing changes and
+        MigrationRefused lists those cases. Timers due before now stay with the old version;
+        the rest are planned again under the new one. The history records each move.
+        """
+        mapping = dict(state_map or {})
+        now = self._clock.now()
+        with self._unit_of_work() as uow:
+            target_key, target = uow.drejebog_by_version(drejebog_id, to_version)
+            unknown = sorted(set(mapping.values()) - set(target.states))
+            if unknown:
+                raise MigrationRefused(
+                    "-",
+                    f"--map peger på tilstande, som version {to_version} ikke har: "
+                    + ", ".join(unknown),
+                )
+            running = [c for c in uow.running_cases(drejebog_id) if c[1] != target_key]
+            homeless = [
+                (case_id, state)
+                for case_id, _, state in running
+                if mapping.get(state, state) not in target.states
+            ]
+            if homeless:
+                listed = ", ".join(f"sag {c} ({s})" for c, s in homeless[:20])
+                more = f" og {len(homeless) - 20} flere" if len(homeless) > 20 else ""
+                raise MigrationRefused(
+                    homeless[0][0],
+                    f"intet er flyttet: {len(homeless)} sag(er) står i en tilstand, som version "
+                    f"{to_version} ikke har: {listed}{more}; angiv --map gammel=ny",
+                )
+            runtime = runtime_for(target)
+            moved: list[MigratedCase] = []
+            for case_id, _, state in running:
+                stored = uow.load_case(case_id)
+                new_state = mapping.get(state, state)
+                step = runtime.migrate(stored.snapshot, stored.drejebog, new_state, now)
+                moved.append(
+                    MigratedCase(
+                        case_id,
+                        stored.drejebog.version,
+                        to_version,
+                        state,
+                        new_state,
+                        len(step.schedule),
+                    )
+                )
+                note = HistoryNote(
+                    now,
+                    actor,
+                    "migrering",
+                    from_state=state,
+                    to_state=new_state,
+                    data={
+                        "fra_version": stored.drejebog.version,
+                        "til_version": to_version,
+                        "tilstande": mapping,
+                    },
+                )
+                uow.save_step(stored, step, note, version_key=target_key)
+            if not dry_run:
+                uow.commit()
+        return moved
+
+    @staticmethod
+    def _duplicate(
+        uow: CaseUnitOfWork, case_id: str, event: str, event_id: str
+    ) -> EventResult | None:
+        applied = uow.applied_event(event_id)
+        if applied is None:
+            return None
+        if applied.case_id != case_id or applied.event != event:
+            raise EventIdReused(
+                case_id, event_id, f"hændelsen '{applied.event}' på sag {applied.case_id}"
+            )
+        state = uow.load_case(case_id).snapshot.state
+        return EventResult(case_id, event, event_id, False, state, state)

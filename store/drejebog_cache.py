@@ -1,0 +1,26 @@
+"""Stored drejebog versions are parsed once per process, keyed by content hash (bounded)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from engine.loader import load_text
+from engine.model import Drejebog
+
+_MAX_VERSIONS = 256
+
+
+class DrejebogCache:
+    def __init__(self) -> None:
+        self._by_hash: OrderedDict[str, Drejebog] = OrderedDict()
+
+    def get(self, content_hash: str, source_name: str, source_text: str) -> Drejebog:
+        drejebog = self._by_hash.get(content_hash)
+        if drejebog is None:
+            drejebog = load_text(source_text, source_name)
+            self._by_hash[content_hash] = drejebog
+            if len(self._by_hash) > _MAX_VERSIONS:
+                self._by_hash.popitem(last=False)
+        else:
+            self._by_hash.move_to_end(content_hash)
+        return drejebog

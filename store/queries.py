@@ -1,0 +1,203 @@
+"""Read models: what a case worker or leader looks at. Every listing is an indexed query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from engine.cpr import parse_cpr
+from engine.deadlines import local_date
+from engine.errors import NotFound
+from store.tables import ASSIGNMENT, CASE, CITIZEN, HISTORY, TASK, TIMER, VERSION, WORKER
+from store.unit_of_work import case_key
+
+
+def due_timers(connection: Connection, now: datetime, limit: int = 500) -> list[Any]:
+    """Pending timers due at or before `now`, soonest first: one range scan of ix_timer_due."""
+    return list(
+        connection.execute(
+            select(TIMER)
+            .where(TIMER.c.status == "pending", TIMER.c.due_at <= now)
+            .order_by(TIMER.c.due_at)
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class TaskView:
+    id: int
+    case_id: int
+    citizen: str
+    rule: str
+    title: str
+    role: str
+    worker: str | None
+    due_date: date | None
+    days_left: int | None
+    optional: bool
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "sag": self.case_id,
+            "borger": self.citizen,
+            "opgave": self.rule,
+            "titel": self.title,
+            "rolle": self.role,
+            "medarbejder": self.worker,
+            "frist": self.due_date.isoformat() if self.due_date else None,
+            "dage_tilbage": self.days_left,
+            "valgfri": self.optional,
+        }
+
+
+def open_tasks(
+    connection: Connection,
+    today: date,
+    worker: str | None = None,
+    role: str | None = None,
+    overdue: bool = False,
+) -> list[TaskView]:
+    """Open tasks, soonest deadline first (tasks without a deadline last)."""
+    query = (
+        select(
+            TASK.c.id,
+            TASK.c.case_id,
+            TASK.c.rule,
+            TASK.c.title,
+            TASK.c.role,
+            TASK.c.due_date,
+            TASK.c.optional,
+            CITIZEN.c.name.label("citizen"),
+            WORKER.c.handle.label("worker"),
+        )
+        .join(CASE, CASE.c.id == TASK.c.case_id)
+        .join(CITIZEN, CITIZEN.c.id == CASE.c.citizen_id)
+        .outerjoin(
+            ASSIGNMENT,
+            (ASSIGNMENT.c.case_id == TASK.c.case_id) & (ASSIGNMENT.c.role == TASK.c.role),
+        )
+        .outerjoin(WORKER, WORKER.c.id == ASSIGNMENT.c.worker_id)
+        .where(TASK.c.status == "open")
+    )
+    if worker is not None:
+        row = connection.execute(select(WORKER.c.id).where(WORKER.c.handle == worker)).first()
+        if row is None:
+            raise NotFound("medarbejder", worker, " (se 'drejebog worker list')")
+        query = query.where(ASSIGNMENT.c.worker_id == row.id)
+    if role is not None:
+        query = query.where(TASK.c.role == role)
+    if overdue:
+        query = query.where(TASK.c.due_date < today)
+    query = query.order_by(TASK.c.due_date.is_(None), TASK.c.due_date, TASK.c.id)
+    return [
+        TaskView(
+            r.id,
+            r.case_id,
+            r.citizen,
+            r.rule,
+            r.title,
+            r.role,
+            r.worker,
+            r.due_date,
+            (r.due_date - today).days if r.due_date else None,
+            r.optional,
+        )
+        for r in connection.execute(query)
+    ]
+
+
+def case_details(connection: Connection, case_id: str, now: datetime) -> dict[str, Any]:
+    """Everything `drejebog case show` prints, as JSON-safe data (CPR masked)."""
+    key = case_key(case_id)
+    row = connection.execute(
+        select(CASE, CITIZEN.c.name, CITIZEN.c.cpr, VERSION.c.version, VERSION.c.title)
+        .join(CITIZEN, CITIZEN.c.id == CASE.c.citizen_id)
+        .join(VERSION, VERSION.c.id == CASE.c.drejebog_version_id)
+        .where(CASE.c.id == key)
+    ).first()
+    if row is None:
+        raise NotFound("sag", str(case_id))
+    today = local_date(now)
+    assignments = connection.execute(
+        select(ASSIGNMENT.c.role, WORKER.c.handle, WORKER.c.name)
+        .join(WORKER, WORKER.c.id == ASSIGNMENT.c.worker_id)
+        .where(ASSIGNMENT.c.case_id == key)
+        .order_by(ASSIGNMENT.c.role)
+    )
+    runtime = row.runtime or {}
+    deadlines = [
+        {
+            "regel": name,
+            "frist": rule["due"],
+            "dage_tilbage": (date.fromisoformat(rule["due"]) - today).days,
+        }
+        for name, rule in sorted(
+            runtime.get("open_rules", {}).items(), key=lambda i: i[1]["due"] or ""
+        )
+        if rule.get("due")
+    ]
+    timers = connection.execute(
+        select(TIMER.c.rule, TIMER.c.step, TIMER.c.kind, TIMER.c.roles, TIMER.c.due_at)
+        .where(TIMER.c.case_id == key, TIMER.c.status == "pending")
+        .order_by(TIMER.c.due_at)
+    )
+    tasks = connection.execute(
+        select(TASK.c.rule, TASK.c.title, TASK.c.role, TASK.c.due_date, TASK.c.status)
+        .where(TASK.c.case_id == key)
+        .order_by(TASK.c.created_at, TASK.c.id)
+    )
+    history = connection.execute(
+        select(HISTORY).where(HISTORY.c.case_id == key).order_by(HISTORY.c.seq)
+    )
+    return {
+        "sag": key,
+        "borger": {"navn": row.name, "cpr": parse_cpr(row.cpr).masked},
+        "drejebog": {"id": row.drejebog_id, "version": row.version, "titel": row.title},
+        "tilstand": row.state,
+        "åbnet": row.opened_at.isoformat(),
+        "afsluttet": row.closed_at.isoformat() if row.closed_at else None,
+        "fakta": row.facts,
+        "tildelt": [
+            {"rolle": a.role, "medarbejder": a.handle, "navn": a.name} for a in assignments
+        ],
+        "frister": deadlines,
+        "kommende": [
+            {
+                "regel": t.rule,
+                "trin": t.step,
+                "type": t.kind,
+                "til": t.roles,
+                "tidspunkt": t.due_at.isoformat(),
+            }
+            for t in timers
+        ],
+        "opgaver": [
+            {
+                "opgave": t.rule,
+                "titel": t.title,
+                "rolle": t.role,
+                "status": t.status,
+                "frist": t.due_date.isoformat() if t.due_date else None,
+            }
+            for t in tasks
+        ],
+        "forløb": [
+            {
+                "nr": h.seq,
+                "tidspunkt": h.at.isoformat(),
+                "af": h.actor,
+                "type": h.kind,
+                "hændelse": h.event,
+                "fra": h.from_state,
+                "til": h.to_state,
+                "data": (h.data or {}).get("data", {}),
+                "id": h.event_id,
+            }
+            for h in history
+        ],
+    }

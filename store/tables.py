@@ -1,0 +1,165 @@
+"""The schema. Alembic migrations (store/migrations) create and upgrade it; these classes are
+the source the migrations were written from and what the queries use.
+
+Timers are rows, one per pending reminder, escalation step and check-in notice, with their
+due instant in UTC under an index, so "what is due now" is one indexed range query. Their
+natural key (case, rule, occurrence, step) is UNIQUE: a second copy cannot exist.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Table, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from store.types import UTCDateTime
+
+
+def _big_id() -> Column[int]:
+    """A 64-bit key on PostgreSQL; SQLite's INTEGER PRIMARY KEY (the rowid) is already 64-bit."""
+    return Column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
+
+
+def _utc(nullable: bool = False, index: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+class Worker(SQLModel, table=True):
+    __tablename__ = "worker"
+    id: int | None = Field(default=None, primary_key=True)
+    handle: str = Field(unique=True, max_length=64)  # what case workers type: "anna"
+    name: str
+    email: str = ""
+    role: str = Field(max_length=64)
+    team: str = ""
+    leader_id: int | None = Field(default=None, foreign_key="worker.id")
+    active: bool = True
+
+
+class Citizen(SQLModel, table=True):
+    __tablename__ = "citizen"
+    id: int | None = Field(default=None, primary_key=True)
+    cpr: str = Field(unique=True, max_length=11)  # DDMMYY-SSSS; never shown unmasked
+    name: str
+    email: str = ""
+    phone: str = ""
+
+
+class DrejebogVersion(SQLModel, table=True):
+    __tablename__ = "drejebog_version"
+    __table_args__ = (UniqueConstraint("drejebog_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    drejebog_id: str = Field(index=True, max_length=100)
+    version: str = Field(max_length=40)
+    title: str
+    content_hash: str = Field(max_length=64)
+    source_name: str
+    source_text: str = Field(sa_column=Column(Text, nullable=False))
+    loaded_at: datetime = Field(sa_column=_utc())
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "case"
+    __table_args__ = (Index("ix_case_open", "drejebog_id", "closed_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    citizen_id: int = Field(foreign_key="citizen.id", index=True)
+    drejebog_id: str = Field(max_length=100)
+    drejebog_version_id: int = Field(foreign_key="drejebog_version.id")
+    state: str = Field(max_length=100)
+    facts: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    runtime: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    opened_at: datetime = Field(sa_column=_utc())
+    entered_at: datetime = Field(sa_column=_utc())
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    lock_version: int = 1
+
+
+class Assignment(SQLModel, table=True):
+    __tablename__ = "assignment"
+    __table_args__ = (UniqueConstraint("case_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id")
+    role: str = Field(max_length=64)
+    worker_id: int = Field(foreign_key="worker.id", index=True)
+
+
+class HistoryEntry(SQLModel, table=True):
+    """Append-only: who, when, what, from -> to, with the data. Never updated or deleted."""
+
+    __tablename__ = "case_history"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),)
+    id: int | None = Field(default=None, sa_column=_big_id())
+    case_id: int = Field(foreign_key="case.id")
+    seq: int
+    at: datetime = Field(sa_column=_utc())
+    actor: str = Field(max_length=64)
+    kind: str = Field(max_length=32)  # åbnet, hændelse, timer, tildeling, migrering
+    event: str | None = Field(default=None, max_length=100)
+    event_id: str | None = Field(default=None, unique=True, max_length=100)
+    from_state: str | None = Field(default=None, max_length=100)
+    to_state: str | None = Field(default=None, max_length=100)
+    data: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Timer(SQLModel, table=True):
+    __tablename__ = "timer"
+    __table_args__ = (
+        UniqueConstraint("case_id", "rule", "occurrence", "step", name="uq_timer_natural_key"),
+        Index("ix_timer_due", "status", "due_at"),
+        Index("ix_timer_case", "case_id", "status"),
+    )
+    id: int | None = Field(default=None, sa_column=_big_id())
+    case_id: int = Field(foreign_key="case.id")
+    drejebog_version_id: int = Field(foreign_key="drejebog_version.id")
+    rule: str = Field(max_length=100)
+    occurrence: str = Field(max_length=64)
+    step: str = Field(max_length=32)
+    kind: str = Field(max_length=32)
+    roles: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    due_at: datetime = Field(sa_column=_utc())
+    due_date: date
+    idx: int = 0
+    anchor: date
+    k: int = 0
+    status: str = Field(default="pending", max_length=16)  # pending, fired, cancelled
+    fired_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class TaskRow(SQLModel, table=True):
+    __tablename__ = "task"
+    __table_args__ = (
+        UniqueConstraint("case_id", "rule", "occurrence"),
+        Index("ix_task_open_role", "status", "role", "due_date"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id", index=True)
+    rule: str = Field(max_length=100)
+    occurrence: str = Field(max_length=64)
+    role: str = Field(max_length=64)
+    title: str
+    state: str = Field(max_length=100)
+    optional: bool = False
+    due_date: date | None = None
+    status: str = Field(default="open", max_length=16)  # open, done, lapsed
+    created_at: datetime = Field(sa_column=_utc())
+    closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    in_time: bool | None = None
+
+
+def _table(model: type[SQLModel]) -> Table:
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
+
+
+# Core tables for the hot paths and queries (SQLAlchemy Core, no ORM unit of work).
+WORKER = _table(Worker)
+CITIZEN = _table(Citizen)
+VERSION = _table(DrejebogVersion)
+CASE = _table(Case)
+ASSIGNMENT = _table(Assignment)
+HISTORY = _table(HistoryEntry)
+TIMER = _table(Timer)
+TASK = _table(TaskRow)
