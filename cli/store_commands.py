@@ -42,8 +42,15 @@ def reports_errors(function: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def app_with_schema() -> App:
+def open_app() -> App:
+    """The wired application for this command; its connections close when the command ends."""
     app = bootstrap()
+    click.get_current_context().call_on_close(app.engine.dispose)
+    return app
+
+
+def app_with_schema() -> App:
+    app = open_app()
     app.require_schema()
     return app
 
@@ -86,7 +93,7 @@ def db() -> None:
 @db.command("upgrade", help="Opret eller opgrader databasens skema (Alembic-migreringer).")
 @reports_errors
 def db_upgrade() -> None:
-    app = bootstrap()
+    app = open_app()
     revision = upgrade(app.engine)
     click.echo(f"databasen er på revision {revision} ({app.engine.url.render_as_string()})")
 
@@ -325,8 +332,8 @@ def tasks(worker_handle: str | None, role: str | None, overdue: bool, as_json: b
         else:
             when = f"{view.due_date} ({view.days_left} dage tilbage)"
         click.echo(
-            f"sag {view.case_id:<6} {view.title:<44} → {view.role:<22} "
-            f"{view.worker or '(ingen tildelt)':<12} {when}"
+            f"sag {view.case_id:<5} {when:<28} {view.role:<28} "
+            f"{view.worker or '(ingen tildelt)':<16} {view.title}"
         )
 
 

@@ -12,11 +12,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from engine.errors import DrejebogError
+
 _SHAPE = re.compile(r"^(\d{2})(\d{2})(\d{2})-?(\d{4})$")
 _IN_TEXT = re.compile(r"\b(\d{6})-?(\d{4})\b")
 
 
-class InvalidCpr(ValueError):
+class InvalidCpr(DrejebogError, ValueError):
     pass
 
 

@@ -1,0 +1,187 @@
+"""The case-worker CLI end to end, on both databases: the README's path, errors, masked CPR."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from freezegun import freeze_time
+
+from cli.main import main
+from tests.conftest import FIXTURES
+from workflows import SHIPPED_DIR
+
+CPR = "610190-1234"  # erstatningspersonnummer: day + 60
+
+
+@pytest.fixture
+def run(database_url):
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0) -> str:
+        result = runner.invoke(main, list(args), env={"DATABASE_URL": database_url})
+        output = result.output + (result.stderr if result.stderr_bytes else "")
+        assert result.exit_code == code, output
+        assert "1234" not in output  # the CPR number's serial never appears
+        return output
+
+    return invoke
+
+
+@pytest.fixture
+def setup(run):
+    with freeze_time("2027-03-01 08:00:00"):
+        run("db", "upgrade")
+        run("load", str(SHIPPED_DIR))
+        run("worker", "add", "lene", "--navn", "Lene Leder", "--rolle", "leder")
+        run(
+            "worker",
+            "add",
+            "anna",
+            "--navn",
+            "Anna A",
+            "--rolle",
+            "sagsbehandler",
+            "--leder",
+            "lene",
+        )
+        run(
+            "worker",
+            "add",
+            "karl",
+            "--navn",
+            "Karl K",
+            "--rolle",
+            "koordinerende_sagsbehandler",
+            "--leder",
+            "lene",
+        )
+        run("citizen", "add", CPR, "--navn", "Mette Madsen")
+    return run
+
+
+def test_readme_path_open_events_show_and_tasks(setup):
+    run = setup
+    with freeze_time("2027-01-04 08:00:00"):
+        out = run(
+            "case",
+            "open",
+            "ressourceforloeb",
+            "--cpr",
+            CPR,
+            "--tildel",
+            "sagsbehandler=anna",
+            "--as",
+            "anna",
+            "ydelse=kontanthjaelp",
+        )
+        assert "sag 1 åbnet i tilstanden 'visiteret'" in out
+    with freeze_time("2027-01-11 09:00:00"):
+        out = run(
+            "case",
+            "event",
+            "1",
+            "tilmeld_holdforloeb",
+            "rehab_moede=2027-03-01",
+            "--as",
+            "anna",
+            "--id",
+            "e1",
+        )
+        assert "visiteret → holdforloeb" in out
+        again = run(
+            "case",
+            "event",
+            "1",
+            "tilmeld_holdforloeb",
+            "rehab_moede=2027-03-01",
+            "--as",
+            "anna",
+            "--id",
+            "e1",
+        )
+        assert "allerede registreret; intet er ændret" in again
+    with freeze_time("2027-03-01 12:00:00"):
+        run("case", "event", "1", "forberedelsesskema_udfyldt", "--as", "anna")
+        run(
+            "case",
+            "event",
+            "1",
+            "rehab_moede_holdt",
+            "indstilling=ressourceforloeb",
+            "--as",
+            "anna",
+        )
+        run("case", "assign", "1", "koordinerende_sagsbehandler", "karl")
+    with freeze_time("2027-03-05 08:00:00"):
+        show = run("case", "show", "1")
+        assert "Sag 1: Mette Madsen (610190-xxxx)" in show
+        assert "Tilstand: overdragelse" in show
+        # 1 March + 14 dage = 15 March; on 5 March that is 10 days away
+        assert "overdragelse                 2027-03-15  (10 dage tilbage)" in show
+        assert "koordinerende_sagsbehandler  karl Karl K" in show
+        assert "holdforloeb → overdragelse  af anna" in show
+        details = json.loads(run("case", "show", "1", "--json"))
+        assert details["borger"]["cpr"] == "610190-xxxx"
+        assert [h["type"] for h in details["forløb"]][:2] == ["åbnet", "hændelse"]
+        tasks = json.loads(run("tasks", "--worker", "karl", "--json"))
+        assert [t["opgave"] for t in tasks] == ["hold_overdragelsesmoede"]
+    with freeze_time("2027-03-20 08:00:00"):
+        overdue = json.loads(run("tasks", "--overdue", "--json"))
+        assert {t["opgave"] for t in overdue} <= {
+            "hold_overdragelsesmoede",
+            "virksomhedskonsulent_overdragelse",
+        }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("case", "show", "42"), "ukendt sag '42'"),
+        (("case", "event", "1", "nej"), "ukendt hændelse 'nej'"),
+        (("case", "open", "findes_ikke", "--cpr", CPR), "ukendt drejebog 'findes_ikke'"),
+        (
+            ("case", "open", "ressourceforloeb", "--cpr", CPR, "--tildel", "mentor=x"),
+            "ukendt medarbejder 'x'",
+        ),
+        (("case", "open", "ressourceforloeb", "--cpr", "691299-5678"), "691299-xxxx"),
+        (("tasks", "--worker", "ghost"), "ukendt medarbejder 'ghost'"),
+        (("citizen", "add", "310490-9999", "--navn", "X"), "310490-xxxx er ikke en gyldig dato"),
+        (("citizen", "add", CPR, "--navn", "Igen"), "610190-xxxx findes allerede"),
+        (("worker", "add", "anna", "--navn", "A", "--rolle", "mentor"), "'anna' findes allerede"),
+        (("migrate", "ressourceforloeb", "--to", "9"), "ukendt version 'ressourceforloeb 9'"),
+    ],
+    ids=[
+        "case",
+        "event",
+        "drejebog",
+        "worker-in-assign",
+        "citizen",
+        "worker",
+        "bad-cpr",
+        "dup-citizen",
+        "dup-worker",
+        "version",
+    ],
+)
+def test_unknown_or_bad_names_fail_clearly(setup, args, message):
+    with freeze_time("2027-01-04 08:00:00"):
+        if args[:2] == ("case", "event"):
+            setup("case", "open", "ressourceforloeb", "--cpr", CPR)
+        out = setup(*args, code=1)
+    assert message in out
+
+
+def test_load_refuses_an_invalid_drejebog_and_stores_nothing(run):
+    with freeze_time("2027-03-01 08:00:00"):
+        run("db", "upgrade")
+        out = run("load", str(FIXTURES / "mini.yaml"), str(FIXTURES / "broken.yaml"), code=1)
+        assert "broken.yaml:4:1:" in out
+        listed = run("case", "open", "mini", "--cpr", CPR, code=1)
+        assert "ukendt drejebog 'mini'" in listed
+
+
+def test_commands_before_db_upgrade_say_what_to_do(run):
+    out = run("tasks", code=1)
+    assert "kør 'drejebog db upgrade'" in out
