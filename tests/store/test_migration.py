@@ -1,0 +1,136 @@
+"""`drejebog migrate`: running cases move to a new drejebog version, or nothing moves."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from engine.errors import MigrationRefused, NotFound
+from store import admin
+from store.tables import CASE, HISTORY, TIMER
+from tests.conftest import FIXTURES, local
+from tests.store.conftest import ANNA_CPR, BO_CPR
+from tests.store.test_case_service import REHAB, dump
+
+V1 = (FIXTURES / "mini.yaml").read_text(encoding="utf-8")
+# Version 2: the overdragelse is due within 10 dage (not 14), and 'forloeb' is renamed.
+V2 = (
+    V1.replace("version: 1", "version: 2")
+    .replace("frist: 14 dage", "frist: 10 dage")
+    .replace("  forloeb:\n", "  ressourceforloeb:\n")
+    .replace("til: forloeb", "til: ressourceforloeb")
+    .replace("fra: forloeb", "fra: ressourceforloeb")
+    .replace("fra: [visiteret, rehab, forloeb]", "fra: [visiteret, rehab, ressourceforloeb]")
+)
+
+
+@pytest.fixture
+def two_versions(staffed, tmp_path):
+    path = tmp_path / "mini_v2.yaml"
+    path.write_text(V2, encoding="utf-8")
+    staffed.v2_path = path
+    return staffed
+
+
+def open_in_rehab(app, cpr: str) -> str:
+    case_id = app.cases.open_case(cpr, "mini", "anna_s").case_id
+    app.cases.apply_event(case_id, "rehab_holdt", REHAB, "anna_s")
+    return case_id
+
+
+def timers(app, case_id: str, status: str = "pending") -> set[tuple[str, str, str]]:
+    with app.engine.connect() as connection:
+        rows = connection.execute(
+            select(TIMER.c.rule, TIMER.c.step, TIMER.c.due_at).where(
+                TIMER.c.case_id == int(case_id), TIMER.c.status == status
+            )
+        )
+        return {(r.rule, r.step, f"{r.due_at:%Y-%m-%d %H:%M}") for r in rows}
+
+
+def test_migration_refuses_when_a_state_has_no_place_and_changes_nothing(two_versions, clock):
+    app = two_versions
+    in_rehab = open_in_rehab(app, ANNA_CPR)
+    in_forloeb = open_in_rehab(app, BO_CPR)
+    app.cases.apply_event(in_forloeb, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
+    admin.load_drejebog_files(app.engine, [app.v2_path], clock.now())
+    before = (dump(app, in_rehab), dump(app, in_forloeb))
+    with pytest.raises(MigrationRefused) as caught:
+        app.cases.migrate("mini", "2", "lene")
+    assert f"sag {in_forloeb} (forloeb)" in str(caught.value) and "--map" in str(caught.value)
+    assert (dump(app, in_rehab), dump(app, in_forloeb)) == before
+
+
+def test_migration_recomputes_future_timers_under_the_new_rules(two_versions, clock):
+    app = two_versions
+    case_id = open_in_rehab(app, ANNA_CPR)  # rehab meeting 1 March: v1 due 15 March
+    assert ("overdragelse", "påmindelse.0", "2027-03-12 07:00") in timers(app, case_id)
+    admin.load_drejebog_files(app.engine, [app.v2_path], clock.now())
+    clock.advance(timedelta(days=2))  # migrate on 3 March 09:00 local
+    dry = app.cases.migrate("mini", "2", "lene", dry_run=True)
+    assert [(m.case_id, m.from_version, m.to_version) for m in dry] == [(case_id, "1", "2")]
+    assert ("overdragelse", "påmindelse.0", "2027-03-12 07:00") in timers(app, case_id)
+
+    moved = app.cases.migrate("mini", "2", "lene")
+    assert [(m.from_state, m.to_state) for m in moved] == [("rehab", "rehab")]
+    # v2: 1 March + 10 dage = Thursday 11 March; reminder 3 dage før = Monday 8 March;
+    # breach notice on the next working day, Friday 12 March (08:00 CET = 07:00 UTC)
+    assert timers(app, case_id) == {
+        ("overdragelse", "påmindelse.0", "2027-03-08 07:00"),
+        ("overdragelse", "eskalering.0", "2027-03-12 07:00"),
+    }
+    with app.engine.connect() as connection:
+        history = connection.execute(
+            select(HISTORY).where(HISTORY.c.case_id == int(case_id)).order_by(HISTORY.c.seq)
+        ).all()
+        version = connection.execute(
+            select(CASE.c.drejebog_version_id).where(CASE.c.id == int(case_id))
+        ).scalar()
+    last = history[-1]
+    assert (last.kind, last.actor, last.from_state, last.to_state) == (
+        "migrering",
+        "lene",
+        "rehab",
+        "rehab",
+    )
+    assert last.data["fra_version"] == "1" and last.data["til_version"] == "2"
+    assert version == 2
+    # a case on the new version keeps working under it
+    result = app.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
+    assert result.to_state == "ressourceforloeb"
+
+
+def test_mapped_states_move_and_cycles_keep_their_anchor(two_versions, clock):
+    app = two_versions
+    case_id = open_in_rehab(app, ANNA_CPR)
+    clock.advance(timedelta(days=2))
+    app.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
+    before = timers(app, case_id)  # cycle anchored 3 March: report-back due 3 April
+    admin.load_drejebog_files(app.engine, [app.v2_path], clock.now())
+    clock.advance(timedelta(days=1))
+    moved = app.cases.migrate("mini", "2", "lene", {"forloeb": "ressourceforloeb"})
+    assert [(m.from_state, m.to_state) for m in moved] == [("forloeb", "ressourceforloeb")]
+    assert {(r, s, at) for r, s, at in timers(app, case_id)} == before  # same instants
+
+
+def test_migration_to_an_unknown_version_fails_clearly(staffed):
+    with pytest.raises(NotFound, match="ukendt version 'mini 7'.*indlæste versioner: 1"):
+        staffed.cases.migrate("mini", "7", "lene")
+
+
+def test_timers_due_before_the_migration_stay_with_the_old_version(two_versions, clock):
+    app = two_versions
+    case_id = open_in_rehab(app, ANNA_CPR)
+    admin.load_drejebog_files(app.engine, [app.v2_path], clock.now())
+    clock.advance_to(local("2027-03-13 09:00"))  # after v1's reminder (12 March), unfired
+    app.cases.migrate("mini", "2", "lene")
+    pending = timers(app, case_id)
+    assert ("overdragelse", "påmindelse.0", "2027-03-12 07:00") in pending  # old, kept
+    # v2: due 11 March; its reminder (8 March) and breach notice (12 March) are in the past,
+    # so the ladder goes on from its next rung, 12 March + 7 dage = Friday 19 March
+    assert pending == {
+        ("overdragelse", "påmindelse.0", "2027-03-12 07:00"),
+        ("overdragelse", "eskalering.1", "2027-03-19 07:00"),
+    }
