@@ -108,6 +108,7 @@ class Step:
     previous_state: str | None = None
     # a migration: cancel every pending timer of the case due at or after this instant
     cancel_due_from: datetime | None = None
+    plan_seq: int = 0  # the highest plan number handed out while building this step
 
 
 @lru_cache(maxsize=64)
@@ -142,7 +143,7 @@ class CaseRuntime:
         )
         step = Step(case=case)
         self._enter(step, self.drejebog.states[self.drejebog.start], at)
-        return step
+        return self._done(step)
 
     def apply(
         self, case: CaseSnapshot, event_id: str, data: Mapping[str, object], at: datetime
@@ -185,7 +186,7 @@ class CaseRuntime:
             self._enter(step, self.drejebog.states[outcome.destination], at)
         else:
             self._replan_anchored(step, changed, at)
-        return step
+        return self._done(step)
 
     def fire(self, case: CaseSnapshot, timer: Timer, at: datetime) -> Step:
         """Fire a due timer; a timer no longer relevant to the case produces nothing."""
@@ -303,7 +304,7 @@ class CaseRuntime:
                 cycles={**step.case.cycles, recurring.name: Cycle(recurring.name, cycle, anchor)},
             )
             step.schedule.extend(replan_cycle(case.id, recurring, anchor, cycle, at, self.calendar))
-        return step
+        return self._done(step)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -364,8 +365,15 @@ class CaseRuntime:
         return value
 
     def _next_plan(self, step: Step) -> str:
-        step.case = replace(step.case, plan_seq=step.case.plan_seq + 1)
-        return f"p{step.case.plan_seq}"
+        """A fresh occurrence prefix; the count is written back to the case by `_done`."""
+        step.plan_seq = max(step.plan_seq, step.case.plan_seq) + 1
+        return f"p{step.plan_seq}"
+
+    @staticmethod
+    def _done(step: Step) -> Step:
+        if step.plan_seq > step.case.plan_seq:
+            step.case = replace(step.case, plan_seq=step.plan_seq)
+        return step
 
     def _plan_deadline(self, step: Step, rule: Deadline, at: datetime) -> OpenRule:
         occurrence = self._next_plan(step)

@@ -111,11 +111,13 @@ class CaseService:
         actor: str,
         event_id: str | None = None,
     ) -> EventResult:
+        given_id = event_id is not None
         event_id = event_id or uuid.uuid4().hex
         now = self._clock.now()
         try:
             with self._unit_of_work() as uow:
-                duplicate = self._duplicate(uow, case_id, event, event_id)
+                # a freshly generated uuid cannot have been applied before: no query needed
+                duplicate = self._duplicate(uow, case_id, event, event_id) if given_id else None
                 if duplicate is not None:
                     return duplicate
                 stored = uow.load_case(case_id)

@@ -13,6 +13,16 @@ _MAX_VERSIONS = 256
 class DrejebogCache:
     def __init__(self) -> None:
         self._by_hash: OrderedDict[str, Drejebog] = OrderedDict()
+        # (database, version key) -> drejebog: stored versions never change, so no query
+        self._by_key: dict[tuple[str, int], Drejebog] = {}
+
+    def by_key(self, database: object, version_key: int) -> Drejebog | None:
+        return self._by_key.get((str(database), version_key))
+
+    def remember_key(self, database: object, version_key: int, drejebog: Drejebog) -> None:
+        if len(self._by_key) >= _MAX_VERSIONS:
+            self._by_key.clear()
+        self._by_key[(str(database), version_key)] = drejebog
 
     def get(self, content_hash: str, source_name: str, source_text: str) -> Drejebog:
         drejebog = self._by_hash.get(content_hash)

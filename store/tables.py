@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from store.types import UTCDateTime
@@ -108,8 +108,13 @@ class Timer(SQLModel, table=True):
     __tablename__ = "timer"
     __table_args__ = (
         UniqueConstraint("case_id", "rule", "occurrence", "step", name="uq_timer_natural_key"),
-        Index("ix_timer_due", "status", "due_at"),
-        Index("ix_timer_case", "case_id", "status"),
+        # only pending timers are in the due index: it stays as small as the work ahead
+        Index(
+            "ix_timer_due",
+            "due_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
     id: int | None = Field(default=None, sa_column=_big_id())
     case_id: int = Field(foreign_key="case.id")
@@ -135,7 +140,7 @@ class TaskRow(SQLModel, table=True):
         Index("ix_task_open_role", "status", "role", "due_date"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    case_id: int = Field(foreign_key="case.id", index=True)
+    case_id: int = Field(foreign_key="case.id")  # indexed by the unique key's first column
     rule: str = Field(max_length=100)
     occurrence: str = Field(max_length=64)
     role: str = Field(max_length=64)

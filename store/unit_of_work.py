@@ -10,17 +10,95 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, delete, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from engine.codec import facts_to_json, runtime_to_json, snapshot_from_json
 from engine.cpr import InvalidCpr, parse_cpr
 from engine.errors import ConcurrencyConflict, NotFound, StoreError
-from engine.model import Drejebog
+from engine.model import Drejebog, Task
 from engine.ports import AppliedEvent, HistoryNote, StoredCase
 from engine.runtime import Step
 from store.drejebog_cache import DrejebogCache
+from store.fastsql import FastQuery, FastStatement, fetch_one, run, run_many
 from store.tables import ASSIGNMENT, CASE, CITIZEN, HISTORY, TASK, TIMER, VERSION, WORKER
+
+# The hot path's statements are built once: constructing and compiling a Core statement
+# per call cost more than running it. Bind parameter names carry a b_ prefix where a column
+# of the same name is also assigned.
+_LOAD_CASE = FastQuery(
+    """SELECT c.state, c.facts, c.runtime, c.entered_at, c.drejebog_version_id,
+       c.lock_version, p.name
+       FROM "case" c JOIN citizen p ON p.id = c.citizen_id WHERE c.id = :key""",
+    [
+        ("state", CASE.c.state.type),
+        ("facts", CASE.c.facts.type),
+        ("runtime", CASE.c.runtime.type),
+        ("entered_at", CASE.c.entered_at.type),
+        ("drejebog_version_id", CASE.c.drejebog_version_id.type),
+        ("lock_version", CASE.c.lock_version.type),
+        ("citizen_name", CITIZEN.c.name.type),
+    ],
+)
+_UPDATE_CASE = FastStatement(
+    """UPDATE "case" SET state = :state, facts = :facts, runtime = :runtime,
+       entered_at = :entered_at, closed_at = :closed_at, lock_version = :lock_version,
+       drejebog_version_id = :version
+       WHERE id = :key AND lock_version = :expected""",
+    {
+        "facts": CASE.c.facts.type,
+        "runtime": CASE.c.runtime.type,
+        "entered_at": CASE.c.entered_at.type,
+        "closed_at": CASE.c.closed_at.type,
+    },
+)
+_CANCEL_RULE = FastStatement(
+    """UPDATE timer SET status = 'cancelled'
+       WHERE case_id = :key AND rule = :rule AND status = 'pending'"""
+)
+_CANCEL_FROM = FastStatement(
+    """UPDATE timer SET status = 'cancelled'
+       WHERE case_id = :key AND status = 'pending' AND due_at >= :due_from""",
+    {"due_from": TIMER.c.due_at.type},
+)
+_INSERT_TIMER = FastStatement(
+    """INSERT INTO timer (case_id, drejebog_version_id, rule, occurrence, step, kind, roles,
+       due_at, due_date, idx, anchor, k, status)
+       VALUES (:case_id, :drejebog_version_id, :rule, :occurrence, :step, :kind, :roles,
+       :due_at, :due_date, :idx, :anchor, :k, 'pending')""",
+    {
+        "roles": TIMER.c.roles.type,
+        "due_at": TIMER.c.due_at.type,
+        "due_date": TIMER.c.due_date.type,
+        "anchor": TIMER.c.anchor.type,
+    },
+)
+_INSERT_TASK = FastStatement(
+    """INSERT INTO task (case_id, rule, occurrence, role, title, state, optional, due_date,
+       status, created_at)
+       VALUES (:case_id, :rule, :occurrence, :role, :title, :state, :optional, :due_date,
+       'open', :created_at)""",
+    {
+        "optional": TASK.c.optional.type,
+        "due_date": TASK.c.due_date.type,
+        "created_at": TASK.c.created_at.type,
+    },
+)
+_CLOSE_TASK = FastStatement(
+    """UPDATE task SET status = :status, closed_at = :closed_at, in_time = :in_time
+       WHERE case_id = :key AND rule = :rule AND status = 'open'""",
+    {"closed_at": TASK.c.closed_at.type, "in_time": TASK.c.in_time.type},
+)
+_INSERT_HISTORY = FastStatement(
+    """INSERT INTO case_history (case_id, seq, at, actor, kind, event, event_id, from_state,
+       to_state, data)
+       VALUES (:case_id, :seq, :at, :actor, :kind, :event, :event_id, :from_state,
+       :to_state, :data)""",
+    {"at": HISTORY.c.at.type, "data": HISTORY.c.data.type},
+)
+_APPLIED_EVENT = select(HISTORY.c.case_id, HISTORY.c.event).where(
+    HISTORY.c.event_id == bindparam("b_event_id")
+)
 
 
 def case_key(case_id: str) -> int:
@@ -37,6 +115,18 @@ def is_conflict(exc: DBAPIError) -> bool:
         marker in text
         for marker in ("database is locked", "could not serialize", "deadlock detected")
     )
+
+
+def translate_driver_error(exc: Exception, case_id: str) -> Exception:
+    """A driver error from the fast path as the engine's error."""
+    text = str(exc).lower()
+    if "event_id" in text:
+        return ConcurrencyConflict(case_id)
+    if any(m in text for m in ("database is locked", "could not serialize", "deadlock")):
+        return ConcurrencyConflict(case_id)
+    if type(exc).__name__ in ("IntegrityError", "UniqueViolation", "ForeignKeyViolation"):
+        return StoreError(f"sag {case_id}: databasen afviste ændringen: {exc}")
+    return StoreError(f"databasefejl: {exc}", retryable=True)
 
 
 class SqlUnitOfWork:
@@ -86,12 +176,17 @@ class SqlUnitOfWork:
     # -- drejebøger ------------------------------------------------------------------------
 
     def drejebog_version(self, version_key: int) -> Drejebog:
+        known = self._cache.by_key(self._engine.url, version_key)
+        if known is not None:
+            return known
         row = self.connection.execute(
             select(VERSION.c.content_hash, VERSION.c.source_name, VERSION.c.source_text).where(
                 VERSION.c.id == version_key
             )
         ).one()
-        return self._cache.get(row.content_hash, row.source_name, row.source_text)
+        drejebog = self._cache.get(row.content_hash, row.source_name, row.source_text)
+        self._cache.remember_key(self._engine.url, version_key, drejebog)
+        return drejebog
 
     def drejebog_by_version(self, drejebog_id: str, version: str) -> tuple[int, Drejebog]:
         row = self.connection.execute(
@@ -181,36 +276,33 @@ class SqlUnitOfWork:
 
     def load_case(self, case_id: str) -> StoredCase:
         key = case_key(case_id)
-        row = self.connection.execute(
-            select(CASE, CITIZEN.c.name.label("citizen_name"))
-            .join(CITIZEN, CITIZEN.c.id == CASE.c.citizen_id)
-            .where(CASE.c.id == key)
-        ).first()
+        row = fetch_one(self.connection, _LOAD_CASE, {"key": key})
         if row is None:
             raise NotFound("sag", str(case_id))
-        drejebog = self.drejebog_version(row.drejebog_version_id)
+        drejebog = self.drejebog_version(row["drejebog_version_id"])
         snapshot = snapshot_from_json(
             drejebog,
             str(key),
-            row.state,
-            row.facts,
-            row.runtime,
-            row.entered_at,
-            row.citizen_name,
+            row["state"],
+            row["facts"],
+            row["runtime"],
+            row["entered_at"],
+            row["citizen_name"],
         )
-        return StoredCase(snapshot, drejebog, row.drejebog_version_id, row.lock_version)
+        return StoredCase(snapshot, drejebog, row["drejebog_version_id"], row["lock_version"])
 
     def applied_event(self, event_id: str) -> AppliedEvent | None:
-        row = self.connection.execute(
-            select(HISTORY.c.case_id, HISTORY.c.event).where(HISTORY.c.event_id == event_id)
-        ).first()
+        row = self.connection.execute(_APPLIED_EVENT, {"b_event_id": event_id}).first()
         return AppliedEvent(str(row.case_id), row.event) if row is not None else None
 
     def save_step(
         self, case: StoredCase, step: Step, note: HistoryNote, version_key: int | None = None
     ) -> None:
+        dbapi = self._engine.dialect.loaded_dbapi
         try:
             self._save_step(case, step, note, version_key or case.version_key)
+        except dbapi.Error as exc:  # raised by the raw cursor of the fast path
+            raise translate_driver_error(exc, case.snapshot.id) from exc
         except IntegrityError as exc:
             if "event_id" in str(exc.orig):
                 raise ConcurrencyConflict(case.snapshot.id) from exc
@@ -228,61 +320,54 @@ class SqlUnitOfWork:
         drejebog = (
             case.drejebog if version_key == case.version_key else self.drejebog_version(version_key)
         )
-        final = drejebog.states[new.state].final
-        changed = self.connection.execute(
-            update(CASE)
-            .where(CASE.c.id == key, CASE.c.lock_version == case.lock_version)
-            .values(
-                state=new.state,
-                facts=facts_to_json(dict(new.facts)),
-                runtime=runtime_to_json(new),
-                entered_at=new.entered_at,
-                closed_at=note.at if final else None,
-                lock_version=case.lock_version + 1,
-                drejebog_version_id=version_key,
-            )
+        connection = self.connection
+        changed = run(
+            connection,
+            _UPDATE_CASE,
+            {
+                "key": key,
+                "expected": case.lock_version,
+                "state": new.state,
+                "facts": facts_to_json(dict(new.facts)),
+                "runtime": runtime_to_json(new),
+                "entered_at": new.entered_at,
+                "closed_at": note.at if drejebog.states[new.state].final else None,
+                "lock_version": case.lock_version + 1,
+                "version": version_key,
+            },
         )
         if changed.rowcount != 1:
             raise ConcurrencyConflict(step.case.id)
         if step.cancel_due_from is not None:
-            self.connection.execute(
-                update(TIMER)
-                .where(
-                    TIMER.c.case_id == key,
-                    TIMER.c.status == "pending",
-                    TIMER.c.due_at >= step.cancel_due_from,
-                )
-                .values(status="cancelled")
-            )
+            run(connection, _CANCEL_FROM, {"key": key, "due_from": step.cancel_due_from})
         if step.cancel_rules:
-            self.connection.execute(
-                update(TIMER)
-                .where(
-                    TIMER.c.case_id == key,
-                    TIMER.c.status == "pending",
-                    TIMER.c.rule.in_(sorted(set(step.cancel_rules))),
-                )
-                .values(status="cancelled")
+            run_many(
+                connection,
+                _CANCEL_RULE,
+                [{"key": key, "rule": rule} for rule in sorted(set(step.cancel_rules))],
             )
         if step.schedule:
-            self.connection.execute(
-                insert(TIMER),
+            run_many(
+                connection,
+                _INSERT_TIMER,
                 [self._timer_row(key, version_key, t) for t in step.schedule],
             )
         self._write_tasks(key, step, drejebog, note.at)
-        self.connection.execute(
-            insert(HISTORY).values(
-                case_id=key,
-                seq=case.lock_version + 1,
-                at=note.at,
-                actor=note.actor,
-                kind=note.kind,
-                event=note.event,
-                event_id=note.event_id,
-                from_state=note.from_state,
-                to_state=note.to_state,
-                data=dict(note.data),
-            )
+        run(
+            connection,
+            _INSERT_HISTORY,
+            {
+                "case_id": key,
+                "seq": case.lock_version + 1,
+                "at": note.at,
+                "actor": note.actor,
+                "kind": note.kind,
+                "event": note.event,
+                "event_id": note.event_id,
+                "from_state": note.from_state,
+                "to_state": note.to_state,
+                "data": dict(note.data),
+            },
         )
 
     @staticmethod
@@ -300,7 +385,6 @@ class SqlUnitOfWork:
             "idx": timer.index,
             "anchor": timer.anchor,
             "k": timer.k,
-            "status": "pending",
         }
 
     def _write_tasks(self, key: int, step: Step, drejebog: Drejebog, at: datetime) -> None:
@@ -319,18 +403,21 @@ class SqlUnitOfWork:
                     "state": record.state,
                     "optional": bool(getattr(task, "optional", False)),
                     "due_date": record.due_date,
-                    "status": "open",
                     "created_at": at,
                 }
             )
         if rows:
-            self.connection.execute(insert(TASK), rows)
-        for result in step.results:
-            status = "done" if result.outcome == "opfyldt" else "lapsed"
-            self.connection.execute(
-                update(TASK)
-                .where(
-                    and_(TASK.c.case_id == key, TASK.c.rule == result.rule, TASK.c.status == "open")
-                )
-                .values(status=status, closed_at=at, in_time=result.in_time)
-            )
+            run_many(self.connection, _INSERT_TASK, rows)
+        closing = [
+            {
+                "key": key,
+                "rule": result.rule,
+                "status": "done" if result.outcome == "opfyldt" else "lapsed",
+                "closed_at": at,
+                "in_time": result.in_time,
+            }
+            for result in step.results
+            if isinstance(drejebog.rule(result.rule)[1], Task)
+        ]
+        if closing:
+            run_many(self.connection, _CLOSE_TASK, closing)

@@ -162,7 +162,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("case_id", "rule", "occurrence"),
     )
     with op.batch_alter_table("task", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_task_case_id"), ["case_id"], unique=False)
         batch_op.create_index("ix_task_open_role", ["status", "role", "due_date"], unique=False)
 
     op.create_table(
@@ -199,19 +198,26 @@ def upgrade() -> None:
         sa.UniqueConstraint("case_id", "rule", "occurrence", "step", name="uq_timer_natural_key"),
     )
     with op.batch_alter_table("timer", schema=None) as batch_op:
-        batch_op.create_index("ix_timer_case", ["case_id", "status"], unique=False)
-        batch_op.create_index("ix_timer_due", ["status", "due_at"], unique=False)
+        batch_op.create_index(
+            "ix_timer_due",
+            ["due_at"],
+            unique=False,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("timer", schema=None) as batch_op:
-        batch_op.drop_index("ix_timer_due")
-        batch_op.drop_index("ix_timer_case")
+        batch_op.drop_index(
+            "ix_timer_due",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        )
 
     op.drop_table("timer")
     with op.batch_alter_table("task", schema=None) as batch_op:
         batch_op.drop_index("ix_task_open_role")
-        batch_op.drop_index(batch_op.f("ix_task_case_id"))
 
     op.drop_table("task")
     op.drop_table("case_history")

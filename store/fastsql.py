@@ -1,0 +1,108 @@
+"""Hand-written SQL for the few statements on the event hot path, run on the raw driver cursor.
+
+SQLAlchemy Core spends more time preparing a small statement than SQLite spends running it
+(measured: ~40 µs of Python per statement against ~15 µs in the database). The statements
+here keep SQLAlchemy's column types: every value passes through the same bind processor
+SQLAlchemy itself would use, so rows written here and rows written through Core are
+identical (the store tests run both paths on SQLite and PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
+
+_NAMED = re.compile(r"(?<!:):(\w+)")
+
+Processor = Callable[[Any], Any]
+
+
+class FastStatement:
+    def __init__(self, sql: str, types: Mapping[str, TypeEngine[Any]] | None = None) -> None:
+        self.sql = " ".join(sql.split())
+        self.types = dict(types or {})
+        self._compiled: dict[str, tuple[str, dict[str, Processor]]] = {}
+
+    def compiled(self, dialect: Dialect) -> tuple[str, dict[str, Processor]]:
+        known = self._compiled.get(dialect.name)
+        if known is None:
+            text = self.sql
+            if dialect.paramstyle in ("pyformat", "format"):
+                text = _NAMED.sub(r"%(\1)s", text.replace("%", "%%"))
+            processors = {}
+            for name, type_ in self.types.items():
+                processor = type_._cached_bind_processor(dialect)
+                if processor is not None:
+                    processors[name] = processor
+            known = (text, processors)
+            self._compiled[dialect.name] = known
+        return known
+
+
+def _process(params: Mapping[str, Any], processors: Mapping[str, Processor]) -> dict[str, Any]:
+    if not processors:
+        return dict(params)
+    return {
+        key: (processors[key](value) if key in processors else value)
+        for key, value in params.items()
+    }
+
+
+def run(connection: Connection, statement: FastStatement, params: Mapping[str, Any]) -> Any:
+    """Execute once; returns the DBAPI cursor (rowcount, fetch*)."""
+    text, processors = statement.compiled(connection.dialect)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(text, _process(params, processors))
+    return cursor
+
+
+def run_many(
+    connection: Connection, statement: FastStatement, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    text, processors = statement.compiled(connection.dialect)
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.executemany(text, [_process(row, processors) for row in rows])
+    cursor.close()
+
+
+class FastQuery(FastStatement):
+    """A SELECT whose columns come back through SQLAlchemy's result processors."""
+
+    def __init__(
+        self,
+        sql: str,
+        columns: Sequence[tuple[str, TypeEngine[Any]]],
+        types: Mapping[str, TypeEngine[Any]] | None = None,
+    ) -> None:
+        super().__init__(sql, types)
+        self.columns = list(columns)
+        self._readers: dict[str, list[tuple[str, Processor | None]]] = {}
+
+    def readers(self, dialect: Dialect) -> list[tuple[str, Processor | None]]:
+        known = self._readers.get(dialect.name)
+        if known is None:
+            known = [
+                (name, type_._cached_result_processor(dialect, None))
+                for name, type_ in self.columns
+            ]
+            self._readers[dialect.name] = known
+        return known
+
+
+def fetch_one(
+    connection: Connection, query: FastQuery, params: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    cursor = run(connection, query, params)
+    row = cursor.fetchone()
+    cursor.close()
+    if row is None:
+        return None
+    return {
+        name: (reader(value) if reader is not None else value)
+        for (name, reader), value in zip(query.readers(connection.dialect), row, strict=True)
+    }
