@@ -18,27 +18,24 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlmodel import SQLModel
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from cli.bootstrap import bootstrap  # noqa: E402
-from engine.clock import SimulatedClock  # noqa: E402
-from engine.codec import facts_to_json, runtime_to_json  # noqa: E402
-from engine.service import runtime_for  # noqa: E402
-from store import admin  # noqa: E402
-from store.queries import due_timers  # noqa: E402
-from store.settings import Settings  # noqa: E402
-from store.tables import CASE, CITIZEN, HISTORY, TASK, TIMER, VERSION  # noqa: E402
-from store.unit_of_work import SqlUnitOfWork  # noqa: E402
-from workflows import SHIPPED_DIR  # noqa: E402
+from cli.bootstrap import bootstrap
+from engine.clock import SimulatedClock
+from engine.codec import facts_to_json, runtime_to_json
+from engine.service import runtime_for
+from store import admin
+from store.queries import due_timers
+from store.settings import Settings
+from store.tables import CASE, CITIZEN, HISTORY, TASK, TIMER
+from store.unit_of_work import SqlUnitOfWork
+from workflows import SHIPPED_DIR
 
 START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/test")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
@@ -34,11 +34,11 @@ class FastStatement:
             text = self.sql
             if dialect.paramstyle in ("pyformat", "format"):
                 text = _NAMED.sub(r"%(\1)s", text.replace("%", "%%"))
-            processors = {}
+            processors: dict[str, Processor] = {}
             for name, type_ in self.types.items():
                 processor = type_._cached_bind_processor(dialect)
                 if processor is not None:
-                    processors[name] = processor
+                    processors[name] = cast(Processor, processor)
             known = (text, processors)
             self._compiled[dialect.name] = known
         return known
