@@ -116,7 +116,7 @@ def test_mapped_states_move_and_cycles_keep_their_anchor(two_versions, clock):
 
 
 def test_migration_to_an_unknown_version_fails_clearly(staffed):
-    with pytest.raises(NotFound, match="ukendt version 'mini 7'.*indlæste versioner: 1"):
+    with pytest.raises(NotFound, match=r"ukendt version 'mini 7'.*indlæste versioner: 1"):
         staffed.cases.migrate("mini", "7", "lene")
 
 
