@@ -161,13 +161,35 @@ def bulk_fill(app, size: int) -> float:  # type: ignore[no-untyped-def]
     return time.perf_counter() - started
 
 
-def measure_events(app, size: int, count: int) -> float:  # type: ignore[no-untyped-def]
+def measure_events(app, size: int, count: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """(heavy events/s, path events/s): `tilmeld_holdforloeb` (5 tasks, 2 deadlines) on
+    `count` cases, then the rest of the holdforløb path on a quarter of them."""
     service = app.cases
     case_ids = [str(i) for i in range(1, size + 1, max(size // count, 1))][:count]
     started = time.perf_counter()
     for case_id in case_ids:
         service.apply_event(case_id, "tilmeld_holdforloeb", {"rehab_moede": "2027-06-01"}, "bench")
-    return len(case_ids) / (time.perf_counter() - started)
+    heavy = len(case_ids) / (time.perf_counter() - started)
+    return heavy, measure_path(app, case_ids[: max(count // 4, 1)])
+
+
+PATH = [
+    ("forberedelsesskema_udfyldt", {}),
+    ("paaroerende_inviteret", {}),
+    ("hjemmemoede_holdt", {}),
+    ("rehab_moede_holdt", {"indstilling": "ressourceforloeb"}),
+]
+
+
+def measure_path(app, case_ids: list[str]) -> float:  # type: ignore[no-untyped-def]
+    """The rest of the holdforløb path on cases already in holdforløb: three task
+    completions, then the rehab meeting (a state change with its tasks and deadlines)."""
+    service = app.cases
+    started = time.perf_counter()
+    for case_id in case_ids:
+        for event, data in PATH:
+            service.apply_event(case_id, event, data, "bench")
+    return len(case_ids) * len(PATH) / (time.perf_counter() - started)
 
 
 def measure_due(app, now: datetime, runs: int = 200) -> tuple[float, int]:  # type: ignore[no-untyped-def]
@@ -192,8 +214,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"database: {args.db}; machine: {os.cpu_count()} cores")
     print(
-        f"{'N':>9} {'fill s':>8} {'timers':>10} {'events/s':>9} {'due ms (none)':>14} "
-        f"{'due ms (500)':>13}"
+        f"{'N':>9} {'fill s':>8} {'timers':>10} {'heavy ev/s':>10} {'path ev/s':>9} "
+        f"{'due ms (none due)':>17} {'due ms (500 due)':>16}"
     )
     for size in map(int, args.sizes.split(",")):
         url = fresh_database(args.db, Path(args.workdir))
@@ -207,10 +229,10 @@ def main() -> None:
             ).scalar()
         none_due, _ = measure_due(app, START - timedelta(days=1))
         some_due, found = measure_due(app, START + timedelta(days=200))
-        rate = measure_events(app, size, args.events)
+        heavy, path = measure_events(app, size, args.events)
         print(
-            f"{size:>9} {fill:>8.1f} {pending:>10} {rate:>9.0f} {none_due:>14.3f} "
-            f"{some_due:>10.3f} ({found})"
+            f"{size:>9} {fill:>8.1f} {pending:>10} {heavy:>10.0f} {path:>9.0f} "
+            f"{none_due:>17.3f} {some_due:>10.3f} ({found})"
         )
         app.engine.dispose()
 
