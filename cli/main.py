@@ -142,8 +142,14 @@ def simulate_command(scenario: str, as_json: bool) -> None:
 simulate_command.name = "simulate"
 
 
-@main.command(help="Tjek, tegn og simulér de medfølgende drejebøger.")
-def demo() -> None:
+@main.command(help="Tjek, tegn og simulér de medfølgende drejebøger, og kør en sag i SQLite.")
+@click.option(
+    "--database",
+    default="drejebog-demo.db",
+    show_default=True,
+    help="SQLite-filen, demoen laver forfra.",
+)
+def demo(database: str) -> None:
     click.echo("== Tjek af de medfølgende drejebøger ==")
     status = run_check([str(SHIPPED_DIR)])
     if status:
@@ -160,6 +166,10 @@ def demo() -> None:
             click.echo(record_text(record))
         counts = Counter(KIND_DA[r.kind] for r in records)
         click.echo("I alt: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
+    click.echo("\n== En sag i databasen (SQLite) ==")
+    from cli.demo import run_case_demo
+
+    run_case_demo(Path(database).resolve())
 
 
 def _register_store_commands() -> None:
