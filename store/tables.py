@@ -168,3 +168,43 @@ ASSIGNMENT = _table(Assignment)
 HISTORY = _table(HistoryEntry)
 TIMER = _table(Timer)
 TASK = _table(TaskRow)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A notification written in the same transaction as the timer that caused it, then
+    delivered (and retried) by its channel. Inbox messages are delivered when written."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("timer_id", "recipient", "channel", name="uq_outbox_once"),
+        Index(
+            "ix_outbox_pending",
+            "next_attempt_at",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+        Index("ix_outbox_inbox", "worker_id", "channel", "read_at"),
+    )
+    id: int | None = Field(default=None, sa_column=_big_id())
+    case_id: int = Field(foreign_key="case.id")
+    timer_id: int | None = Field(default=None, foreign_key="timer.id")
+    kind: str = Field(max_length=32)  # reminder, escalation, checkin_missing, digest
+    rule: str = Field(default="", max_length=100)
+    role: str = Field(default="", max_length=64)
+    channel: str = Field(max_length=16)  # inbox, email, webhook
+    recipient: str = Field(max_length=200)  # worker handle, e-mail address or phone
+    worker_id: int | None = Field(default=None, foreign_key="worker.id")
+    subject: str
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_column=_utc())
+    status: str = Field(default="pending", max_length=16)  # pending, sent, dead
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_column=_utc())
+    claimed_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    last_error: str = ""
+    sent_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    read_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+OUTBOX = _table(OutboxMessage)

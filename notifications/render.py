@@ -1,0 +1,96 @@
+"""Rendering a notification: the rule's own text, else the drejebog's standard template for the
+kind, else the Danish default in notifications/templates. Sandboxed jinja2, StrictUndefined;
+the HTML part is autoescaped. No CPR number is ever in scope."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader
+from jinja2.sandbox import SandboxedEnvironment
+
+from engine.model import Drejebog, Message
+from engine.templates import danish_date, template_environment
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# a drejebog may override the default text of a kind with a template of this name
+DREJEBOG_OVERRIDES = {
+    "reminder": "standard_paamindelse",
+    "escalation": "standard_eskalering",
+    "checkin_missing": "standard_mangler",
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+@lru_cache(maxsize=1)
+def _files() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["dansk_dato"] = danish_date
+    return env
+
+
+@lru_cache(maxsize=1)
+def _html() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
+    return env
+
+
+@lru_cache(maxsize=2048)
+def _compiled(source: str) -> Any:
+    return template_environment().from_string(source)
+
+
+def _texts(drejebog: Drejebog, message: Message | None, kind: str) -> tuple[Any, Any]:
+    if message is not None and message.template and message.template in drejebog.templates:
+        template = drejebog.templates[message.template]
+        return _compiled(template.subject), _compiled(template.body)
+    if message is not None and message.subject is not None and message.body is not None:
+        return _compiled(message.subject), _compiled(message.body)
+    override = DREJEBOG_OVERRIDES.get(kind)
+    if override and override in drejebog.templates:
+        template = drejebog.templates[override]
+        return _compiled(template.subject), _compiled(template.body)
+    files = _files()
+    return files.get_template(f"{kind}.subject.j2"), files.get_template(f"{kind}.txt.j2")
+
+
+def render(
+    drejebog: Drejebog,
+    message: Message | None,
+    kind: str,
+    scope: Mapping[str, object],
+    late_note: str = "",
+) -> Rendered:
+    subject_template, body_template = _texts(drejebog, message, kind)
+    subject = " ".join(subject_template.render(**scope).split())
+    text = body_template.render(**scope).strip()
+    if late_note:
+        text = f"{text}\n\n{late_note}"
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    html = _html().get_template("message.html.j2").render(subject=subject, paragraphs=paragraphs)
+    return Rendered(subject, text + "\n", html)
+
+
+def render_file_template(kind: str, scope: Mapping[str, object]) -> Rendered:
+    """A message that only has a default template (the daily digest)."""
+    files = _files()
+    subject = " ".join(files.get_template(f"{kind}.subject.j2").render(**scope).split())
+    text = files.get_template(f"{kind}.txt.j2").render(**scope).strip()
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    html = _html().get_template("message.html.j2").render(subject=subject, paragraphs=paragraphs)
+    return Rendered(subject, text + "\n", html)

@@ -1,0 +1,108 @@
+"""Firing timers: exactly once, with their notifications, next rungs and history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from store.firing import Channels, sweep
+from store.tables import HISTORY, OUTBOX, TIMER
+from tests.conftest import local
+from tests.store.conftest import ANNA_CPR
+from tests.store.test_case_service import REHAB
+
+INBOX_ONLY = Channels()
+
+
+def open_rehab(app) -> str:
+    case_id = app.cases.open_case(
+        ANNA_CPR, "mini", "anna_s", assignments={"sagsbehandler": "anna_s"}
+    ).case_id
+    app.cases.apply_event(case_id, "rehab_holdt", REHAB, "anna_s")
+    return case_id
+
+
+def outbox(app) -> list[tuple[str, str, str, str]]:
+    with app.engine.connect() as connection:
+        rows = connection.execute(select(OUTBOX).order_by(OUTBOX.c.id)).all()
+    return [(r.kind, r.role, r.channel, r.recipient) for r in rows]
+
+
+def test_due_reminder_and_ladder_fire_once_each(staffed, clock):
+    case_id = open_rehab(staffed)
+    clock.advance_to(local("2027-03-12 08:00"))
+    report = sweep(staffed.unit_of_work, clock.now(), INBOX_ONLY)
+    assert (report.fired, report.notifications) == (1, 1)
+    assert outbox(staffed) == [("reminder", "sagsbehandler", "inbox", "anna_s")]
+    again = sweep(staffed.unit_of_work, clock.now(), INBOX_ONLY)
+    assert (again.fired, again.notifications) == (0, 0)
+
+    clock.advance_to(local("2027-03-16 08:00"))  # the breach notice, day after the due date
+    assert sweep(staffed.unit_of_work, clock.now(), INBOX_ONLY).fired == 1
+    clock.advance_to(local("2027-03-23 08:00"))  # 7 dage later, the next rung
+    assert sweep(staffed.unit_of_work, clock.now(), INBOX_ONLY).fired == 1
+    assert outbox(staffed)[1:] == [
+        ("escalation", "leder", "inbox", "lene"),
+        ("escalation", "projektleder", "inbox", "lene"),  # nobody is projektleder: the leader
+    ]
+    with staffed.engine.connect() as connection:
+        messages = connection.execute(select(OUTBOX).order_by(OUTBOX.c.id)).all()
+        history = connection.execute(
+            select(HISTORY).where(HISTORY.c.case_id == int(case_id)).order_by(HISTORY.c.seq)
+        ).all()
+    # the rule's own template (mini.yaml's 'paamindelse'), then the Danish default
+    assert messages[0].subject == "Påmindelse: Overdragelse til koordinerende sagsbehandler"
+    assert messages[0].body_text.startswith(
+        "Kære Anna Sagsbehandler, fristen er 15. marts 2027 for Anna Andersen."
+    )
+    assert messages[1].subject.startswith("Frist overskredet: Overdragelse til koordinerende")
+    assert "var 15. marts 2027 og er overskredet med 1 dag." in messages[1].body_text
+    assert "<p>" in messages[1].body_html
+    assert "Ingen er tildelt rollen projektleder" in messages[2].body_text
+    assert [h.kind for h in history][-3:] == ["påmindelse", "eskalering", "eskalering"]
+    assert all("1234" not in m.body_text + m.subject + m.body_html for m in messages)
+
+
+def test_after_three_days_of_downtime_each_overdue_timer_fires_once_and_says_how_late(
+    staffed, clock
+):
+    open_rehab(staffed)
+    clock.advance_to(local("2027-03-15 09:00"))  # the reminder of 12 March 08:00 is 3 days late
+    report = sweep(staffed.unit_of_work, clock.now(), INBOX_ONLY)
+    assert report.fired == 1
+    with staffed.engine.connect() as connection:
+        message = connection.execute(select(OUTBOX)).one()
+    assert "kommer 3 dage og 1 time for sent" in message.body_text
+
+
+def test_an_event_before_the_timer_cancels_it(staffed, clock):
+    case_id = open_rehab(staffed)
+    clock.advance_to(local("2027-03-05 10:00"))
+    staffed.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
+    clock.advance_to(local("2027-03-30 10:00"))
+    sweep(staffed.unit_of_work, clock.now(), INBOX_ONLY)
+    assert [m for m in outbox(staffed) if m[0] != "reminder" or m[1] != "borger"] == []
+    with staffed.engine.connect() as connection:
+        statuses = dict(
+            connection.execute(
+                select(TIMER.c.step, TIMER.c.status).where(TIMER.c.rule == "overdragelse")
+            ).all()
+        )
+    assert set(statuses.values()) == {"cancelled"}
+
+
+def test_citizen_without_contact_is_recorded_as_not_sent(staffed, clock):
+    case_id = open_rehab(staffed)
+    clock.advance(timedelta(days=1))
+    staffed.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
+    clock.advance_to(local("2027-03-31 08:00"))  # reminder 2 dage before 2 April to borger
+    sweep(staffed.unit_of_work, clock.now(), INBOX_ONLY)
+    with staffed.engine.connect() as connection:
+        last = connection.execute(
+            select(HISTORY).where(HISTORY.c.case_id == int(case_id)).order_by(HISTORY.c.seq.desc())
+        ).first()
+    assert last.kind == "påmindelse"
+    assert last.data["ikke_sendt"] == [
+        {"rolle": "borger", "grund": "ingen kanal til borgeren er sat op"}
+    ]
