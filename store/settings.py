@@ -1,34 +1,90 @@
-"""Settings, read once at the entry point. Tests pass values directly."""
+"""Settings, read once at the entry point from the environment; tests pass values directly.
+A bad value fails fast with the variable's name."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import time
+
+from engine.errors import DrejebogError
 
 DEFAULT_DATABASE_URL = "sqlite:///drejebog.db"
+SMTP_SECURITY = ("none", "starttls", "ssl")
 
 
-class SettingsError(ValueError):
+class SettingsError(DrejebogError, ValueError):
     pass
 
 
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
+    sweep_seconds: int = 60
+    batch_size: int = 500
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_security: str = "none"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "drejebog@localhost"
+    webhook_url: str = ""  # staff notifications, e.g. a Teams connector
+    sms_webhook_url: str = ""  # citizens without e-mail, e.g. an SMS gateway
+    max_attempts: int = 8
+    digest_time: time = time(7, 0)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        environ = os.environ if environ is None else environ
-        url = environ.get("DATABASE_URL") or environ.get("DREJEBOG_DATABASE_URL") or ""
-        url = url.strip() or DEFAULT_DATABASE_URL
+        env = os.environ if environ is None else environ
+
+        def text(key: str, default: str = "") -> str:
+            return (env.get(key) or default).strip()
+
+        def number(key: str, default: int, low: int = 1) -> int:
+            raw = text(key)
+            if not raw:
+                return default
+            if not raw.isdigit() or int(raw) < low:
+                raise SettingsError(f"{key} skal være et helt tal ≥ {low}, ikke '{raw}'")
+            return int(raw)
+
+        url = text("DATABASE_URL") or text("DREJEBOG_DATABASE_URL") or DEFAULT_DATABASE_URL
         if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
             raise SettingsError(
-                f"DATABASE_URL skal være en sqlite:///... eller postgresql://...-adresse, "
+                "DATABASE_URL skal være en sqlite:///... eller postgresql://...-adresse, "
                 f"ikke '{url.split(':', 1)[0]}:...'"
             )
         if url.startswith("postgres:"):
             url = "postgresql:" + url[len("postgres:") :]
         if url.startswith("postgresql:"):
             url = "postgresql+psycopg:" + url[len("postgresql:") :]
-        return cls(database_url=url)
+        security = text("DREJEBOG_SMTP_SECURITY", "none").lower()
+        if security not in SMTP_SECURITY:
+            raise SettingsError(
+                f"DREJEBOG_SMTP_SECURITY skal være {', '.join(SMTP_SECURITY)}, ikke '{security}'"
+            )
+        digest = text("DREJEBOG_DIGEST_TIME", "07:00")
+        try:
+            hour, minute = (int(part) for part in digest.split(":"))
+            digest_time = time(hour, minute)
+        except ValueError:
+            raise SettingsError(f"DREJEBOG_DIGEST_TIME skal være TT:MM, ikke '{digest}'") from None
+        for key in ("DREJEBOG_WEBHOOK_URL", "DREJEBOG_SMS_WEBHOOK_URL"):
+            if text(key) and not text(key).startswith(("http://", "https://")):
+                raise SettingsError(f"{key} skal begynde med http:// eller https://")
+        return cls(
+            database_url=url,
+            sweep_seconds=number("DREJEBOG_SWEEP_SECONDS", 60),
+            batch_size=number("DREJEBOG_BATCH_SIZE", 500),
+            smtp_host=text("DREJEBOG_SMTP_HOST"),
+            smtp_port=number("DREJEBOG_SMTP_PORT", 465 if security == "ssl" else 25),
+            smtp_security=security,
+            smtp_user=text("DREJEBOG_SMTP_USER"),
+            smtp_password=env.get("DREJEBOG_SMTP_PASSWORD", ""),
+            smtp_from=text("DREJEBOG_SMTP_FROM", "drejebog@localhost"),
+            webhook_url=text("DREJEBOG_WEBHOOK_URL"),
+            sms_webhook_url=text("DREJEBOG_SMS_WEBHOOK_URL"),
+            max_attempts=number("DREJEBOG_MAX_ATTEMPTS", 8),
+            digest_time=digest_time,
+        )

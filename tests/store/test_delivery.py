@@ -1,0 +1,147 @@
+"""Delivering the outbox over real SMTP and HTTP servers on loopback; a dead channel delays,
+never drops; dead letters are listed and retried."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select, update
+
+from notifications.channels import SmtpChannel, WebhookChannel
+from notifications.dispatch import backoff, deliver, retry_dead
+from store.firing import Channels, sweep
+from store.settings import Settings
+from store.tables import CITIZEN, OUTBOX
+from tests.conftest import local
+from tests.store.test_firing import open_rehab
+
+
+class Collector:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append((envelope.mail_from, envelope.rcpt_tos, envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    collector = Collector()
+    controller = Controller(collector, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield collector, controller.port
+    finally:
+        controller.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def webhook_server():
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            length = int(self.headers["Content-Length"])
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield received, f"http://127.0.0.1:{server.server_port}/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def fire_reminder(app, clock, channels: Channels) -> None:
+    open_rehab(app)
+    clock.advance_to(local("2027-03-12 08:00"))
+    sweep(app.unit_of_work, clock.now(), channels)
+
+
+def test_email_goes_out_over_smtp_with_text_html_and_a_stable_message_id(
+    staffed, clock, smtp_server
+):
+    collector, port = smtp_server
+    fire_reminder(staffed, clock, Channels(email=True))
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_from="drejebog@jobcenter.dk")
+    report = deliver(staffed.engine, {"email": SmtpChannel(settings)}, clock.now(), 5)
+    assert report.sent == 1
+    ((sender, recipients, content),) = collector.messages
+    assert sender == "drejebog@jobcenter.dk" and recipients == ["anna@jobcenter.dk"]
+    text = content.decode("utf-8")
+    assert "Message-ID: <drejebog-" in text and "@jobcenter.dk>" in text
+    assert "multipart/alternative" in text and "text/html" in text
+    assert "1234" not in text
+    again = deliver(staffed.engine, {"email": SmtpChannel(settings)}, clock.now(), 5)
+    assert again.sent == 0 and len(collector.messages) == 1
+
+
+def test_a_dead_smtp_server_delays_with_backoff_then_dead_letters_then_retry(staffed, clock):
+    fire_reminder(staffed, clock, Channels(email=True))
+    settings = Settings(smtp_host="127.0.0.1", smtp_port=free_port())
+    channels = {"email": SmtpChannel(settings, timeout=2)}
+    first = deliver(staffed.engine, channels, clock.now(), max_attempts=3)
+    assert (first.sent, first.failed, first.dead) == (0, 1, 0)
+    assert deliver(staffed.engine, channels, clock.now(), 3).failed == 0  # waiting for backoff
+    clock.advance(backoff(1))
+    assert deliver(staffed.engine, channels, clock.now(), 3).failed == 1
+    clock.advance(backoff(2))
+    assert deliver(staffed.engine, channels, clock.now(), 3).dead == 1
+    with staffed.engine.connect() as connection:
+        message = connection.execute(select(OUTBOX).where(OUTBOX.c.channel == "email")).one()
+    assert message.status == "dead" and message.attempts == 3
+    assert "fejlede" in message.last_error
+    assert retry_dead(staffed.engine, clock.now()) == 1
+    with staffed.engine.connect() as connection:
+        status = connection.execute(
+            select(OUTBOX.c.status).where(OUTBOX.c.channel == "email")
+        ).scalar_one()
+    assert status == "pending"
+
+
+def test_citizen_sms_goes_to_the_webhook_with_json(staffed, clock, webhook_server):
+    received, url = webhook_server
+    with staffed.engine.begin() as connection:
+        connection.execute(update(CITIZEN).values(phone="+4512345678"))
+    case_id = open_rehab(staffed)
+    clock.advance(timedelta(days=1))
+    staffed.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
+    clock.advance_to(local("2027-03-31 08:00"))  # reminder to borger before 2 April
+    sweep(staffed.unit_of_work, clock.now(), Channels(citizen_webhook=True))
+    report = deliver(staffed.engine, {"webhook": WebhookChannel(url)}, clock.now(), 5)
+    assert report.sent == 1
+    (payload,) = received
+    assert payload["rolle"] == "borger" and payload["modtager"] == "+4512345678"
+    assert payload["sag"] == int(case_id) and "Anna Andersen" in payload["tekst"]
+
+
+def test_backoff_grows_and_is_capped():
+    assert [backoff(n).total_seconds() for n in (1, 2, 3, 4)] == [30, 60, 120, 240]
+    assert backoff(40) == timedelta(hours=6)
+
+
+def test_inbox_is_delivered_on_write(staffed, clock):
+    fire_reminder(staffed, clock, Channels())
+    with staffed.engine.connect() as connection:
+        row = connection.execute(select(OUTBOX)).one()
+    assert (row.channel, row.status, row.recipient) == ("inbox", "sent", "anna_s")
