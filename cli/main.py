@@ -173,9 +173,10 @@ def demo(database: str) -> None:
 
 
 def _register_store_commands() -> None:
+    from cli.notify_commands import daemon, inbox, outbox
     from cli.store_commands import case, citizen, db, load, migrate, tasks, worker
 
-    for command in (db, load, worker, citizen, case, tasks, migrate):
+    for command in (db, load, worker, citizen, case, tasks, migrate, daemon, inbox, outbox):
         main.add_command(command)
 
 

@@ -186,7 +186,7 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_inbox", "worker_id", "channel", "read_at"),
     )
     id: int | None = Field(default=None, sa_column=_big_id())
-    case_id: int = Field(foreign_key="case.id")
+    case_id: int | None = Field(default=None, foreign_key="case.id")  # None: a daily digest
     timer_id: int | None = Field(default=None, foreign_key="timer.id")
     kind: str = Field(max_length=32)  # reminder, escalation, checkin_missing, digest
     rule: str = Field(default="", max_length=100)

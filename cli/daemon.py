@@ -1,0 +1,175 @@
+"""`drejebog daemon`: APScheduler ticks; the database holds the deadlines.
+
+Every N seconds a sweep fires the due timers (store/firing.py) and the outbox is delivered
+(notifications/dispatch.py); on working days at the digest time each worker gets a daily
+digest. APScheduler is only the tick: its jobs coalesce, never overlap and have a misfire
+grace time, and after downtime the first sweep fires each overdue timer once (catch-up is the
+timers' business, not APScheduler's). SIGTERM and Ctrl-C finish the current sweep and exit.
+
+On SQLite one daemon runs at a time: a second one refuses to start (or waits, with --wait)
+on a lock file beside the database. On PostgreSQL several daemons share the work.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import IO
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from cli.bootstrap import App
+from engine.deadlines import COPENHAGEN
+from engine.errors import DrejebogError
+from notifications.channels import Channel, SmtpChannel, WebhookChannel
+from notifications.dispatch import deliver
+from store.digest import send_digests
+from store.firing import Channels, sweep
+from store.settings import Settings
+
+log = logging.getLogger("drejebog.daemon")
+
+
+class DaemonLocked(DrejebogError):
+    pass
+
+
+@dataclass
+class Wiring:
+    flags: Channels
+    channels: dict[str, Channel]
+
+
+def wire_channels(settings: Settings) -> Wiring:
+    channels: dict[str, Channel] = {}
+    if settings.smtp_host:
+        channels["email"] = SmtpChannel(settings)
+    webhook = settings.webhook_url or settings.sms_webhook_url
+    if webhook:
+        channels["webhook"] = WebhookChannel(webhook)
+    flags = Channels(
+        email=bool(settings.smtp_host),
+        staff_webhook=bool(settings.webhook_url),
+        citizen_webhook=bool(settings.sms_webhook_url),
+    )
+    return Wiring(flags, channels)
+
+
+def sqlite_lock(app: App, wait: bool) -> IO[str] | None:
+    """Hold an exclusive lock beside the SQLite file while this daemon runs (kernel-released
+    on any exit, kill -9 included)."""
+    if app.engine.dialect.name != "sqlite":
+        return None
+    database = app.engine.url.database or "drejebog.db"
+    path = Path(f"{database}.daemon.lock")
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        handle.seek(0)
+        owner = handle.read().strip() or "?"
+        handle.close()
+        raise DaemonLocked(
+            f"en anden daemon kører allerede mod {database} (pid {owner}); på SQLite kører "
+            "kun én ad gangen. Stop den, start med --wait for at vente, eller brug PostgreSQL "
+            "til flere daemoner"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+class Daemon:
+    def __init__(self, app: App, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.wiring = wire_channels(settings)
+
+    def tick(self) -> None:
+        now = self.app.clock.now()
+        fired = sweep(self.app.unit_of_work, now, self.wiring.flags, self.settings.batch_size)
+        delivered = deliver(self.app.engine, self.wiring.channels, now, self.settings.max_attempts)
+        log.info(
+            "sweep: %d tidspunkter fyret (%s), %d beskeder skrevet, %d leveret, %d fejlede, "
+            "%.1f ms",
+            fired.fired,
+            ", ".join(f"{k} {n}" for k, n in sorted(fired.by_kind.items())) or "ingen",
+            fired.notifications,
+            delivered.sent,
+            delivered.failed,
+            fired.seconds * 1000,
+            extra={
+                "action": "sweep",
+                "fired": fired.fired,
+                "skipped": fired.skipped,
+                "notifications": fired.notifications,
+                "delivered": delivered.sent,
+                "failed": delivered.failed,
+                "ms": round(fired.seconds * 1000, 1),
+            },
+        )
+
+    def digest(self) -> None:
+        now = self.app.clock.now()
+        sent = send_digests(self.app, now, self.wiring.flags)
+        log.info("dagens overblik: %d sendt", sent, extra={"action": "digest", "sent": sent})
+
+    def run(self, wait_for_lock: bool = False) -> None:
+        lock = sqlite_lock(self.app, wait_for_lock)
+        scheduler = BlockingScheduler(timezone=COPENHAGEN)
+        scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self.settings.sweep_seconds,
+            id="sweep",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=self.settings.sweep_seconds,
+            next_run_time=self.app.clock.now().astimezone(COPENHAGEN),
+        )
+        digest = self.settings.digest_time
+        scheduler.add_job(
+            self.digest,
+            CronTrigger(
+                day_of_week="mon-fri", hour=digest.hour, minute=digest.minute, timezone=COPENHAGEN
+            ),
+            id="digest",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+        )
+
+        def stop(signum: int, _frame: FrameType | None) -> None:
+            log.info(
+                "stopper (signal %d): gør den igangværende sweep færdig",
+                signum,
+                extra={"action": "stopping", "signal": signum},
+            )
+            scheduler.shutdown(wait=True)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        log.info(
+            "daemon startet: sweep hvert %d. sekund, overblik kl. %s på arbejdsdage",
+            self.settings.sweep_seconds,
+            digest.strftime("%H:%M"),
+            extra={"action": "started", "pid": os.getpid()},
+        )
+        try:
+            scheduler.start()
+        finally:
+            if lock is not None:
+                lock.close()
+            log.info("daemon stoppet", extra={"action": "stopped"})
+
+
+def run_once(app: App, settings: Settings) -> None:
+    Daemon(app, settings).tick()

@@ -1,0 +1,134 @@
+"""Commands around notifications: the daemon, a worker's inbox, the outbox's dead letters."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+from sqlalchemy import select, update
+
+from cli.daemon import Daemon
+from cli.store_commands import app_with_schema, echo_json, reports_errors
+from engine.deadlines import COPENHAGEN
+from engine.errors import NotFound
+from notifications.dispatch import retry_dead
+from store.settings import Settings
+from store.tables import OUTBOX, WORKER
+
+
+@click.command(help="Kør påmindelser, eskaleringer, levering og dagens overblik.")
+@click.option("--once", is_flag=True, help="Kør én sweep og stop (til cron og test).")
+@click.option(
+    "--wait",
+    "wait_for_lock",
+    is_flag=True,
+    help="SQLite: vent, hvis en anden daemon kører, i stedet for at stoppe.",
+)
+@reports_errors
+def daemon(once: bool, wait_for_lock: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    app = app_with_schema()
+    runner = Daemon(app, Settings.from_environment())
+    if once:
+        runner.tick()
+        return
+    runner.run(wait_for_lock)
+
+
+@click.command(help="Vis en medarbejders indbakke; --read ID markerer en besked som læst.")
+@click.option("--worker", "handle", required=True)
+@click.option("--read", "read_id", type=int, default=None)
+@click.option("--all", "show_all", is_flag=True, help="Også læste beskeder.")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors
+def inbox(handle: str, read_id: int | None, show_all: bool, as_json: bool) -> None:
+    app = app_with_schema()
+    with app.engine.begin() as connection:
+        worker = connection.execute(select(WORKER.c.id).where(WORKER.c.handle == handle)).first()
+        if worker is None:
+            raise NotFound("medarbejder", handle, " (se 'drejebog worker list')")
+        mine = (OUTBOX.c.worker_id == worker.id) & (OUTBOX.c.channel == "inbox")
+        if read_id is not None:
+            changed = connection.execute(
+                update(OUTBOX).where(mine, OUTBOX.c.id == read_id).values(read_at=app.clock.now())
+            )
+            if changed.rowcount != 1:
+                raise NotFound("besked", str(read_id), f" i {handle}s indbakke")
+            click.echo(f"besked {read_id} er markeret som læst")
+            return
+        query = select(OUTBOX).where(mine).order_by(OUTBOX.c.created_at.desc(), OUTBOX.c.id)
+        if not show_all:
+            query = query.where(OUTBOX.c.read_at.is_(None))
+        rows = connection.execute(query).all()
+    data = [
+        {
+            "id": r.id,
+            "sag": r.case_id,
+            "type": r.kind,
+            "emne": r.subject,
+            "tekst": r.body_text,
+            "tidspunkt": r.created_at.isoformat(),
+            "læst": r.read_at is not None,
+        }
+        for r in rows
+    ]
+    if as_json:
+        echo_json(data)
+        return
+    if not data:
+        click.echo("ingen ulæste beskeder")
+    for item, row in zip(data, rows, strict=True):
+        at = row.created_at.astimezone(COPENHAGEN).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"[{item['id']}] {at}  {item['emne']}")
+
+
+@click.command(help="Vis udgående beskeder; --dead de opgivne; --retry genoptager dem.")
+@click.option("--dead", is_flag=True, help="Kun beskeder, der er opgivet efter for mange forsøg.")
+@click.option("--retry", "retry_id", type=int, default=None, help="Genoptag én opgivet besked.")
+@click.option("--retry-all", is_flag=True, help="Genoptag alle opgivne beskeder.")
+@click.option("--json", "as_json", is_flag=True)
+@reports_errors
+def outbox(dead: bool, retry_id: int | None, retry_all: bool, as_json: bool) -> None:
+    app = app_with_schema()
+    if retry_id is not None or retry_all:
+        count = retry_dead(app.engine, app.clock.now(), retry_id)
+        if retry_id is not None and count == 0:
+            raise NotFound("opgivet besked", str(retry_id))
+        click.echo(f"{count} besked(er) sendes igen")
+        return
+    query = select(OUTBOX).where(OUTBOX.c.channel != "inbox").order_by(OUTBOX.c.id)
+    query = (
+        query.where(OUTBOX.c.status == "dead") if dead else query.where(OUTBOX.c.status != "sent")
+    )
+    with app.engine.connect() as connection:
+        rows = connection.execute(query).all()
+    data = [
+        {
+            "id": r.id,
+            "sag": r.case_id,
+            "kanal": r.channel,
+            "modtager": r.recipient,
+            "emne": r.subject,
+            "status": r.status,
+            "forsøg": r.attempts,
+            "fejl": r.last_error,
+            "næste_forsøg": r.next_attempt_at.isoformat(),
+        }
+        for r in rows
+    ]
+    if as_json:
+        echo_json(data)
+        return
+    if not data:
+        click.echo("ingen opgivne beskeder" if dead else "ingen ventende beskeder")
+    for item in data:
+        click.echo(
+            f"[{item['id']}] {item['status']:<7} {item['kanal']:<7} {item['modtager']:<28} "
+            f"{item['forsøg']} forsøg  {item['fejl']}"
+        )

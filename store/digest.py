@@ -1,0 +1,147 @@
+"""The daily digest: on working days, one message per worker with their tasks due today, those
+overdue, and their citizens whose check-in is missing (or a short "nothing today")."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from engine.calendar import WorkingCalendar
+from engine.deadlines import local_date
+from notifications.render import render_file_template
+from store.firing import Channels
+from store.tables import ASSIGNMENT, CASE, CITIZEN, OUTBOX, TASK, TIMER, WORKER
+
+_CALENDAR = WorkingCalendar()
+
+
+def digest_key(day: date) -> str:
+    return f"overblik-{day.isoformat()}"
+
+
+def _tasks(connection: Connection, today: date) -> dict[int, dict[str, list[dict[str, Any]]]]:
+    rows = connection.execute(
+        select(
+            ASSIGNMENT.c.worker_id,
+            TASK.c.case_id,
+            TASK.c.title,
+            TASK.c.due_date,
+            CITIZEN.c.name,
+        )
+        .join(
+            ASSIGNMENT,
+            (ASSIGNMENT.c.case_id == TASK.c.case_id) & (ASSIGNMENT.c.role == TASK.c.role),
+        )
+        .join(CASE, CASE.c.id == TASK.c.case_id)
+        .join(CITIZEN, CITIZEN.c.id == CASE.c.citizen_id)
+        .where(TASK.c.status == "open", TASK.c.due_date <= today)
+        .order_by(TASK.c.due_date, TASK.c.case_id)
+    )
+    result: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(
+        lambda: {"due_today": [], "overdue": [], "missing": []}
+    )
+    for row in rows:
+        item = {"titel": row.title, "borger": row.name, "sag": row.case_id, "frist": row.due_date}
+        result[row.worker_id]["due_today" if row.due_date == today else "overdue"].append(item)
+    return result
+
+
+def _missing(connection: Connection, into: dict[int, dict[str, list[dict[str, Any]]]]) -> None:
+    """Fired 'mangler' notices whose cycle is still the case's current one: not reported yet."""
+    rows = connection.execute(
+        select(
+            TIMER.c.case_id,
+            TIMER.c.rule,
+            TIMER.c.occurrence,
+            TIMER.c.due_date,
+            CASE.c.runtime,
+            CITIZEN.c.name,
+            ASSIGNMENT.c.worker_id,
+        )
+        .join(CASE, CASE.c.id == TIMER.c.case_id)
+        .join(CITIZEN, CITIZEN.c.id == CASE.c.citizen_id)
+        .join(ASSIGNMENT, ASSIGNMENT.c.case_id == TIMER.c.case_id)
+        .where(
+            TIMER.c.kind == "checkin_missing", TIMER.c.status == "fired", CASE.c.closed_at.is_(None)
+        )
+    )
+    seen: set[tuple[int, int, str]] = set()
+    for row in rows:
+        cycle = (row.runtime or {}).get("cycles", {}).get(row.rule)
+        if not cycle or not row.occurrence.startswith(cycle["occurrence"] + "."):
+            continue
+        key = (row.worker_id, row.case_id, row.rule)
+        if key in seen:
+            continue
+        seen.add(key)
+        into[row.worker_id]["missing"].append(
+            {
+                "titel": row.rule.replace("_", " "),
+                "borger": row.name,
+                "sag": row.case_id,
+                "frist": row.due_date,
+            }
+        )
+
+
+def send_digests(app: Any, now: datetime, channels: Channels) -> int:
+    """Write today's digest for every active worker; returns how many were written."""
+    today = local_date(now)
+    if not _CALENDAR.is_working_day(today):
+        return 0
+    key = digest_key(today)
+    written = 0
+    with app.engine.begin() as connection:
+        items = _tasks(connection, today)
+        _missing(connection, items)
+        already = set(
+            connection.execute(
+                select(OUTBOX.c.worker_id).where(OUTBOX.c.kind == "digest", OUTBOX.c.rule == key)
+            ).scalars()
+        )
+        workers = connection.execute(
+            select(WORKER.c.id, WORKER.c.handle, WORKER.c.name, WORKER.c.email, WORKER.c.role)
+            .where(WORKER.c.active.is_(True))
+            .order_by(WORKER.c.id)
+        ).all()
+        rows = []
+        for worker in workers:
+            if worker.id in already:
+                continue
+            mine = items.get(worker.id, {"due_today": [], "overdue": [], "missing": []})
+            rendered = render_file_template(
+                "digest",
+                {"dato": today, "modtager": {"navn": worker.name}, **mine},
+            )
+            deliveries = [("inbox", worker.handle)]
+            if channels.email and worker.email:
+                deliveries.append(("email", worker.email))
+            for channel, address in deliveries:
+                rows.append(
+                    {
+                        "case_id": None,
+                        "timer_id": None,
+                        "kind": "digest",
+                        "rule": key,
+                        "role": worker.role,
+                        "channel": channel,
+                        "recipient": address,
+                        "worker_id": worker.id,
+                        "subject": rendered.subject,
+                        "body_text": rendered.text,
+                        "body_html": rendered.html,
+                        "created_at": now,
+                        "status": "sent" if channel == "inbox" else "pending",
+                        "sent_at": now if channel == "inbox" else None,
+                        "next_attempt_at": now,
+                        "attempts": 0,
+                        "last_error": "",
+                    }
+                )
+            written += 1
+        if rows:
+            connection.execute(OUTBOX.insert(), rows)
+    return written

@@ -1,0 +1,185 @@
+"""The daemon as a real process: kill -9 at random moments, several daemons at once, SIGTERM.
+
+Thirty cases sit in the mini drejebog's rehab state with their meeting in 2025, so every timer
+of their overdragelse deadline is long overdue: the reminder, the breach notice to the leder
+and the next rung to the projektleder (a leader, as nobody holds that role). Whatever happens
+to the daemons, each of those 90 timers must fire exactly once with exactly one message.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from cli.bootstrap import bootstrap
+from engine.clock import SimulatedClock
+from store import admin
+from store.migrate_schema import upgrade
+from store.settings import Settings
+from store.tables import HISTORY, OUTBOX, TIMER
+from tests.conftest import FIXTURES
+
+CASES = 30
+EXPECTED = CASES * 3
+DREJEBOG = str(Path(sys.executable).with_name("drejebog"))
+
+
+@pytest.fixture
+def overdue(database_url):
+    app = bootstrap(Settings(database_url), SimulatedClock(datetime(2025, 3, 1, 9, tzinfo=UTC)))
+    upgrade(app.engine)
+    admin.add_worker(app.engine, "lene", "Lene Leder", "leder")
+    admin.add_worker(app.engine, "anna", "Anna A", "sagsbehandler", "", "", "lene")
+    admin.load_drejebog_files(app.engine, [FIXTURES / "mini.yaml"], app.clock.now())
+    for i in range(CASES):
+        cpr = f"{61 + i % 28:02d}0190-{i:04d}"
+        admin.add_citizen(app.engine, cpr, f"Borger {i}")
+        case_id = app.cases.open_case(cpr, "mini", "anna", assignments={"sagsbehandler": "anna"})
+        app.cases.apply_event(
+            case_id.case_id,
+            "rehab_holdt",
+            {"rehab_moede": "2025-03-01", "indstilling": "ressourceforloeb"},
+            "anna",
+        )
+    yield app
+    app.engine.dispose()
+
+
+def start_daemon(database_url: str, *extra: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DREJEBOG_SWEEP_SECONDS": "1",
+        "DREJEBOG_BATCH_SIZE": "3",
+    }
+    return subprocess.Popen(
+        [DREJEBOG, "daemon", *extra],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def counts(app) -> tuple[int, int, int, int]:
+    with app.engine.connect() as connection:
+        fired = connection.execute(
+            select(func.count()).select_from(TIMER).where(TIMER.c.status == "fired")
+        ).scalar_one()
+        pending = connection.execute(
+            select(func.count()).select_from(TIMER).where(TIMER.c.status == "pending")
+        ).scalar_one()
+        messages = connection.execute(select(func.count()).select_from(OUTBOX)).scalar_one()
+        history = connection.execute(
+            select(func.count())
+            .select_from(HISTORY)
+            .where(HISTORY.c.kind.in_(["påmindelse", "eskalering"]))
+        ).scalar_one()
+    return fired, pending, messages, history
+
+
+def assert_exactly_once(app) -> None:
+    fired, pending, messages, history = counts(app)
+    assert (fired, pending, messages, history) == (EXPECTED, 0, EXPECTED, EXPECTED)
+    with app.engine.connect() as connection:
+        per_timer = connection.execute(
+            select(OUTBOX.c.timer_id, func.count()).group_by(OUTBOX.c.timer_id)
+        ).all()
+        roles = connection.execute(
+            select(OUTBOX.c.role, func.count()).group_by(OUTBOX.c.role)
+        ).all()
+    assert {n for _, n in per_timer} == {1} and len(per_timer) == EXPECTED
+    assert dict(roles) == {"sagsbehandler": CASES, "leder": CASES, "projektleder": CASES}
+
+
+def wait_until_done(app, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if counts(app)[0] == EXPECTED:
+            return
+        time.sleep(0.2)
+
+
+def test_kill_9_at_random_moments_loses_nothing_and_fires_nothing_twice(overdue, database_url):
+    chance = random.Random(20271)
+    interrupted = []  # fired counts seen right after a kill, part-way through the work
+    for _ in range(25):
+        process = start_daemon(database_url)
+        started = time.monotonic()
+        while counts(overdue)[0] == (interrupted[-1] if interrupted else 0):
+            if time.monotonic() - started > 20:
+                break
+            time.sleep(0.01)  # wait until this daemon has begun firing ...
+        time.sleep(chance.uniform(0.0, 0.05))  # ... then kill it at a random moment
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=10)
+        fired = counts(overdue)[0]
+        if fired == EXPECTED:
+            break
+        interrupted.append(fired)
+    assert interrupted and 0 < interrupted[0] < EXPECTED  # the kills did land mid-work
+    finisher = subprocess.run(
+        [DREJEBOG, "daemon", "--once"],
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert finisher.returncode == 0, finisher.stderr
+    assert_exactly_once(overdue)
+
+
+def test_several_daemons_share_postgresql_without_double_firing(overdue, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several daemons are a PostgreSQL setup; SQLite refuses a second one")
+    daemons = [start_daemon(database_url) for _ in range(3)]
+    try:
+        wait_until_done(overdue, 60)
+    finally:
+        for process in daemons:
+            process.send_signal(signal.SIGTERM)
+        outputs = [process.communicate(timeout=30) for process in daemons]
+    assert [process.returncode for process in daemons] == [0, 0, 0], outputs
+    assert all("Traceback" not in err for _, err in outputs)
+    assert_exactly_once(overdue)
+
+
+def test_second_sqlite_daemon_refuses_to_start_with_a_clear_message(overdue, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the single-daemon lock is SQLite's")
+    first = start_daemon(database_url)
+    try:
+        time.sleep(2.0)
+        second = subprocess.run(
+            [DREJEBOG, "daemon"],
+            env={**os.environ, "DATABASE_URL": database_url},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1
+        assert "en anden daemon kører allerede" in second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        _, err = first.communicate(timeout=30)
+    assert first.returncode == 0 and "daemon stoppet" in err
+
+
+def test_sigterm_finishes_the_sweep_and_exits_cleanly(overdue, database_url):
+    process = start_daemon(database_url)
+    wait_until_done(overdue, 60)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "sweep:" in err and "tidspunkter fyret" in err and "daemon stoppet" in err
+    assert_exactly_once(overdue)
