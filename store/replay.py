@@ -1,0 +1,52 @@
+"""Driving the real daemon path on a simulated clock: sweep at every due instant up to a time.
+
+The demo and the scenario tests use it, so what they show is exactly what the daemon does:
+the same sweep, outbox and templates, only with time jumping instead of passing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from engine.clock import SimulatedClock
+from store.firing import Channels, SweepReport, sweep
+from store.tables import TIMER
+from store.unit_of_work import SqlUnitOfWork
+
+
+def next_due(unit_of_work: Callable[[], SqlUnitOfWork]) -> datetime | None:
+    with unit_of_work() as uow:
+        due: datetime | None = uow.connection.execute(
+            select(func.min(TIMER.c.due_at)).where(TIMER.c.status == "pending")
+        ).scalar()
+    return due
+
+
+def run_until(
+    unit_of_work: Callable[[], SqlUnitOfWork],
+    clock: SimulatedClock,
+    until: datetime,
+    channels: Channels,
+    before: bool = False,
+) -> SweepReport:
+    """Fire every timer due up to `until` (strictly before it with `before`, so an event
+    scheduled at `until` comes first), each at its own instant."""
+    total = SweepReport()
+    while True:
+        due = next_due(unit_of_work)
+        if due is None or due > until or (before and due == until):
+            break
+        clock.advance_to(max(due, clock.now()))
+        report = sweep(unit_of_work, clock.now(), channels)
+        total.fired += report.fired
+        total.notifications += report.notifications
+        for kind, count in report.by_kind.items():
+            total.by_kind[kind] = total.by_kind.get(kind, 0) + count
+        if report.fired == 0:
+            break
+    if clock.now() < until:
+        clock.advance_to(until)
+    return total
