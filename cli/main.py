@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -142,14 +143,24 @@ def simulate_command(scenario: str, as_json: bool) -> None:
 simulate_command.name = "simulate"
 
 
-@main.command(help="Tjek, tegn og simulér de medfølgende drejebøger, og kør en sag i SQLite.")
+@main.command(
+    help="Tjek, tegn og simulér de medfølgende drejebøger, og kør et jobcenter med 216 "
+    "borgere over 18 måneder i SQLite gennem daemonens egen sweep."
+)
 @click.option(
     "--database",
     default="drejebog-demo.db",
     show_default=True,
     help="SQLite-filen, demoen laver forfra.",
 )
-def demo(database: str) -> None:
+@click.option(
+    "--borgere",
+    "citizens",
+    default=216,
+    show_default=True,
+    help="Antal borgere (ansøgningens tal er 216).",
+)
+def demo(database: str, citizens: int) -> None:
     click.echo("== Tjek af de medfølgende drejebøger ==")
     status = run_check([str(SHIPPED_DIR)])
     if status:
@@ -166,18 +177,13 @@ def demo(database: str) -> None:
             click.echo(record_text(record))
         counts = Counter(KIND_DA[r.kind] for r in records)
         click.echo("I alt: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
-    click.echo("\n== En sag i databasen (SQLite) ==")
-    from cli.demo import run_case_demo
+    click.echo(f"\n== Jobcentret: {citizens} borgere over 18 måneder i SQLite ({database}) ==")
+    from cli.jobcenter_demo import print_summary, run_jobcenter_demo
 
-    run_case_demo(Path(database).resolve())
-
-
-def _register_store_commands() -> None:
-    from cli.notify_commands import daemon, inbox, outbox
-    from cli.store_commands import case, citizen, db, load, migrate, tasks, worker
-
-    for command in (db, load, worker, citizen, case, tasks, migrate, daemon, inbox, outbox):
-        main.add_command(command)
-
-
-_register_store_commands()
+    started = time.perf_counter()
+    summary = run_jobcenter_demo(Path(database).resolve(), citizens)
+    print_summary(summary)
+    click.echo(
+        f"\n(kørt på {time.perf_counter() - started:.1f} s; se en sag med: "
+        f"DATABASE_URL=sqlite:///{Path(database).resolve()} drejebog case show 1)"
+    )

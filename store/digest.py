@@ -111,7 +111,9 @@ def send_digests(app: Any, now: datetime, channels: Channels) -> int:
         for worker in workers:
             if worker.id in already:
                 continue
-            mine = items.get(worker.id, {"due_today": [], "overdue": [], "missing": []})
+            mine = items.get(worker.id)
+            if mine is None or not any(mine.values()):
+                continue  # nothing today: no message
             rendered = render_file_template(
                 "digest",
                 {"dato": today, "modtager": {"navn": worker.name}, **mine},

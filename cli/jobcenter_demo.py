@@ -1,0 +1,418 @@
+"""The jobcenter demo: 216 citizens (the ressourceforløb seed's number) over 18 months.
+
+A fresh SQLite file gets the shipped drejebøger and a small staff; citizens are referred over a
+year and follow the ressourceforløb path with realistic delays and lapses (seeded, so every run
+is the same). The clock jumps from event to due timer to daily digest, and every timer goes
+through the daemon's own sweep, outbox and templates. The summary counts what fired, by kind
+and role, shows a few rendered messages, and tells how many deadlines were met and missed.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import func, select
+
+from cli.bootstrap import App, bootstrap
+from engine.calendar import WorkingCalendar
+from engine.clock import SimulatedClock
+from engine.deadlines import COPENHAGEN
+from engine.errors import CaseError
+from store import admin
+from store.digest import send_digests
+from store.firing import Channels
+from store.migrate_schema import upgrade
+from store.replay import run_until
+from store.settings import Settings
+from store.tables import HISTORY, OUTBOX
+from workflows import SHIPPED_DIR
+
+START = date(2027, 1, 4)
+MONTHS = 18
+STAFF = [
+    ("lene", "Lene Leder", "leder", None),
+    ("per", "Per Projektleder", "projektleder", "lene"),
+    ("anna", "Anna Andersen", "sagsbehandler", "lene"),
+    ("bent", "Bent Berg", "sagsbehandler", "lene"),
+    ("karl", "Karl Kock", "koordinerende_sagsbehandler", "lene"),
+    ("kirsten", "Kirsten Krog", "koordinerende_sagsbehandler", "lene"),
+    ("vera", "Vera Vang", "virksomhedskonsulent", "lene"),
+    ("viggo", "Viggo Vinter", "virksomhedskonsulent", "lene"),
+    ("mona", "Mona Mentor", "mentor", "lene"),
+    ("mads", "Mads Mentor", "mentor", "lene"),
+    ("frida", "Frida Forløb", "forløbsmedarbejder", "lene"),
+]
+FIRST_NAMES = [
+    "Mette",
+    "Jens",
+    "Hanne",
+    "Lars",
+    "Susanne",
+    "Peter",
+    "Lone",
+    "Søren",
+    "Kirsten",
+    "Niels",
+    "Birgitte",
+    "Ole",
+    "Pia",
+    "Henrik",
+    "Camilla",
+    "Jørgen",
+    "Tina",
+    "Bo",
+]
+LAST_NAMES = [
+    "Jensen",
+    "Nielsen",
+    "Hansen",
+    "Pedersen",
+    "Andersen",
+    "Christensen",
+    "Larsen",
+    "Sørensen",
+    "Rasmussen",
+    "Jørgensen",
+    "Madsen",
+    "Kristensen",
+    "Olsen",
+    "Thomsen",
+]
+_CALENDAR = WorkingCalendar()
+
+
+@dataclass(frozen=True)
+class Planned:
+    at: datetime
+    citizen: int
+    event: str  # "åbn" opens the case
+    data: dict[str, Any]
+    actor: str
+
+
+def at_local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=COPENHAGEN).astimezone(UTC)
+
+
+def working(day: date) -> date:
+    while not _CALENDAR.is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def plan_citizen(i: int, rng: random.Random, end: date) -> list[Planned]:
+    """One citizen's path, generated so each event is allowed when it happens."""
+    referred = working(START + timedelta(days=int(i * 365 / 216)))
+    sb, kb = ("anna", "bent")[i % 2], ("karl", "kirsten")[i % 2]
+    plan = [
+        Planned(
+            at_local(referred, 9),
+            i,
+            "åbn",
+            {"ydelse": rng.choice(["kontanthjaelp", "sygedagpenge", "jobafklaringsforloeb"])},
+            sb,
+        )
+    ]
+    signup = working(referred + timedelta(days=rng.choice([3, 5, 8, 12, 16])))
+    rehab = working(signup + timedelta(weeks=rng.randint(6, 10)))
+    plan.append(
+        Planned(
+            at_local(signup, 10),
+            i,
+            "tilmeld_holdforloeb",
+            {"rehab_moede": rehab.isoformat(), "oensker_paaroerende": rng.random() < 0.6},
+            sb,
+        )
+    )
+    if rng.random() < 0.85:
+        plan.append(
+            Planned(
+                at_local(rehab - timedelta(days=rng.randint(5, 20)), 11),
+                i,
+                "forberedelsesskema_udfyldt",
+                {},
+                sb,
+            )
+        )
+    if rng.random() < 0.5:
+        plan.append(
+            Planned(
+                at_local(signup + timedelta(days=rng.randint(7, 20)), 13),
+                i,
+                "hjemmemoede_holdt",
+                {},
+                sb,
+            )
+        )
+    meeting = {
+        "indstilling": "ressourceforloeb"
+        if rng.random() < 168 / 216
+        else rng.choice(["fleksjob", "foertidspension", "jobrettet_indsats"])
+    }
+    start_work: date | None = None
+    if rng.random() < 0.35:
+        start_work = rehab + timedelta(days=rng.choice([30, 60, 120, 250, 270]))
+        meeting["virksomhedsrettet_fra"] = start_work.isoformat()
+    plan.append(Planned(at_local(rehab, 13), i, "rehab_moede_holdt", meeting, sb))
+    if meeting["indstilling"] != "ressourceforloeb":
+        return plan
+    handover = working(rehab + timedelta(days=rng.choice([5, 7, 9, 11, 12, 13, 16, 21])))
+    kickoff = working(handover + timedelta(days=rng.randint(7, 14)))
+    plan.append(
+        Planned(
+            at_local(handover, 10),
+            i,
+            "overdragelse_holdt",
+            {"opstartsmoede": kickoff.isoformat()},
+            kb,
+        )
+    )
+    if rng.random() < 0.9:
+        plan.append(Planned(at_local(kickoff, 9, 30), i, "opstartsmoede_holdt", {}, kb))
+    # monthly report-backs (sometimes late or missed), reviews, milestones, maybe an ending
+    day, anchor = handover, handover
+    finish = min(end, handover + timedelta(days=rng.randint(300, 520)))
+    praktik = rng.random() < 0.42
+    loen = rng.random() < 0.22
+    mentor = rng.random() < 0.38
+    events: list[Planned] = []
+    while True:
+        anchor = anchor + timedelta(days=30)
+        if anchor > finish:
+            break
+        roll = rng.random()
+        if roll < 0.78:
+            report = anchor - timedelta(days=rng.randint(0, 6))
+        elif roll < 0.93:
+            report = anchor + timedelta(days=rng.randint(5, 12))  # after the missing notice
+        else:
+            continue  # no report-back this month
+        if report >= finish:
+            break
+        events.append(
+            Planned(
+                at_local(max(report, day + timedelta(days=1)), 15),
+                i,
+                "tilbagemelding",
+                {},
+                "mona" if i % 2 else "mads",
+            )
+        )
+        anchor = report
+    review = handover
+    while (review := review + timedelta(days=rng.randint(30, 46))) < finish:
+        if rng.random() < 0.85:
+            events.append(Planned(at_local(working(review), 10), i, "sagsgennemgang_holdt", {}, kb))
+    first = handover + timedelta(days=rng.randint(7, 80))
+    if first < finish:
+        events.append(
+            Planned(
+                at_local(working(first), 9),
+                i,
+                "foerste_aktivitet_startet",
+                {"aktivitet": "Virksomhedsrettet aktivitet"},
+                "vera",
+            )
+        )
+    if praktik:
+        when = handover + timedelta(days=rng.randint(20, 200))
+        if when < finish:
+            events.append(
+                Planned(
+                    at_local(working(when), 9),
+                    i,
+                    "virksomhedspraktik_startet",
+                    {"aktivitet": "Virksomhedspraktik"},
+                    "vera",
+                )
+            )
+    if loen:
+        when = handover + timedelta(days=rng.randint(40, 220))
+        if when < finish:
+            events.append(
+                Planned(
+                    at_local(working(when), 9),
+                    i,
+                    "loentimer_startet",
+                    {"loentimer_pr_uge": rng.choice([4, 6, 8, 10])},
+                    "viggo",
+                )
+            )
+    if mentor:
+        when = handover + timedelta(days=rng.randint(10, 90))
+        if when < finish:
+            events.append(Planned(at_local(working(when), 11), i, "mentorstoette_bevilget", {}, kb))
+    if finish < end:
+        events.append(
+            Planned(
+                at_local(working(finish), 14),
+                i,
+                "afslut_forloeb",
+                {"afslutning": rng.choice(["job", "uddannelse", "fleksjob"])},
+                kb,
+            )
+        )
+    return plan + sorted(events, key=lambda p: p.at)
+
+
+def cpr_of(i: int) -> str:
+    return f"{61 + i % 28:02d}{1 + i // 28 % 12:02d}80-{1000 + i:04d}"  # erstatningspersonnumre
+
+
+def run_jobcenter_demo(path: Path, citizens: int = 216, seed: int = 2027) -> dict[str, Any]:
+    for suffix in ("", "-wal", "-shm", ".daemon.lock"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    end = START + timedelta(days=int(MONTHS * 30.44))
+    clock = SimulatedClock(at_local(START, 6))
+    app = bootstrap(Settings(f"sqlite:///{path}"), clock)
+    try:
+        return _run(app, clock, citizens, seed, end)
+    finally:
+        app.engine.dispose()
+
+
+def _run(app: App, clock: SimulatedClock, citizens: int, seed: int, end: date) -> dict[str, Any]:
+    upgrade(app.engine)
+    admin.load_drejebog_files(app.engine, [SHIPPED_DIR], clock.now())
+    for handle, name, role, leader in STAFF:
+        admin.add_worker(app.engine, handle, name, role, f"{handle}@jobcenter.dk", "rehab", leader)
+    rng = random.Random(seed)
+    plans: list[Planned] = []
+    for i in range(citizens):
+        name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
+        admin.add_citizen(app.engine, cpr_of(i), name, phone=f"+45{20000000 + i}")
+        plans.extend(plan_citizen(i, rng, end))
+    plans.sort(key=lambda p: (p.at, p.citizen))
+    channels = Channels(citizen_webhook=True)
+    case_of: dict[int, str] = {}
+    refused: Counter[str] = Counter()
+    position = 0
+    days = (end - START).days
+    with click.progressbar(
+        range(days),
+        label="18 måneder",
+        width=36,
+        show_eta=False,
+        file=sys.stderr,
+    ) as bar:
+        for offset in bar:
+            day = START + timedelta(days=offset)
+            run_until(app.unit_of_work, clock, at_local(day, 7), channels)
+            send_digests(app, clock.now(), channels)
+            day_end = at_local(day + timedelta(days=1), 0)
+            while position < len(plans) and plans[position].at < day_end:
+                planned = plans[position]
+                position += 1
+                run_until(app.unit_of_work, clock, planned.at, channels, before=True)
+                try:
+                    if planned.event == "åbn":
+                        assign = {
+                            "sagsbehandler": planned.actor,
+                            "koordinerende_sagsbehandler": ("karl", "kirsten")[planned.citizen % 2],
+                            "virksomhedskonsulent": ("vera", "viggo")[planned.citizen % 2],
+                            "mentor": ("mona", "mads")[planned.citizen % 2],
+                            "forløbsmedarbejder": "frida",
+                            "projektleder": "per",
+                        }
+                        opened = app.cases.open_case(
+                            cpr_of(planned.citizen),
+                            "ressourceforloeb",
+                            planned.actor,
+                            planned.data,
+                            assign,
+                        )
+                        case_of[planned.citizen] = opened.case_id
+                    elif planned.citizen in case_of:
+                        app.cases.apply_event(
+                            case_of[planned.citizen], planned.event, planned.data, planned.actor
+                        )
+                except CaseError as exc:
+                    refused[f"{planned.event}: {type(exc).__name__}"] += 1
+            run_until(app.unit_of_work, clock, day_end, channels, before=True)
+    return summarize(app, len(case_of), refused)
+
+
+def summarize(app: App, cases: int, refused: Counter[str]) -> dict[str, Any]:
+    with app.engine.connect() as connection:
+        by_kind_role = connection.execute(
+            select(OUTBOX.c.kind, OUTBOX.c.role, func.count())
+            .where(OUTBOX.c.kind != "digest", OUTBOX.c.channel.in_(["inbox", "webhook"]))
+            .group_by(OUTBOX.c.kind, OUTBOX.c.role)
+            .order_by(OUTBOX.c.kind, OUTBOX.c.role)
+        ).all()
+        digests = connection.execute(
+            select(func.count()).select_from(OUTBOX).where(OUTBOX.c.kind == "digest")
+        ).scalar_one()
+        samples = {
+            kind: connection.execute(
+                select(OUTBOX.c.subject, OUTBOX.c.body_text, OUTBOX.c.recipient)
+                .where(OUTBOX.c.kind == kind)
+                .order_by(OUTBOX.c.id)
+                .limit(1)
+            ).first()
+            for kind in ("reminder", "escalation", "checkin_missing", "digest")
+        }
+        results: dict[str, Counter[str]] = defaultdict(Counter)
+        for (data,) in connection.execute(
+            select(HISTORY.c.data).where(HISTORY.c.kind == "hændelse")
+        ):
+            for result in (data or {}).get("results", []):
+                if result["outcome"] == "opfyldt" and result["in_time"] is not None:
+                    results[result["rule"]]["rettidigt" if result["in_time"] else "for sent"] += 1
+        escalated: dict[str, int] = dict(
+            connection.execute(
+                select(OUTBOX.c.rule, func.count())
+                .where(
+                    OUTBOX.c.kind == "escalation",
+                    OUTBOX.c.role == "leder",
+                    OUTBOX.c.channel == "inbox",
+                )
+                .group_by(OUTBOX.c.rule)
+            ).all()
+        )
+    return {
+        "cases": cases,
+        "fired": [(kind, role, count) for kind, role, count in by_kind_role],
+        "digests": digests,
+        "samples": samples,
+        "deadlines": {rule: dict(counter) for rule, counter in sorted(results.items())},
+        "escalated_to_leder": escalated,
+        "refused": dict(refused),
+    }
+
+
+KIND_DA = {
+    "reminder": "påmindelse",
+    "escalation": "eskalering",
+    "checkin_missing": "mangler",
+    "digest": "dagens overblik",
+}
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    click.echo(f"{summary['cases']} sager åbnet; {summary['digests']} daglige overblik sendt")
+    click.echo("Beskeder efter type og rolle:")
+    for kind, role, count in summary["fired"]:
+        click.echo(f"  {KIND_DA.get(kind, kind):<12} → {role:<28} {count:>6}")
+    click.echo("Frister (opfyldt rettidigt / for sent, bedømt på dansk dato):")
+    for rule, counter in summary["deadlines"].items():
+        click.echo(
+            f"  {rule:<34} {counter.get('rettidigt', 0):>5} rettidigt  "
+            f"{counter.get('for sent', 0):>4} for sent  "
+            f"{summary['escalated_to_leder'].get(rule, 0):>4} eskaleret til leder"
+        )
+    if summary["refused"]:
+        click.echo(f"Afviste hændelser: {summary['refused']}")
+    for kind, sample in summary["samples"].items():
+        if sample is None:
+            continue
+        click.echo(f"\n--- Eksempel: {KIND_DA[kind]} til {sample.recipient} ---")
+        click.echo(f"Emne: {sample.subject}")
+        click.echo(sample.body_text.rstrip())
