@@ -187,3 +187,14 @@ def demo(database: str, citizens: int) -> None:
         f"\n(kørt på {time.perf_counter() - started:.1f} s; se en sag med: "
         f"DATABASE_URL=sqlite:///{Path(database).resolve()} drejebog case show 1)"
     )
+
+
+def _register_store_commands() -> None:
+    from cli.notify_commands import daemon, inbox, outbox
+    from cli.store_commands import case, citizen, db, load, migrate, tasks, worker
+
+    for command in (db, load, worker, citizen, case, tasks, migrate, daemon, inbox, outbox):
+        main.add_command(command)
+
+
+_register_store_commands()

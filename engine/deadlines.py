@@ -1,12 +1,13 @@
 """Deadline arithmetic in the jobcenter's terms. Pure: the calendar is passed in.
 
 - N dage counts from the day after the anchor: the 1st + 14 dage is the 15th.
-- N arbejdsdage is the Nth working day after the anchor.
+- N arbejdsdage is the Nth working day after the anchor (0 arbejdsdage is the anchor itself).
 - uger end on the same weekday; måneder on the same day of the month, clamped to the month's
   last day (31 January + 1 måned = 28/29 February).
-- A recurring occurrence k is anchor + k × period, computed from the anchor every time.
+- A recurring occurrence k is anchor + k × period, computed from the anchor every time, so a
+  clamped February never drags later months down to the 28th.
 - A date becomes an instant at a local time of day in Europe/Copenhagen, per date, so 08:00
-  stays 08:00 on both sides of a DST switch.
+  stays 08:00 on both sides of a DST switch. Lateness is judged by the local date.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from engine.calendar import WorkingCalendar
+from engine.clock import require_aware
 from engine.durations import Adjust, Duration, Unit
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
-_TIME = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
+"""The jobcenter's time zone: every date is reasoned about and shown here."""
+
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 
 
 def _shift(anchor: date, amount: int, unit: Unit, calendar: WorkingCalendar) -> date:
@@ -40,54 +44,67 @@ def _shift(anchor: date, amount: int, unit: Unit, calendar: WorkingCalendar) -> 
 
 
 def add_duration(anchor: date, duration: Duration, calendar: WorkingCalendar) -> date:
+    """`anchor` + `duration`, unadjusted (see the module docstring for the counting)."""
     return _shift(anchor, duration.amount, duration.unit, calendar)
 
 
 def subtract_duration(day: date, duration: Duration, calendar: WorkingCalendar) -> date:
+    """The mirror of add_duration: `day` - `duration` (N arbejdsdage = Nth working day before)."""
     return _shift(day, -duration.amount, duration.unit, calendar)
 
 
 def due_date(anchor: date, duration: Duration, adjust: Adjust, calendar: WorkingCalendar) -> date:
+    """D = anchor + frist, then the helligdag adjustment."""
     return calendar.adjust(add_duration(anchor, duration, calendar), adjust)
 
 
 def reminder_date(due: date, before: Duration, adjust: Adjust, calendar: WorkingCalendar) -> date:
+    """A reminder's day: D - før, then its helligdag adjustment (`0 dage` = D itself)."""
     return calendar.adjust(subtract_duration(due, before, calendar), adjust)
 
 
 def breach_date(due: date, calendar: WorkingCalendar) -> date:
-    """The day a breach notice goes out: the first working day after the due date."""
+    """B, the day a breach notice goes out: the first working day strictly after D."""
     return calendar.next_working_day(due)
 
 
 def escalation_date(
     breach_day: date, after: Duration, adjust: Adjust, calendar: WorkingCalendar
 ) -> date:
+    """An escalation step's day: B + efter, then its helligdag adjustment (`0 dage` = B)."""
     return calendar.adjust(add_duration(breach_day, after, calendar), adjust)
 
 
 def occurrence_due(
     anchor: date, period: Duration, k: int, adjust: Adjust, calendar: WorkingCalendar
 ) -> date:
-    """Occurrence k (k >= 1) of a recurring duty, computed from the anchor, never chained."""
+    """Occurrence k (k >= 1) of a recurring duty: anchor + k × period, then adjusted.
+
+    Computed from the anchor, never chained from the previous due date: anchored 31 October
+    monthly gives 30 Nov, 31 Dec, 31 Jan, 28 Feb, 31 Mar (before adjustment). For arbejdsdage it
+    is the (k × N)th working day after the anchor.
+    """
     if k < 1:
-        raise ValueError("k skal være mindst 1")
+        raise ValueError(f"forekomst nummer {k} findes ikke: tælles fra 1")
     return calendar.adjust(_shift(anchor, period.amount * k, period.unit, calendar), adjust)
 
 
 def local_instant(day: date, at: time) -> datetime:
     """Local wall time `at` on local date `day` (Europe/Copenhagen), as aware UTC.
 
-    A time that does not exist (inside the spring-forward gap, e.g. 02:30 on the last Sunday of
-    March) is read with the offset before the switch, so it lands just after the gap.
+    Computed per date, so 08:00 is 07:00Z in winter and 06:00Z in summer. Around the switches:
+    a time that does not exist (inside the spring-forward gap, e.g. 02:30 on the last Sunday of
+    March) is read with the offset before the switch, so it lands on the later side, at 03:30
+    summer time (01:30Z); a time that happens twice (02:30 on the last Sunday of October) is
+    the first one, still summer time (00:30Z).
     """
-    return datetime.combine(day, at, tzinfo=COPENHAGEN).astimezone(UTC)
+    wall = datetime.combine(day, at.replace(tzinfo=None, fold=0), tzinfo=COPENHAGEN)
+    return wall.astimezone(UTC)
 
 
 def local_date(instant: datetime) -> date:
-    if instant.tzinfo is None:
-        raise ValueError(f"tidspunktet mangler tidszone: {instant.isoformat()}")
-    return instant.astimezone(COPENHAGEN).date()
+    """The date in Copenhagen at `instant` (aware; a naive datetime is a ValueError)."""
+    return require_aware(instant).astimezone(COPENHAGEN).date()
 
 
 def is_in_time(event_at: datetime, due: date) -> bool:
@@ -96,10 +113,16 @@ def is_in_time(event_at: datetime, due: date) -> bool:
 
 
 def parse_time_of_day(text: str) -> time:
-    match = _TIME.match(str(text))
+    """Read `"HH:MM"` (24-hour clock; "8:00" is read as 08:00). Danish ValueError otherwise."""
+    match = _TIME.fullmatch(str(text).strip())
     if match is None:
-        raise ValueError(f"ugyldigt klokkeslæt '{text}': skriv fx \"08:00\"")
+        raise ValueError(
+            f"ugyldigt klokkeslæt '{text}': skriv timer og minutter som \"08:00\" "
+            "(i YAML med anførselstegn)"
+        )
     hour, minute = int(match.group(1)), int(match.group(2))
     if hour > 23 or minute > 59:
-        raise ValueError(f"ugyldigt klokkeslæt '{text}': timer 00-23 og minutter 00-59")
+        raise ValueError(
+            f"ugyldigt klokkeslæt '{text}': timer skal være 00-23 og minutter 00-59, fx \"08:00\""
+        )
     return time(hour, minute)

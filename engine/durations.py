@@ -1,4 +1,8 @@
-"""Durations as a projektleder writes them: `14 dage`, `10 arbejdsdage`, `6 uger`, `1 måned`."""
+"""Durations as a projektleder writes them: `14 dage`, `10 arbejdsdage`, `6 uger`, `1 måned`.
+
+Only the shape and the units live here; what a duration means on the calendar (counting from
+the day after, working days, month ends) is `engine.deadlines`.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,28 @@ from enum import Enum
 
 
 class Unit(Enum):
+    """A duration's unit; the value is the Danish plural."""
+
     DAYS = "dage"
     WORKING_DAYS = "arbejdsdage"
     WEEKS = "uger"
     MONTHS = "måneder"
 
+
+class Adjust(Enum):
+    """What to do when a computed date falls on a non-working day (`helligdag:`)."""
+
+    FORWARD = "frem"
+    BACKWARD = "tilbage"
+    KEEP = "behold"
+
+
+class DurationError(ValueError):
+    """A duration that cannot be read; the message is Danish and quotes the text."""
+
+
+MAX_AMOUNT = 9999
+"""Upper bound on the amount: keeps arithmetic inside the calendar and loops short."""
 
 _SINGULAR = {
     Unit.DAYS: "dag",
@@ -22,26 +43,28 @@ _SINGULAR = {
     Unit.MONTHS: "måned",
 }
 _UNIT_WORDS = {word: unit for unit, word in _SINGULAR.items()} | {u.value: u for u in Unit}
-_SHAPE = re.compile(r"^\s*(\d+)\s+(\S+)\s*$")
+_WHOLE = re.compile(r"[0-9]+")
+_NUMBERISH = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]*)?")
+_GLUED = re.compile(r"([0-9]+)([^\W\d_]+)")
 _EXAMPLES = "skriv fx '14 dage', '10 arbejdsdage', '6 uger' eller '1 måned'"
-
-
-class Adjust(Enum):
-    """What to do when a computed date falls on a non-working day."""
-
-    FORWARD = "frem"
-    BACKWARD = "tilbage"
-    KEEP = "behold"
-
-
-class DurationError(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
 class Duration:
+    """A whole, non-negative amount of a unit. `str()` gives the Danish text back."""
+
     amount: int
     unit: Unit
+
+    def __post_init__(self) -> None:
+        if isinstance(self.amount, bool) or not isinstance(self.amount, int):
+            raise DurationError(
+                f"ugyldig varighed: antallet skal være et helt tal, ikke {self.amount!r}"
+            )
+        if not 0 <= self.amount <= MAX_AMOUNT:
+            raise DurationError(
+                f"ugyldig varighed: antallet skal være mellem 0 og {MAX_AMOUNT}, ikke {self.amount}"
+            )
 
     def __str__(self) -> str:
         word = _SINGULAR[self.unit] if self.amount == 1 else self.unit.value
@@ -49,13 +72,56 @@ class Duration:
 
 
 def parse_duration(text: str) -> Duration:
-    match = _SHAPE.match(str(text))
-    if match is None:
-        raise DurationError(f"ugyldig varighed '{text}': {_EXAMPLES}")
-    amount, word = int(match.group(1)), match.group(2).lower()
-    unit = _UNIT_WORDS.get(word)
+    """Read `"<whole number> <unit>"`; unit dag(e), arbejdsdag(e), uge(r), måned(er).
+
+    Case and extra whitespace do not matter. Raises DurationError with a Danish message that
+    quotes the text, says what was wrong and what is expected.
+    """
+    words = str(text).split()
+    if len(words) == 2:
+        number, word = words
+        return Duration(_amount(text, number), _unit(text, word))
+    raise _error(text, _why_not_two_words(words))
+
+
+def _amount(text: str, number: str) -> int:
+    if _WHOLE.fullmatch(number) is None:
+        if _NUMBERISH.fullmatch(number) is not None:
+            raise _error(text, f"antallet '{number}' skal være et helt tal på 0 eller mere")
+        raise _error(text, f"'{number}' er ikke et antal (skriv det med cifre)")
+    amount = int(number)
+    if amount > MAX_AMOUNT:
+        raise _error(text, f"antallet {amount} er for stort (højst {MAX_AMOUNT})")
+    return amount
+
+
+def _unit(text: str, word: str) -> Unit:
+    unit = _UNIT_WORDS.get(word.lower())
     if unit is None:
-        close = difflib.get_close_matches(word, list(_UNIT_WORDS), n=1, cutoff=0.5)
-        hint = f" (mente du '{close[0]}'?)" if close else ""
-        raise DurationError(f"ugyldig varighed '{text}': ukendt enhed '{word}'{hint}; {_EXAMPLES}")
-    return Duration(amount, unit)
+        raise _error(text, f"ukendt enhed '{word}'{_did_you_mean(word)}")
+    return unit
+
+
+def _why_not_two_words(words: list[str]) -> str:
+    if not words:
+        return "den er tom"
+    if len(words) > 2:
+        return "der må kun stå et antal og en enhed"
+    (word,) = words
+    if _WHOLE.fullmatch(word) is not None:
+        return "enheden mangler efter antallet"
+    glued = _GLUED.fullmatch(word)
+    if glued is not None and glued.group(2).lower() in _UNIT_WORDS:
+        return f"mellemrum mangler (mente du '{glued.group(1)} {glued.group(2)}'?)"
+    if word.lower() in _UNIT_WORDS:
+        return "antallet mangler foran enheden"
+    return "der skal stå et antal og en enhed"
+
+
+def _did_you_mean(word: str) -> str:
+    close = difflib.get_close_matches(word.lower(), list(_UNIT_WORDS), n=1, cutoff=0.5)
+    return f" (mente du '{close[0]}'?)" if close else ""
+
+
+def _error(text: str, why: str) -> DurationError:
+    return DurationError(f"ugyldig varighed '{str(text).strip()}': {why}; {_EXAMPLES}")

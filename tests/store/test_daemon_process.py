@@ -117,6 +117,8 @@ def test_kill_9_at_random_moments_loses_nothing_and_fires_nothing_twice(overdue,
         process = start_daemon(database_url)
         started = time.monotonic()
         while counts(overdue)[0] == (interrupted[-1] if interrupted else 0):
+            if process.poll() is not None:  # it died by itself: that is a bug, not a test
+                pytest.fail(f"daemonen stoppede af sig selv: {process.communicate()[1]}")
             if time.monotonic() - started > 20:
                 break
             time.sleep(0.01)  # wait until this daemon has begun firing ...

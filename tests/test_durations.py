@@ -1,0 +1,144 @@
+"""Durations as written in a drejebog: parsing, Danish text, and errors that help."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.durations import MAX_AMOUNT, Adjust, Duration, DurationError, Unit, parse_duration
+
+
+def _param(text: str, duration: Duration, name: str | None = None) -> object:
+    return pytest.param(text, duration, id=name or "_".join(text.split()))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        _param("14 dage", Duration(14, Unit.DAYS)),
+        _param("1 dag", Duration(1, Unit.DAYS)),
+        _param("0 dage", Duration(0, Unit.DAYS)),
+        _param("10 arbejdsdage", Duration(10, Unit.WORKING_DAYS)),
+        _param("1 arbejdsdag", Duration(1, Unit.WORKING_DAYS)),
+        _param("6 uger", Duration(6, Unit.WEEKS)),
+        _param("1 uge", Duration(1, Unit.WEEKS)),
+        _param("1 måned", Duration(1, Unit.MONTHS)),
+        _param("8 måneder", Duration(8, Unit.MONTHS)),
+        _param("6 Uger", Duration(6, Unit.WEEKS), "capitalised"),
+        _param("3 MÅNEDER", Duration(3, Unit.MONTHS), "upper_case"),
+        _param("  10   arbejdsdage\t", Duration(10, Unit.WORKING_DAYS), "extra_whitespace"),
+        _param("007 dage", Duration(7, Unit.DAYS), "leading_zeros"),
+        _param(f"{MAX_AMOUNT} dage", Duration(MAX_AMOUNT, Unit.DAYS), "largest"),
+    ],
+)
+def test_parse_duration(text: str, expected: Duration) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "duration"),
+    [
+        _param("14 dage", Duration(14, Unit.DAYS)),
+        _param("1 dag", Duration(1, Unit.DAYS)),
+        _param("0 dage", Duration(0, Unit.DAYS)),
+        _param("10 arbejdsdage", Duration(10, Unit.WORKING_DAYS)),
+        _param("1 arbejdsdag", Duration(1, Unit.WORKING_DAYS)),
+        _param("2 uger", Duration(2, Unit.WEEKS)),
+        _param("1 uge", Duration(1, Unit.WEEKS)),
+        _param("1 måned", Duration(1, Unit.MONTHS)),
+        _param("3 måneder", Duration(3, Unit.MONTHS)),
+    ],
+)
+def test_duration_prints_danish_and_parses_back(text: str, duration: Duration) -> None:
+    assert str(duration) == text
+    assert parse_duration(text) == duration
+
+
+def test_misspelt_unit_gives_the_whole_message() -> None:
+    with pytest.raises(DurationError) as caught:
+        parse_duration("14 dgae")
+    assert str(caught.value) == (
+        "ugyldig varighed '14 dgae': ukendt enhed 'dgae' (mente du 'dage'?); "
+        "skriv fx '14 dage', '10 arbejdsdage', '6 uger' eller '1 måned'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("10 arbejsdage", "ukendt enhed 'arbejsdage' (mente du 'arbejdsdage'?)"),
+        ("1 maned", "ukendt enhed 'maned' (mente du 'måned'?)"),
+        ("6 ugr", "ukendt enhed 'ugr' (mente du 'uger'?)"),
+        ("2 år", "ukendt enhed 'år'"),
+        ("14", "enheden mangler efter antallet"),
+        ("dage", "antallet mangler foran enheden"),
+        ("14dage", "mellemrum mangler (mente du '14 dage'?)"),
+        ("-1 dage", "antallet '-1' skal være et helt tal på 0 eller mere"),
+        ("1,5 uge", "antallet '1,5' skal være et helt tal på 0 eller mere"),
+        ("1.5 uge", "antallet '1.5' skal være et helt tal på 0 eller mere"),
+        ("to uger", "'to' er ikke et antal (skriv det med cifre)"),
+        ("\u0661\u0664 dage", "er ikke et antal"),  # Arabic-Indic digits: not a Danish number
+        ("14 dage efter", "der må kun stå et antal og en enhed"),
+        ("", "den er tom"),
+        ("   ", "den er tom"),
+        (f"{MAX_AMOUNT + 1} dage", f"er for stort (højst {MAX_AMOUNT})"),
+    ],
+    ids=[
+        "misspelt_arbejdsdage",
+        "maaned_without_aa",
+        "misspelt_uger",
+        "unknown_unit_aar",
+        "missing_unit",
+        "missing_amount",
+        "no_space",
+        "negative",
+        "decimal_comma",
+        "decimal_point",
+        "amount_in_words",
+        "non_ascii_digits",
+        "extra_words",
+        "empty",
+        "blank",
+        "too_large",
+    ],
+)
+def test_bad_duration_says_what_is_wrong_and_what_is_expected(text: str, why: str) -> None:
+    with pytest.raises(DurationError) as caught:
+        parse_duration(text)
+    message = str(caught.value)
+    assert message.startswith(f"ugyldig varighed '{text.strip()}': ")
+    assert why in message
+    assert message.endswith("skriv fx '14 dage', '10 arbejdsdage', '6 uger' eller '1 måned'")
+
+
+def test_duration_error_is_a_value_error() -> None:
+    assert issubclass(DurationError, ValueError)
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [-1, MAX_AMOUNT + 1, True, 1.5],
+    ids=["negative", "too_large", "bool", "float"],
+)
+def test_duration_refuses_amounts_parse_would_refuse(amount: object) -> None:
+    with pytest.raises(DurationError, match="antallet"):
+        Duration(amount, Unit.DAYS)  # type: ignore[arg-type]
+
+
+def test_duration_is_frozen_and_hashable() -> None:
+    duration = Duration(14, Unit.DAYS)
+    with pytest.raises(AttributeError):
+        duration.amount = 15  # type: ignore[misc]
+    assert {duration, Duration(14, Unit.DAYS)} == {duration}
+
+
+@pytest.mark.parametrize(
+    ("word", "adjust"),
+    [("frem", Adjust.FORWARD), ("tilbage", Adjust.BACKWARD), ("behold", Adjust.KEEP)],
+    ids=["frem", "tilbage", "behold"],
+)
+def test_adjust_reads_the_danish_word(word: str, adjust: Adjust) -> None:
+    assert Adjust(word) is adjust
+
+
+def test_units_are_the_four_of_the_language() -> None:
+    assert [u.name for u in Unit] == ["DAYS", "WORKING_DAYS", "WEEKS", "MONTHS"]
