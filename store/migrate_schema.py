@@ -38,3 +38,11 @@ def head_revision(engine: Engine) -> str:
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def stamp_head(engine: Engine) -> None:
+    """Record the schema as current (for a schema made by metadata.create_all in tests)."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.stamp(config, "head")

@@ -1,0 +1,84 @@
+"""The daily digest on working days only, and a worker's inbox on the command line."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from cli.main import main
+from store.digest import send_digests
+from store.firing import Channels, sweep
+from store.migrate_schema import stamp_head
+from store.tables import OUTBOX
+from tests.conftest import local
+from tests.store.test_firing import open_rehab
+
+
+def digests(app) -> list[tuple[str, str, str]]:
+    with app.engine.connect() as connection:
+        rows = connection.execute(
+            select(OUTBOX.c.recipient, OUTBOX.c.subject, OUTBOX.c.body_text)
+            .where(OUTBOX.c.kind == "digest")
+            .order_by(OUTBOX.c.id)
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+def test_digest_lists_due_and_overdue_tasks_once_per_working_day(staffed, clock):
+    case_id = open_rehab(staffed)  # sagsbehandler anna_s; overdragelse due 15 March
+    staffed.cases.apply_event(case_id, "ny_moededato", {"rehab_moede": "2027-03-01"}, "anna_s")
+    clock.advance_to(local("2027-03-13 07:00"))  # a Saturday: no digest
+    assert send_digests(staffed, clock.now(), Channels()) == 0
+    clock.advance_to(local("2027-03-15 07:00"))  # Monday
+    # the tasks of mini.yaml have no deadlines: nothing is due, so nobody gets a digest
+    assert send_digests(staffed, clock.now(), Channels()) == 0
+    assert digests(staffed) == []
+
+
+def test_digest_skips_danish_holidays_and_names_missing_check_ins(staffed, clock):
+    case_id = open_rehab(staffed)
+    staffed.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
+    with staffed.unit_of_work() as uow:
+        uow.assign(case_id, "koordinerende_sagsbehandler", "karl")
+        uow.commit()
+    # entered the ressourceforløb 1 March: report-back due Thursday 1 April; + 3 dage
+    # henstand = Sunday 4 April, so the missing notice goes out on Monday 5 April
+    clock.advance_to(local("2027-04-05 08:00"))
+    sweep(staffed.unit_of_work, clock.now(), Channels())
+    clock.advance_to(local("2027-04-06 07:00"))
+    assert send_digests(staffed, clock.now(), Channels()) == 2
+    sent = digests(staffed)
+    assert {recipient for recipient, _, _ in sent} == {"anna_s", "karl"}
+    _, subject, body = sent[0]
+    assert subject == "Dagens opgaver 6. april 2027: 0 i dag, 0 over fristen"
+    assert "Manglende tilbagemeldinger:" in body and "Anna Andersen (sag 1)" in body
+    assert send_digests(staffed, clock.now(), Channels()) == 0  # once a day
+    clock.advance_to(local("2027-05-06 07:00"))  # Kristi himmelfartsdag 2027
+    assert send_digests(staffed, clock.now(), Channels()) == 0
+
+
+def test_inbox_lists_and_marks_read(staffed, clock, database_url):
+    open_rehab(staffed)
+    clock.advance_to(local("2027-03-12 08:00"))
+    sweep(staffed.unit_of_work, clock.now(), Channels())
+    stamp_head(staffed.engine)
+    env = {"DATABASE_URL": database_url}
+    runner = CliRunner()
+    listed = runner.invoke(main, ["inbox", "--worker", "anna_s", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    (message,) = json.loads(listed.output)
+    assert message["emne"] == "Påmindelse: Overdragelse til koordinerende sagsbehandler"
+    read = runner.invoke(
+        main, ["inbox", "--worker", "anna_s", "--read", str(message["id"])], env=env
+    )
+    assert read.exit_code == 0 and "markeret som læst" in read.output
+    empty = runner.invoke(main, ["inbox", "--worker", "anna_s"], env=env)
+    assert "ingen ulæste beskeder" in empty.output
+    wrong = runner.invoke(
+        main, ["inbox", "--worker", "lene", "--read", str(message["id"])], env=env
+    )
+    assert wrong.exit_code == 1 and "ukendt besked" in wrong.output
+    dead = runner.invoke(main, ["outbox", "--dead"], env=env)
+    assert dead.exit_code == 0 and "ingen opgivne beskeder" in dead.output
