@@ -1,0 +1,159 @@
+"""The daemon at scale: an idle sweep, 10,000 timers due at once, peak memory, two daemons.
+
+Run on demand (never in the tests):
+    .venv/bin/python bench/daemon.py --db sqlite --sizes 100000,1000000
+    .venv/bin/python bench/daemon.py --db postgresql --sizes 100000 --daemons 2
+
+For each size N: a fresh database with N open ressourceforløb cases (bench/cases.py's bulk
+fill), then, each in a fresh child process so its memory is its own:
+  (a) idle sweep: `store.firing.sweep` when nothing is due, median of 50;
+  (b) 10,000 timers made due at once, fired by one sweep (or --daemons sweeps in parallel
+      processes), their notifications rendered and written: timers per second;
+  (c) the child's peak resident memory (ru_maxrss).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, select, update
+from sqlmodel import SQLModel
+
+from bench.cases import START, bulk_fill, fresh_database
+from cli.bootstrap import bootstrap
+from engine.clock import SimulatedClock
+from store import admin
+from store.firing import Channels, sweep
+from store.settings import Settings
+from store.tables import ASSIGNMENT, TIMER
+
+DUE_AT_ONCE = 10_000
+
+
+def child_idle(url: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    app = bootstrap(Settings(url), SimulatedClock(START - timedelta(days=1)))
+    samples = []
+    for _ in range(50):
+        started = time.perf_counter()
+        sweep(app.unit_of_work, app.clock.now(), Channels())
+        samples.append(time.perf_counter() - started)
+    queue.put(
+        {
+            "idle_ms": statistics.median(samples) * 1000,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    )
+
+
+def child_fire(url: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    app = bootstrap(Settings(url), SimulatedClock(START))
+    started = time.perf_counter()
+    report = sweep(app.unit_of_work, START, Channels(email=True), batch_size=500)
+    queue.put(
+        {
+            "fired": report.fired,
+            "messages": report.notifications,
+            "seconds": time.perf_counter() - started,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    )
+
+
+def in_children(target, url: str, count: int) -> list[dict[str, float]]:  # type: ignore[no-untyped-def]
+    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    children = [multiprocessing.Process(target=target, args=(url, queue)) for _ in range(count)]
+    for child in children:
+        child.start()
+    results = [queue.get() for _ in children]
+    for child in children:
+        child.join()
+    return results
+
+
+def staff_all_cases(app, size: int) -> None:  # type: ignore[no-untyped-def]
+    """A leder and a sagsbehandler with e-mail on every case, so every timer has recipients
+    (inbox and e-mail: two messages rendered and written per recipient)."""
+    admin.add_worker(app.engine, "lene", "Lene Leder", "leder", "lene@jobcenter.dk")
+    worker = admin.add_worker(
+        app.engine, "anna", "Anna A", "sagsbehandler", "anna@jobcenter.dk", "", "lene"
+    )
+    with app.engine.begin() as connection:
+        for first in range(1, size + 1, 20_000):
+            connection.execute(
+                insert(ASSIGNMENT),
+                [
+                    {"case_id": i, "role": "sagsbehandler", "worker_id": worker}
+                    for i in range(first, min(first + 20_000, size + 1))
+                ],
+            )
+
+
+def make_due(app, count: int) -> None:  # type: ignore[no-untyped-def]
+    with app.engine.begin() as connection:
+        ids = (
+            connection.execute(
+                select(TIMER.c.id)
+                .where(TIMER.c.status == "pending")
+                .order_by(TIMER.c.id)
+                .limit(count)
+            )
+            .scalars()
+            .all()
+        )
+        connection.execute(
+            update(TIMER).where(TIMER.c.id.in_(ids)).values(due_at=START - timedelta(hours=1))
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--sizes", default="100000")
+    parser.add_argument("--daemons", type=int, default=1)
+    parser.add_argument("--workdir", default=tempfile.gettempdir())
+    args = parser.parse_args()
+    print(f"database: {args.db}; daemons: {args.daemons}; machine: {os.cpu_count()} cores")
+    for size in map(int, args.sizes.split(",")):
+        url = fresh_database(args.db, Path(args.workdir))
+        app = bootstrap(Settings(url), SimulatedClock(START))
+        SQLModel.metadata.create_all(app.engine)
+        bulk_fill(app, size)
+        staff_all_cases(app, size)
+        (idle,) = in_children(child_idle, url, 1)
+        make_due(app, DUE_AT_ONCE)
+        app.engine.dispose()
+        started = time.perf_counter()
+        fired = in_children(child_fire, url, args.daemons)
+        wall = time.perf_counter() - started
+        total = sum(r["fired"] for r in fired)
+        print(
+            json.dumps(
+                {
+                    "cases": size,
+                    "idle_sweep_ms": round(idle["idle_ms"], 3),
+                    "idle_rss_mb": round(idle["rss_mb"], 1),
+                    "fired": total,
+                    "messages": sum(r["messages"] for r in fired),
+                    "fired_per_second": round(total / max(r["seconds"] for r in fired)),
+                    "wall_seconds_incl_start": round(wall, 2),
+                    "peak_rss_mb": round(max(r["rss_mb"] for r in fired), 1),
+                }
+            )
+        )
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
