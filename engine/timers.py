@@ -54,21 +54,22 @@ def deadline_due(rule: Deadline, anchor: date, calendar: WorkingCalendar) -> dat
     return due_date(anchor, rule.duration, rule.adjust, calendar)
 
 
-def plan_deadline(
+def reminder_timers(
     case_id: str,
-    rule: Deadline,
-    anchor: date,
+    rule: Deadline | Recurring,
     occurrence: str,
+    due: date,
+    anchor: date,
+    k: int,
     now: datetime,
     calendar: WorkingCalendar,
-) -> tuple[date, list[Timer]]:
-    """The due date and the timers of one deadline: reminders still ahead, first escalation."""
-    due = deadline_due(rule, anchor, calendar)
+) -> list[Timer]:
+    """The reminders before `due` still ahead of `now` (a passed one is never sent late)."""
     timers: list[Timer] = []
     for index, reminder in enumerate(rule.reminders):
         day = reminder_date(due, reminder.before, reminder.adjust, calendar)
         at = local_instant(day, rule.time_of_day)
-        if at > now:  # a reminder whose moment has passed is never sent late
+        if at > now:
             timers.append(
                 Timer(
                     at,
@@ -81,8 +82,23 @@ def plan_deadline(
                     due,
                     index,
                     anchor,
+                    k,
                 )
             )
+    return timers
+
+
+def plan_deadline(
+    case_id: str,
+    rule: Deadline,
+    anchor: date,
+    occurrence: str,
+    now: datetime,
+    calendar: WorkingCalendar,
+) -> tuple[date, list[Timer]]:
+    """The due date and the timers of one deadline: reminders still ahead, first escalation."""
+    due = deadline_due(rule, anchor, calendar)
+    timers = reminder_timers(case_id, rule, occurrence, due, anchor, 0, now, calendar)
     if rule.escalation:
         timers.append(escalation_timer(case_id, rule, occurrence, due, 0, anchor, 0, calendar))
     return due, timers
@@ -134,26 +150,7 @@ def plan_occurrence(
     """Occurrence k of a recurring duty: its reminders still ahead and its missing notice."""
     due = occurrence_due(anchor, rule.period, k, rule.adjust, calendar)
     occurrence = f"{cycle}.k{k}"
-    timers: list[Timer] = []
-    for index, reminder in enumerate(rule.reminders):
-        day = reminder_date(due, reminder.before, reminder.adjust, calendar)
-        at = local_instant(day, rule.time_of_day)
-        if at > now:
-            timers.append(
-                Timer(
-                    at,
-                    case_id,
-                    rule.name,
-                    occurrence,
-                    f"påmindelse.{index}",
-                    TimerKind.REMINDER,
-                    reminder.roles,
-                    due,
-                    index,
-                    anchor,
-                    k,
-                )
-            )
+    timers = reminder_timers(case_id, rule, occurrence, due, anchor, k, now, calendar)
     missing_day = _breach_day(rule, due, calendar)
     roles = rule.missing.roles if rule.missing else ()
     timers.append(
