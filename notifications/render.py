@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader
+from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.model import Drejebog, Message
@@ -36,6 +36,7 @@ class Rendered:
 def _files() -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -46,7 +47,9 @@ def _files() -> SandboxedEnvironment:
 
 @lru_cache(maxsize=1)
 def _html() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True)
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, autoescape=True
+    )
     return env
 
 
