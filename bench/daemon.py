@@ -70,8 +70,10 @@ def child_fire(url: str, queue: multiprocessing.Queue) -> None:  # type: ignore[
 
 
 def in_children(target, url: str, count: int) -> list[dict[str, float]]:  # type: ignore[no-untyped-def]
-    queue: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
-    children = [multiprocessing.Process(target=target, args=(url, queue)) for _ in range(count)]
+    # spawned, not forked: a child's peak memory must not include the parent's bulk fill
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    children = [context.Process(target=target, args=(url, queue)) for _ in range(count)]
     for child in children:
         child.start()
     results = [queue.get() for _ in children]
