@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -221,34 +222,33 @@ def plan_citizen(i: int, rng: random.Random, end: date) -> list[Planned]:
                 "vera",
             )
         )
-    if praktik:
-        when = handover + timedelta(days=rng.randint(20, 200))
+    milestones: list[
+        tuple[bool, tuple[int, int], str, Callable[[], dict[str, Any]], str, int]
+    ] = [  # (happens?, days after the hand-over, event, data, who, hour)
+        (
+            praktik,
+            (20, 200),
+            "virksomhedspraktik_startet",
+            lambda: {"aktivitet": "Virksomhedspraktik"},
+            "vera",
+            9,
+        ),
+        (
+            loen,
+            (40, 220),
+            "loentimer_startet",
+            lambda: {"loentimer_pr_uge": rng.choice([4, 6, 8, 10])},
+            "viggo",
+            9,
+        ),
+        (mentor, (10, 90), "mentorstoette_bevilget", lambda: {}, kb, 11),
+    ]
+    for happens, (low, high), event, data, who, hour in milestones:
+        if not happens:
+            continue
+        when = handover + timedelta(days=rng.randint(low, high))
         if when < finish:
-            events.append(
-                Planned(
-                    at_local(working(when), 9),
-                    i,
-                    "virksomhedspraktik_startet",
-                    {"aktivitet": "Virksomhedspraktik"},
-                    "vera",
-                )
-            )
-    if loen:
-        when = handover + timedelta(days=rng.randint(40, 220))
-        if when < finish:
-            events.append(
-                Planned(
-                    at_local(working(when), 9),
-                    i,
-                    "loentimer_startet",
-                    {"loentimer_pr_uge": rng.choice([4, 6, 8, 10])},
-                    "viggo",
-                )
-            )
-    if mentor:
-        when = handover + timedelta(days=rng.randint(10, 90))
-        if when < finish:
-            events.append(Planned(at_local(working(when), 11), i, "mentorstoette_bevilget", {}, kb))
+            events.append(Planned(at_local(working(when), hour), i, event, data(), who))
     if finish < end:
         events.append(
             Planned(
