@@ -33,8 +33,8 @@ from engine.service import runtime_for
 from store import admin
 from store.queries import due_timers
 from store.settings import Settings
+from store.step_writes import timer_row
 from store.tables import CASE, CITIZEN, HISTORY, TASK, TIMER
-from store.unit_of_work import SqlUnitOfWork
 from workflows import SHIPPED_DIR
 
 START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
@@ -131,7 +131,7 @@ def bulk_fill(app, size: int) -> float:  # type: ignore[no-untyped-def]
                             }
                         )
                 for timer in step.schedule:
-                    timers.append(SqlUnitOfWork._timer_row(i, version_key, timer))
+                    timers.append(timer_row(i, version_key, timer))
             connection.execute(insert(CASE), cases)
             connection.execute(insert(HISTORY), history)
             if tasks:

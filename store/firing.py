@@ -1,47 +1,52 @@
 """Firing due timers, exactly once.
 
 A sweep claims a bounded batch of due timers (PostgreSQL: FOR UPDATE SKIP LOCKED, so several
-daemons share the work) and fires each inside one transaction with its consequences: the timer
-is marked fired (only if still pending), its notifications are written to the outbox, the next
-rung of its ladder or the next check-in occurrence is created, and the case history records
-what was sent and what could not be. A crash before the commit leaves everything as it was; the
-UNIQUE keys on timers and outbox rows make a second copy impossible.
+daemons share the work) and fires the batch inside one transaction with its consequences:
+each timer is marked fired (only if still pending), its notifications are written to the
+outbox, the next rung of its ladder or the next check-in occurrence is created, and the case
+history records what was sent and what could not be. A crash before the commit leaves
+everything as it was; the UNIQUE keys on timers and outbox rows make a second copy impossible.
+
+The batch is read in a few queries (its cases, their assignments, workers and citizens) and
+written with one executemany per table, so the cost per timer is the engine's own work and
+the rendering, not round trips. If the batch loses a race (an event changed one of its cases
+in between, a lock timed out), it is rolled back and fired again one timer at a time, each in
+its own savepoint, so one contested case cannot hold back the others.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.exc import DBAPIError
 
-from engine.deadlines import COPENHAGEN, local_date
-from engine.errors import ConcurrencyConflict
-from engine.model import Drejebog, Message, Recurring, Task
-from engine.ports import HistoryNote, StoredCase
+from engine.errors import ConcurrencyConflict, StoreError
+from engine.model import Drejebog
+from engine.ports import StoredCase
 from engine.runtime import Record, Step
 from engine.service import runtime_for
-from engine.templates import danish_date
 from engine.timers import Timer, TimerKind
-from notifications.render import render
-from store.recipients import Recipient, Unreachable, resolve
-from store.tables import OUTBOX, TIMER
+from store.notices import Channels, Notices, compose, write_outbox
+from store.recipients import Directory
+from store.tables import TIMER
 from store.unit_of_work import SqlUnitOfWork
 
-KIND_DA = {"reminder": "påmindelse", "escalation": "eskalering", "checkin_missing": "mangler"}
-LATE_NOTE_AFTER_SECONDS = 3600
+__all__ = ["Channels", "SweepReport", "claim_due", "sweep"]
 
+log = logging.getLogger(__name__)
 
-@dataclass(frozen=True)
-class Channels:
-    """Which channels exist: the inbox always; e-mail and SMS/webhook when configured."""
-
-    email: bool = False
-    staff_webhook: bool = False
-    citizen_webhook: bool = False
+_MARK_FIRED = (
+    update(TIMER)
+    .where(TIMER.c.id.in_(bindparam("ids", expanding=True)), TIMER.c.status == "pending")
+    .values(status="fired", fired_at=bindparam("now"))
+    .returning(TIMER.c.id)
+)
 
 
 @dataclass
@@ -51,6 +56,18 @@ class SweepReport:
     skipped: int = 0
     seconds: float = 0.0
     by_kind: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, notifications: int) -> None:
+        self.fired += 1
+        self.notifications += notifications
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+
+    def merge(self, other: SweepReport) -> None:
+        self.fired += other.fired
+        self.notifications += other.notifications
+        self.skipped += other.skipped
+        for kind, count in other.by_kind.items():
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + count
 
 
 def timer_from_row(row: Any) -> Timer:
@@ -91,54 +108,81 @@ def sweep(
     report = SweepReport()
     started = time.perf_counter()
     while True:
-        fired_before = report.fired
+        batch: SweepReport | None = None
         with unit_of_work() as uow:
             rows = claim_due(uow.connection, now, batch_size)
-            for row in rows:
-                savepoint = uow.connection.begin_nested()
-                try:
-                    sent = fire_one(uow, row, now, channels)
-                    savepoint.commit()
-                except ConcurrencyConflict:
-                    savepoint.rollback()
-                    report.skipped += 1
-                    continue
-                if sent is None:
-                    report.skipped += 1
-                    continue
-                report.fired += 1
-                report.notifications += sent
-                report.by_kind[row.kind] = report.by_kind.get(row.kind, 0) + 1
-            uow.commit()
-        progressed = report.fired > fired_before
-        if not rows or not progressed:
-            break
+            if not rows:
+                break
+            try:
+                batch = fire_batch(uow, rows, now, channels)
+                uow.commit()
+            except (ConcurrencyConflict, StoreError, DBAPIError) as exc:
+                log.info("en batch på %d timere fyres én ad gangen: %s", len(rows), exc)
+                batch = None
+        if batch is None:
+            batch = fire_one_by_one(unit_of_work, now, channels, batch_size)
+        report.merge(batch)
+        if batch.fired == 0:
+            break  # what is left is contested: the next sweep tries again
     report.seconds = time.perf_counter() - started
     return report
 
 
-def message_for(rule: Any, timer: Timer) -> Message | None:
-    deadline = rule.deadline if isinstance(rule, Task) else rule
-    if timer.kind is TimerKind.REMINDER and deadline is not None:
-        return deadline.reminders[timer.index].message
-    if timer.kind is TimerKind.ESCALATION and deadline is not None:
-        return deadline.escalation[timer.index].message
-    if timer.kind is TimerKind.CHECKIN_MISSING and isinstance(rule, Recurring) and rule.missing:
-        return rule.missing.message
-    return None
-
-
-def late_note(timer: Timer, now: datetime) -> str:
-    late = (now - timer.due_at).total_seconds()
-    if late < LATE_NOTE_AFTER_SECONDS:
-        return ""
-    planned = timer.due_at.astimezone(COPENHAGEN)
-    days, hours = int(late // 86400), int(late % 86400 // 3600)
-    amount = f"{days} dag{'e' if days != 1 else ''} og {hours} time{'r' if hours != 1 else ''}"
-    return (
-        f"Bemærk: beskeden skulle være sendt {danish_date(planned.date())} kl. "
-        f"{planned:%H:%M} og kommer {amount} for sent."
+def fire_batch(
+    uow: SqlUnitOfWork, rows: list[Any], now: datetime, channels: Channels
+) -> SweepReport:
+    """Fire a claimed batch in the unit of work's transaction (the caller commits)."""
+    report = SweepReport()
+    connection = uow.connection
+    marked = set(
+        connection.execute(_MARK_FIRED, {"ids": [r.id for r in rows], "now": now}).scalars()
     )
+    mine = [row for row in rows if row.id in marked]
+    report.skipped = len(rows) - len(mine)
+    keys = {row.case_id for row in mine}
+    cases = uow.load_cases(keys, lock=True)
+    directory = Directory.load(connection, keys)
+    writes = uow.step_writes()
+    outbox: list[dict[str, Any]] = []
+    for row in mine:  # in due order: a case's second timer sees what its first one did
+        stored = cases[row.case_id]
+        timer = timer_from_row(row)
+        step, notices = _fire(uow, directory, stored, row, timer, now, channels)
+        writes.add(
+            row.case_id, stored, step, notices.history_note(timer, stored, now), stored.version_key
+        )
+        cases[row.case_id] = StoredCase(
+            step.case, stored.drejebog, stored.version_key, stored.lock_version + 1
+        )
+        outbox.extend(notices.rows)
+        report.count(row.kind, len(notices.sent))
+    with uow.translating_errors("?"):
+        writes.flush()
+        write_outbox(connection, outbox)
+    return report
+
+
+def fire_one_by_one(
+    unit_of_work: Callable[[], SqlUnitOfWork], now: datetime, channels: Channels, batch_size: int
+) -> SweepReport:
+    """The careful path: each timer in its own savepoint; a contested one is skipped."""
+    report = SweepReport()
+    with unit_of_work() as uow:
+        for row in claim_due(uow.connection, now, batch_size):
+            savepoint = uow.connection.begin_nested()
+            try:
+                sent = fire_one(uow, row, now, channels)
+                savepoint.commit()
+            except ConcurrencyConflict:
+                savepoint.rollback()
+                report.skipped += 1
+                continue
+            if sent is None:
+                report.skipped += 1
+            else:
+                report.count(row.kind, sent)
+        uow.commit()
+    return report
 
 
 def fire_one(uow: SqlUnitOfWork, row: Any, now: datetime, channels: Channels) -> int | None:
@@ -153,6 +197,23 @@ def fire_one(uow: SqlUnitOfWork, row: Any, now: datetime, channels: Channels) ->
         return None
     stored = uow.load_case(str(row.case_id))
     timer = timer_from_row(row)
+    directory = Directory.load(connection, [row.case_id])
+    step, notices = _fire(uow, directory, stored, row, timer, now, channels)
+    uow.save_step(stored, step, notices.history_note(timer, stored, now))
+    write_outbox(connection, notices.rows)
+    return len(notices.sent)
+
+
+def _fire(
+    uow: SqlUnitOfWork,
+    directory: Directory,
+    stored: StoredCase,
+    row: Any,
+    timer: Timer,
+    now: datetime,
+    channels: Channels,
+) -> tuple[Step, Notices]:
+    drejebog: Drejebog
     if row.drejebog_version_id == stored.version_key:
         drejebog = stored.drejebog
         step = runtime_for(drejebog).fire(stored.snapshot, timer, now)
@@ -175,135 +236,5 @@ def fire_one(uow: SqlUnitOfWork, row: Any, now: datetime, channels: Channels) ->
                     timer.step,
                 )
             )
-    sent, not_sent = _write_notifications(connection, stored, drejebog, timer, step, now, channels)
-    note = HistoryNote(
-        now,
-        "system",
-        KIND_DA[timer.kind.value],
-        event=timer.rule,
-        from_state=stored.snapshot.state,
-        to_state=stored.snapshot.state,
-        data={
-            "trin": timer.step,
-            "frist": timer.due_date.isoformat(),
-            "sendt": sent,
-            "ikke_sendt": not_sent,
-            "forsinket_sekunder": int(max(0.0, (now - timer.due_at).total_seconds())),
-        },
-    )
-    uow.save_step(stored, step, note)
-    return len(sent)
-
-
-def _write_notifications(
-    connection: Connection,
-    stored: StoredCase,
-    drejebog: Drejebog,
-    timer: Timer,
-    step: Step,
-    now: datetime,
-    channels: Channels,
-) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    case_key = int(timer.case_id)
-    _, rule = drejebog.rule(timer.rule)
-    owner = rule.role if isinstance(rule, Task) else rule.owner
-    today = local_date(now)
-    snapshot = stored.snapshot
-    base_scope: dict[str, object] = {
-        **snapshot.facts,
-        "sag": {
-            "id": snapshot.id,
-            "tilstand": snapshot.state,
-            "tilstand_titel": drejebog.states[snapshot.state].title,
-        },
-        "borger": {"navn": snapshot.citizen_name},
-        "drejebog": {"titel": drejebog.title},
-        "frist": {
-            "titel": rule.title,
-            "dato": timer.due_date,
-            "klokken": rule.time_of_day.strftime("%H:%M")
-            if hasattr(rule, "time_of_day")
-            else "08:00",
-            "dage_tilbage": max((timer.due_date - today).days, 0),
-            "dage_over": max((today - timer.due_date).days, 0),
-        },
-        "opgave": {"titel": rule.title} if isinstance(rule, Task) else None,
-    }
-    message = message_for(rule, timer)
-    note = late_note(timer, now)
-    sent: list[dict[str, str]] = []
-    not_sent: list[dict[str, str]] = []
-    rows: list[dict[str, Any]] = []
-    seen: set[tuple[str, str]] = set()
-    for record in step.records:
-        role = record.role or owner
-        target = resolve(connection, case_key, role, owner)
-        if isinstance(target, Unreachable):
-            not_sent.append({"rolle": role, "grund": target.reason})
-            continue
-        scope = {
-            **base_scope,
-            "modtager": {
-                "navn": target.name,
-                "rolle": role,
-                "rolle_titel": drejebog.role_title(role),
-            },
-        }
-        rendered = render(drejebog, message, timer.kind.value, scope, note)
-        text = f"{target.note}\n\n{rendered.text}" if target.note else rendered.text
-        for channel, address in _deliveries(target, channels):
-            if (channel, address) in seen:
-                continue
-            seen.add((channel, address))
-            rows.append(
-                {
-                    "case_id": case_key,
-                    "timer_id": None,
-                    "kind": timer.kind.value,
-                    "rule": timer.rule,
-                    "role": role,
-                    "channel": channel,
-                    "recipient": address,
-                    "worker_id": target.worker_id,
-                    "subject": rendered.subject,
-                    "body_text": text,
-                    "body_html": rendered.html,
-                    "created_at": now,
-                    "status": "sent" if channel == "inbox" else "pending",
-                    "sent_at": now if channel == "inbox" else None,
-                    "next_attempt_at": now,
-                    "attempts": 0,
-                    "last_error": "",
-                }
-            )
-            sent.append({"rolle": role, "til": target.handle or target.name, "kanal": channel})
-        if not _deliveries(target, channels):
-            not_sent.append({"rolle": role, "grund": "ingen kanal til borgeren er sat op"})
-    if rows:
-        timer_id = connection.execute(
-            select(TIMER.c.id).where(
-                TIMER.c.case_id == case_key,
-                TIMER.c.rule == timer.rule,
-                TIMER.c.occurrence == timer.occurrence,
-                TIMER.c.step == timer.step,
-            )
-        ).scalar_one()
-        for row in rows:
-            row["timer_id"] = timer_id
-        connection.execute(OUTBOX.insert(), rows)
-    return sent, not_sent
-
-
-def _deliveries(target: Recipient, channels: Channels) -> list[tuple[str, str]]:
-    if target.role == "borger" and target.worker_id is None:
-        if target.email and channels.email:
-            return [("email", target.email)]
-        if target.phone and channels.citizen_webhook:
-            return [("webhook", target.phone)]
-        return []
-    deliveries = [("inbox", target.handle)]
-    if target.email and channels.email:
-        deliveries.append(("email", target.email))
-    if channels.staff_webhook:
-        deliveries.append(("webhook", target.handle))
-    return deliveries
+    notices = compose(directory, stored, drejebog, timer, row.id, step, now, channels)
+    return step, notices

@@ -1,0 +1,210 @@
+"""What a fired timer says and to whom: its notifications as outbox rows, and the history note.
+
+Pure given a `Directory` (store/recipients.py): no query per notification, so the sweep can
+compose a whole batch from what it read in a few queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from engine.deadlines import COPENHAGEN, local_date
+from engine.model import Drejebog, Message, Recurring, Task
+from engine.ports import HistoryNote, StoredCase
+from engine.runtime import Step
+from engine.templates import danish_date
+from engine.timers import Timer, TimerKind
+from notifications.render import render
+from store.fastsql import FastStatement, run_many
+from store.recipients import Directory, Recipient, Unreachable
+from store.tables import OUTBOX
+
+KIND_DA = {"reminder": "påmindelse", "escalation": "eskalering", "checkin_missing": "mangler"}
+LATE_NOTE_AFTER_SECONDS = 3600
+
+_INSERT_OUTBOX = FastStatement(
+    """INSERT INTO outbox (case_id, timer_id, kind, rule, role, channel, recipient, worker_id,
+       subject, body_text, body_html, created_at, status, attempts, next_attempt_at,
+       last_error, sent_at)
+       VALUES (:case_id, :timer_id, :kind, :rule, :role, :channel, :recipient, :worker_id,
+       :subject, :body_text, :body_html, :created_at, :status, 0, :next_attempt_at, '',
+       :sent_at)""",
+    {
+        "created_at": OUTBOX.c.created_at.type,
+        "next_attempt_at": OUTBOX.c.next_attempt_at.type,
+        "sent_at": OUTBOX.c.sent_at.type,
+    },
+)
+
+
+@dataclass(frozen=True)
+class Channels:
+    """Which channels exist: the inbox always; e-mail and SMS/webhook when configured."""
+
+    email: bool = False
+    staff_webhook: bool = False
+    citizen_webhook: bool = False
+
+
+@dataclass
+class Notices:
+    """A fired timer's outbox rows and what the case history says was sent and not sent."""
+
+    rows: list[dict[str, Any]]
+    sent: list[dict[str, str]]
+    not_sent: list[dict[str, str]]
+
+    def history_note(self, timer: Timer, case: StoredCase, now: datetime) -> HistoryNote:
+        return HistoryNote(
+            now,
+            "system",
+            KIND_DA[timer.kind.value],
+            event=timer.rule,
+            from_state=case.snapshot.state,
+            to_state=case.snapshot.state,
+            data={
+                "trin": timer.step,
+                "frist": timer.due_date.isoformat(),
+                "sendt": self.sent,
+                "ikke_sendt": self.not_sent,
+                "forsinket_sekunder": int(max(0.0, (now - timer.due_at).total_seconds())),
+            },
+        )
+
+
+def write_outbox(connection: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        run_many(connection, _INSERT_OUTBOX, rows)
+
+
+def message_for(rule: Any, timer: Timer) -> Message | None:
+    deadline = rule.deadline if isinstance(rule, Task) else rule
+    if timer.kind is TimerKind.REMINDER and deadline is not None:
+        return deadline.reminders[timer.index].message
+    if timer.kind is TimerKind.ESCALATION and deadline is not None:
+        return deadline.escalation[timer.index].message
+    if timer.kind is TimerKind.CHECKIN_MISSING and isinstance(rule, Recurring) and rule.missing:
+        return rule.missing.message
+    return None
+
+
+def late_note(timer: Timer, now: datetime) -> str:
+    late = (now - timer.due_at).total_seconds()
+    if late < LATE_NOTE_AFTER_SECONDS:
+        return ""
+    planned = timer.due_at.astimezone(COPENHAGEN)
+    days, hours = int(late // 86400), int(late % 86400 // 3600)
+    amount = f"{days} dag{'e' if days != 1 else ''} og {hours} time{'r' if hours != 1 else ''}"
+    return (
+        f"Bemærk: beskeden skulle være sendt {danish_date(planned.date())} kl. "
+        f"{planned:%H:%M} og kommer {amount} for sent."
+    )
+
+
+def compose(
+    directory: Directory,
+    case: StoredCase,
+    drejebog: Drejebog,
+    timer: Timer,
+    timer_id: int,
+    step: Step,
+    now: datetime,
+    channels: Channels,
+) -> Notices:
+    """Render the notifications of one fired timer for each recipient and channel."""
+    case_key = int(timer.case_id)
+    _, rule = drejebog.rule(timer.rule)
+    owner = rule.role if isinstance(rule, Task) else rule.owner
+    today = local_date(now)
+    snapshot = case.snapshot
+    base_scope: dict[str, object] = {
+        **snapshot.facts,
+        "sag": {
+            "id": snapshot.id,
+            "tilstand": snapshot.state,
+            "tilstand_titel": drejebog.states[snapshot.state].title,
+        },
+        "borger": {"navn": snapshot.citizen_name},
+        "drejebog": {"titel": drejebog.title},
+        "frist": {
+            "titel": rule.title,
+            "dato": timer.due_date,
+            "klokken": rule.time_of_day.strftime("%H:%M")
+            if hasattr(rule, "time_of_day")
+            else "08:00",
+            "dage_tilbage": max((timer.due_date - today).days, 0),
+            "dage_over": max((today - timer.due_date).days, 0),
+        },
+        "opgave": {"titel": rule.title} if isinstance(rule, Task) else None,
+    }
+    message = message_for(rule, timer)
+    note = late_note(timer, now)
+    notices = Notices([], [], [])
+    seen: set[tuple[str, str]] = set()
+    for record in step.records:
+        role = record.role or owner
+        target = directory.resolve(case_key, role, owner)
+        if isinstance(target, Unreachable):
+            notices.not_sent.append({"rolle": role, "grund": target.reason})
+            continue
+        deliveries = _deliveries(target, channels)
+        if not deliveries:
+            notices.not_sent.append({"rolle": role, "grund": "ingen kanal til borgeren er sat op"})
+            continue
+        scope = {
+            **base_scope,
+            "modtager": {
+                "navn": target.name,
+                "rolle": role,
+                "rolle_titel": drejebog.role_title(role),
+            },
+        }
+        rendered = render(drejebog, message, timer.kind.value, scope, note)
+        text = f"{target.note}\n\n{rendered.text}" if target.note else rendered.text
+        for channel, address in deliveries:
+            if (channel, address) in seen:
+                continue
+            seen.add((channel, address))
+            inbox = channel == "inbox"
+            notices.rows.append(
+                {
+                    "case_id": case_key,
+                    "timer_id": timer_id,
+                    "kind": timer.kind.value,
+                    "rule": timer.rule,
+                    "role": role,
+                    "channel": channel,
+                    "recipient": address,
+                    "worker_id": target.worker_id,
+                    "subject": rendered.subject,
+                    "body_text": text,
+                    "body_html": rendered.html,
+                    "created_at": now,
+                    "status": "sent" if inbox else "pending",
+                    "sent_at": now if inbox else None,
+                    "next_attempt_at": now,
+                }
+            )
+            notices.sent.append(
+                {"rolle": role, "til": target.handle or target.name, "kanal": channel}
+            )
+    return notices
+
+
+def _deliveries(target: Recipient, channels: Channels) -> list[tuple[str, str]]:
+    if target.role == "borger" and target.worker_id is None:
+        if target.email and channels.email:
+            return [("email", target.email)]
+        if target.phone and channels.citizen_webhook:
+            return [("webhook", target.phone)]
+        return []
+    deliveries = [("inbox", target.handle)]
+    if target.email and channels.email:
+        deliveries.append(("email", target.email))
+    if channels.staff_webhook:
+        deliveries.append(("webhook", target.handle))
+    return deliveries
