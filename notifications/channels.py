@@ -14,6 +14,7 @@ from email.utils import formatdate
 from typing import Any, Protocol
 
 from engine.errors import DrejebogError
+from notifications.render import html_part
 from store.settings import Settings
 
 
@@ -30,7 +31,6 @@ class OutgoingMessage:
     recipient: str
     subject: str
     text: str
-    html: str
 
 
 class Channel(Protocol):
@@ -56,8 +56,7 @@ class SmtpChannel:
         email["Date"] = formatdate(localtime=False)
         email["Message-ID"] = message_id(message, self.settings.smtp_from)
         email.set_content(message.text)
-        if message.html:
-            email.add_alternative(message.html, subtype="html")
+        email.add_alternative(html_part(message.subject, message.text), subtype="html")
         return email
 
     def send(self, message: OutgoingMessage) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, Template
+from jinja2.runtime import new_context
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.model import Drejebog, Message
@@ -29,7 +30,6 @@ DREJEBOG_OVERRIDES = {
 class Rendered:
     subject: str
     text: str
-    html: str
 
 
 @lru_cache(maxsize=1)
@@ -68,10 +68,16 @@ def _globals(template: Template) -> dict[str, Any]:
 
 
 def _render(template: Template, scope: Mapping[str, object]) -> str:
-    """What `template.render(scope)` returns, without copying the template's chain of globals
-    into a new dict on every call (measured: 13 → 5 µs for a small template, and a fired timer
-    renders three)."""
-    context = template.new_context({**_globals(template), **scope}, shared=True)
+    """What `template.render(scope)` returns, without the two copies of the template's chain
+    of globals that `render` makes on every call (measured: 13 → 2 µs of overhead per call;
+    a fired timer renders three). The globals stay readable: they are in the scope dict."""
+    context = new_context(
+        template.environment,
+        template.name,
+        template.blocks,
+        {**_globals(template), **scope},
+        shared=True,
+    )
     try:
         return template.environment.concat(template.root_render_func(context))
     except Exception:
@@ -104,10 +110,11 @@ def render(
     text = _render(body_template, scope).strip()
     if late_note:
         text = f"{text}\n\n{late_note}"
-    return Rendered(subject, text + "\n", _html_part(subject, text))
+    return Rendered(subject, text + "\n")
 
 
-def _html_part(subject: str, text: str) -> str:
+def html_part(subject: str, text: str) -> str:
+    """The HTML alternative of an e-mail: the text's paragraphs in message.html.j2, escaped."""
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
     template = _html().get_template("message.html.j2")
     return _render(template, {"subject": subject, "paragraphs": paragraphs})
@@ -118,4 +125,4 @@ def render_file_template(kind: str, scope: Mapping[str, object]) -> Rendered:
     files = _files()
     subject = " ".join(files.get_template(f"{kind}.subject.j2").render(**scope).split())
     text = files.get_template(f"{kind}.txt.j2").render(**scope).strip()
-    return Rendered(subject, text + "\n", _html_part(subject, text))
+    return Rendered(subject, text + "\n")

@@ -134,7 +134,6 @@ def send_digests(app: Any, now: datetime, channels: Channels) -> int:
                         "worker_id": worker.id,
                         "subject": rendered.subject,
                         "body_text": rendered.text,
-                        "body_html": rendered.html,
                         "created_at": now,
                         "status": "sent" if channel == "inbox" else "pending",
                         "sent_at": now if channel == "inbox" else None,

@@ -133,3 +133,22 @@ def fetch_one(
         name: (reader(value) if reader is not None else value)
         for (name, reader), value in zip(query.readers(connection.dialect), row, strict=True)
     }
+
+
+def fetch_all(
+    connection: Connection, query: FastQuery, params: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """Every row, each column through its result processor, as plain tuples."""
+    cursor = run(connection, query, params)
+    rows = cursor.fetchall()
+    cursor.close()
+    readers = [reader for _, reader in query.readers(connection.dialect)]
+    if not any(readers):
+        return [tuple(row) for row in rows]
+    return [
+        tuple(
+            reader(value) if reader is not None else value
+            for reader, value in zip(readers, row, strict=True)
+        )
+        for row in rows
+    ]

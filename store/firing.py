@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.exc import DBAPIError
 
 from engine.errors import ConcurrencyConflict, StoreError
@@ -32,6 +32,7 @@ from engine.ports import StoredCase
 from engine.runtime import Record, Step
 from engine.service import runtime_for
 from engine.timers import Timer, TimerKind
+from store.fastsql import FastQuery, fetch_all
 from store.notices import Channels, Notices, compose, write_outbox
 from store.recipients import Directory
 from store.tables import TIMER
@@ -70,32 +71,70 @@ class SweepReport:
             self.by_kind[kind] = self.by_kind.get(kind, 0) + count
 
 
-def timer_from_row(row: Any) -> Timer:
-    return Timer(
-        due_at=row.due_at,
-        case_id=str(row.case_id),
-        rule=row.rule,
-        occurrence=row.occurrence,
-        step=row.step,
-        kind=TimerKind(row.kind),
-        roles=tuple(row.roles),
-        due_date=row.due_date,
-        index=row.idx,
-        anchor=row.anchor,
-        k=row.k,
-    )
+@dataclass(frozen=True, slots=True)
+class DueTimer:
+    """A claimed timer row: its key, the drejebog version it was planned under, the timer."""
+
+    id: int
+    version_key: int
+    timer: Timer
+
+    @property
+    def case_key(self) -> int:
+        return int(self.timer.case_id)
 
 
-def claim_due(connection: Connection, now: datetime, limit: int) -> list[Any]:
-    query = (
-        select(TIMER)
-        .where(TIMER.c.status == "pending", TIMER.c.due_at <= now)
-        .order_by(TIMER.c.due_at, TIMER.c.id)
-        .limit(limit)
+_KINDS = {kind.value: kind for kind in TimerKind}
+_CLAIM_SQL = """SELECT id, drejebog_version_id, due_at, case_id, rule, occurrence, step, kind,
+    roles, due_date, idx, anchor, k
+    FROM timer WHERE status = 'pending' AND due_at <= :now ORDER BY due_at, id LIMIT :limit"""
+_CLAIM_COLUMNS = [
+    (name, TIMER.c[name].type)
+    for name in (
+        "id",
+        "drejebog_version_id",
+        "due_at",
+        "case_id",
+        "rule",
+        "occurrence",
+        "step",
+        "kind",
+        "roles",
+        "due_date",
+        "idx",
+        "anchor",
+        "k",
     )
-    if connection.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(connection.execute(query))
+]
+_CLAIM = FastQuery(_CLAIM_SQL, _CLAIM_COLUMNS, {"now": TIMER.c.due_at.type})
+# PostgreSQL: rows another daemon holds are skipped, not waited for
+_CLAIM_SHARED = FastQuery(
+    _CLAIM_SQL + " FOR UPDATE SKIP LOCKED", _CLAIM_COLUMNS, {"now": TIMER.c.due_at.type}
+)
+
+
+def claim_due(connection: Connection, now: datetime, limit: int) -> list[DueTimer]:
+    query = _CLAIM_SHARED if connection.dialect.name == "postgresql" else _CLAIM
+    return [
+        DueTimer(
+            row[0],
+            row[1],
+            Timer(
+                row[2],
+                str(row[3]),
+                row[4],
+                row[5],
+                row[6],
+                _KINDS[row[7]],
+                tuple(row[8]),
+                row[9],
+                row[10],
+                row[11],
+                row[12],
+            ),
+        )
+        for row in fetch_all(connection, query, {"now": now, "limit": limit})
+    ]
 
 
 def sweep(
@@ -110,14 +149,14 @@ def sweep(
     while True:
         batch: SweepReport | None = None
         with unit_of_work() as uow:
-            rows = claim_due(uow.connection, now, batch_size)
-            if not rows:
+            claimed = claim_due(uow.connection, now, batch_size)
+            if not claimed:
                 break
             try:
-                batch = fire_batch(uow, rows, now, channels)
+                batch = fire_batch(uow, claimed, now, channels)
                 uow.commit()
             except (ConcurrencyConflict, StoreError, DBAPIError) as exc:
-                log.info("en batch på %d timere fyres én ad gangen: %s", len(rows), exc)
+                log.info("en batch på %d timere fyres én ad gangen: %s", len(claimed), exc)
                 batch = None
         if batch is None:
             batch = fire_one_by_one(unit_of_work, now, channels, batch_size)
@@ -129,33 +168,32 @@ def sweep(
 
 
 def fire_batch(
-    uow: SqlUnitOfWork, rows: list[Any], now: datetime, channels: Channels
+    uow: SqlUnitOfWork, claimed: list[DueTimer], now: datetime, channels: Channels
 ) -> SweepReport:
     """Fire a claimed batch in the unit of work's transaction (the caller commits)."""
     report = SweepReport()
     connection = uow.connection
     marked = set(
-        connection.execute(_MARK_FIRED, {"ids": [r.id for r in rows], "now": now}).scalars()
+        connection.execute(_MARK_FIRED, {"ids": [due.id for due in claimed], "now": now}).scalars()
     )
-    mine = [row for row in rows if row.id in marked]
-    report.skipped = len(rows) - len(mine)
-    keys = {row.case_id for row in mine}
+    mine = [due for due in claimed if due.id in marked]
+    report.skipped = len(claimed) - len(mine)
+    keys = {due.case_key for due in mine}
     cases = uow.load_cases(keys, lock=True)
     directory = Directory.load(connection, keys)
     writes = uow.step_writes()
     outbox: list[dict[str, Any]] = []
-    for row in mine:  # in due order: a case's second timer sees what its first one did
-        stored = cases[row.case_id]
-        timer = timer_from_row(row)
-        step, notices = _fire(uow, directory, stored, row, timer, now, channels)
-        writes.add(
-            row.case_id, stored, step, notices.history_note(timer, stored, now), stored.version_key
-        )
-        cases[row.case_id] = StoredCase(
+    for due in mine:  # in due order: a case's second timer sees what its first one did
+        key = due.case_key
+        stored = cases[key]
+        step, notices = _fire(uow, directory, stored, due, now, channels)
+        note = notices.history_note(due.timer, stored, now)
+        writes.add(key, stored, step, note, stored.version_key)
+        cases[key] = StoredCase(
             step.case, stored.drejebog, stored.version_key, stored.lock_version + 1
         )
         outbox.extend(notices.rows)
-        report.count(row.kind, len(notices.sent))
+        report.count(due.timer.kind.value, len(notices.sent))
     with uow.translating_errors("?"):
         writes.flush()
         write_outbox(connection, outbox)
@@ -168,10 +206,10 @@ def fire_one_by_one(
     """The careful path: each timer in its own savepoint; a contested one is skipped."""
     report = SweepReport()
     with unit_of_work() as uow:
-        for row in claim_due(uow.connection, now, batch_size):
+        for due in claim_due(uow.connection, now, batch_size):
             savepoint = uow.connection.begin_nested()
             try:
-                sent = fire_one(uow, row, now, channels)
+                sent = fire_one(uow, due, now, channels)
                 savepoint.commit()
             except ConcurrencyConflict:
                 savepoint.rollback()
@@ -180,26 +218,25 @@ def fire_one_by_one(
             if sent is None:
                 report.skipped += 1
             else:
-                report.count(row.kind, sent)
+                report.count(due.timer.kind.value, sent)
         uow.commit()
     return report
 
 
-def fire_one(uow: SqlUnitOfWork, row: Any, now: datetime, channels: Channels) -> int | None:
+def fire_one(uow: SqlUnitOfWork, due: DueTimer, now: datetime, channels: Channels) -> int | None:
     """Fire one claimed timer; returns the number of messages written, None if it was gone."""
     connection = uow.connection
     marked = connection.execute(
         update(TIMER)
-        .where(TIMER.c.id == row.id, TIMER.c.status == "pending")
+        .where(TIMER.c.id == due.id, TIMER.c.status == "pending")
         .values(status="fired", fired_at=now)
     )
     if marked.rowcount != 1:
         return None
-    stored = uow.load_case(str(row.case_id))
-    timer = timer_from_row(row)
-    directory = Directory.load(connection, [row.case_id])
-    step, notices = _fire(uow, directory, stored, row, timer, now, channels)
-    uow.save_step(stored, step, notices.history_note(timer, stored, now))
+    stored = uow.load_case(due.timer.case_id)
+    directory = Directory.load(connection, [due.case_key])
+    step, notices = _fire(uow, directory, stored, due, now, channels)
+    uow.save_step(stored, step, notices.history_note(due.timer, stored, now))
     write_outbox(connection, notices.rows)
     return len(notices.sent)
 
@@ -208,18 +245,18 @@ def _fire(
     uow: SqlUnitOfWork,
     directory: Directory,
     stored: StoredCase,
-    row: Any,
-    timer: Timer,
+    due: DueTimer,
     now: datetime,
     channels: Channels,
 ) -> tuple[Step, Notices]:
+    timer = due.timer
     drejebog: Drejebog
-    if row.drejebog_version_id == stored.version_key:
+    if due.version_key == stored.version_key:
         drejebog = stored.drejebog
         step = runtime_for(drejebog).fire(stored.snapshot, timer, now)
     else:
         # due before a migration: it fires once under the old version, without follow-ups
-        drejebog = uow.drejebog_version(row.drejebog_version_id)
+        drejebog = uow.drejebog_version(due.version_key)
         _, rule = drejebog.rule(timer.rule)
         step = Step(case=stored.snapshot)
         for role in timer.roles or (None,):
@@ -236,5 +273,5 @@ def _fire(
                     timer.step,
                 )
             )
-    notices = compose(directory, stored, drejebog, timer, row.id, step, now, channels)
+    notices = compose(directory, stored, drejebog, timer, due.id, step, now, channels)
     return step, notices

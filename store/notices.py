@@ -28,10 +28,10 @@ LATE_NOTE_AFTER_SECONDS = 3600
 
 _INSERT_OUTBOX = FastStatement(
     """INSERT INTO outbox (case_id, timer_id, kind, rule, role, channel, recipient, worker_id,
-       subject, body_text, body_html, created_at, status, attempts, next_attempt_at,
+       subject, body_text, created_at, status, attempts, next_attempt_at,
        last_error, sent_at)
        VALUES (:case_id, :timer_id, :kind, :rule, :role, :channel, :recipient, :worker_id,
-       :subject, :body_text, :body_html, :created_at, :status, 0, :next_attempt_at, '',
+       :subject, :body_text, :created_at, :status, 0, :next_attempt_at, '',
        :sent_at)""",
     {
         "created_at": OUTBOX.c.created_at.type,
@@ -182,7 +182,6 @@ def compose(
                     "worker_id": target.worker_id,
                     "subject": rendered.subject,
                     "body_text": text,
-                    "body_html": rendered.html,
                     "created_at": now,
                     "status": "sent" if inbox else "pending",
                     "sent_at": now if inbox else None,

@@ -196,7 +196,6 @@ class OutboxMessage(SQLModel, table=True):
     worker_id: int | None = Field(default=None, foreign_key="worker.id")
     subject: str
     body_text: str = Field(sa_column=Column(Text, nullable=False))
-    body_html: str = Field(default="", sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_column=_utc())
     status: str = Field(default="pending", max_length=16)  # pending, sent, dead
     attempts: int = 0

@@ -7,6 +7,7 @@ import json
 import socket
 import threading
 from datetime import timedelta
+from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
@@ -92,6 +93,13 @@ def test_email_goes_out_over_smtp_with_text_html_and_a_stable_message_id(
     assert "Message-ID: <drejebog-" in text and "@jobcenter.dk>" in text
     assert "multipart/alternative" in text and "text/html" in text
     assert "1234" not in text
+    email = message_from_bytes(content, policy=policy.default)
+    plain = email.get_body(("plain",)).get_content()
+    html = email.get_body(("html",)).get_content()
+    # the HTML part is the stored text, a paragraph per paragraph
+    first = plain.split("\n\n")[0].strip()
+    assert first.startswith("Kære Anna Sagsbehandler") and f"<p>{first}</p>" in html
+    assert html.count("<p>") == len([p for p in plain.split("\n\n") if p.strip()])
     again = deliver(staffed.engine, {"email": SmtpChannel(settings)}, clock.now(), 5)
     assert again.sent == 0 and len(collector.messages) == 1
 

@@ -1,0 +1,55 @@
+"""The Alembic migrations build exactly the schema the code describes, and upgrading an
+existing database keeps its rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, select
+from sqlmodel import SQLModel
+
+from cli.bootstrap import bootstrap
+from store.migrate_schema import alembic_config, current_revision, head_revision, upgrade
+from store.settings import Settings
+from store.tables import OUTBOX
+
+
+@pytest.fixture
+def engine(database_url, clock) -> Iterator[Engine]:
+    app = bootstrap(Settings(database_url), clock)
+    yield app.engine
+    app.engine.dispose()
+
+
+def test_the_migrations_build_the_schema_of_store_tables(engine):
+    assert upgrade(engine) == head_revision(engine) == current_revision(engine)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []
+
+
+def test_upgrading_from_0002_keeps_the_outbox_and_drops_the_stored_html(engine):
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0002")
+    with engine.begin() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("outbox")}
+        assert "body_html" in columns
+        connection.exec_driver_sql(
+            "INSERT INTO outbox (kind, rule, role, channel, recipient, subject, body_text,"
+            " body_html, created_at, status, attempts, next_attempt_at, last_error)"
+            " VALUES ('digest', '', '', 'inbox', 'anna', 'Dagens opgaver', 'Ingen opgaver',"
+            " '<p>Ingen opgaver</p>', '2027-03-01 07:00:00.000000', 'sent', 0,"
+            " '2027-03-01 07:00:00.000000', '')"
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        columns = {c["name"] for c in inspect(connection).get_columns("outbox")}
+        kept = connection.execute(select(OUTBOX.c.subject, OUTBOX.c.body_text)).all()
+    assert "body_html" not in columns
+    assert [tuple(r) for r in kept] == [("Dagens opgaver", "Ingen opgaver")]
