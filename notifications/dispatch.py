@@ -59,9 +59,7 @@ def claim(engine: Engine, now: datetime, limit: int) -> list[OutgoingMessage]:
             )
     return (
         [
-            OutgoingMessage(
-                r.id, r.case_id, r.kind, r.role, r.recipient, r.subject, r.body_text
-            )
+            OutgoingMessage(r.id, r.case_id, r.kind, r.role, r.recipient, r.subject, r.body_text)
             for r in rows
             if r.channel != "inbox"
         ]

@@ -26,6 +26,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("body_html", sa.Text(), nullable=False, server_default="")
-        )
+        batch_op.add_column(sa.Column("body_html", sa.Text(), nullable=False, server_default=""))
