@@ -16,6 +16,7 @@ import fcntl
 import logging
 import os
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -87,6 +88,27 @@ def sqlite_lock(app: App, wait: bool) -> IO[str] | None:
     return handle
 
 
+class StopRequest:
+    """SIGTERM and Ctrl-C, caught from the daemon's first moment: one arriving before the
+    scheduler runs stops the daemon cleanly instead of killing it mid-start."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self.on_stop: Callable[[int], None] | None = None
+
+    @classmethod
+    def install(cls) -> StopRequest:
+        request = cls()
+        signal.signal(signal.SIGTERM, request._handle)
+        signal.signal(signal.SIGINT, request._handle)
+        return request
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        self.signal = signum
+        if self.on_stop is not None:
+            self.on_stop(signum)
+
+
 class Daemon:
     def __init__(self, app: App, settings: Settings) -> None:
         self.app = app
@@ -122,7 +144,8 @@ class Daemon:
         sent = send_digests(self.app, now, self.wiring.flags)
         log.info("dagens overblik: %d sendt", sent, extra={"action": "digest", "sent": sent})
 
-    def run(self, wait_for_lock: bool = False) -> None:
+    def run(self, wait_for_lock: bool = False, stop_request: StopRequest | None = None) -> None:
+        stop_request = stop_request or StopRequest.install()
         lock = sqlite_lock(self.app, wait_for_lock)
         scheduler = BlockingScheduler(timezone=COPENHAGEN)
         scheduler.add_job(
@@ -147,16 +170,15 @@ class Daemon:
             misfire_grace_time=3600,
         )
 
-        def stop(signum: int, _frame: FrameType | None) -> None:
+        def stop(signum: int) -> None:
             log.info(
                 "stopper (signal %d): gør den igangværende sweep færdig",
                 signum,
                 extra={"action": "stopping", "signal": signum},
             )
-            scheduler.shutdown(wait=True)
+            if scheduler.running:
+                scheduler.shutdown(wait=True)
 
-        signal.signal(signal.SIGTERM, stop)
-        signal.signal(signal.SIGINT, stop)
         log.info(
             "daemon startet: sweep hvert %d. sekund, overblik kl. %s på arbejdsdage",
             self.settings.sweep_seconds,
@@ -164,7 +186,11 @@ class Daemon:
             extra={"action": "started", "pid": os.getpid()},
         )
         try:
-            scheduler.start()
+            stop_request.on_stop = stop
+            if stop_request.signal is None:
+                scheduler.start()
+            else:
+                stop(stop_request.signal)
         finally:
             if lock is not None:
                 lock.close()

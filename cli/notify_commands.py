@@ -8,7 +8,7 @@ import sys
 import click
 from sqlalchemy import select, update
 
-from cli.daemon import Daemon
+from cli.daemon import Daemon, StopRequest
 from cli.store_commands import app_with_schema, echo_json, reports_errors
 from engine.deadlines import COPENHAGEN
 from engine.errors import NotFound
@@ -33,12 +33,13 @@ def daemon(once: bool, wait_for_lock: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    stop = StopRequest.install()  # a SIGTERM while the schema is checked is not lost
     app = app_with_schema()
     runner = Daemon(app, Settings.from_environment())
     if once:
         runner.tick()
         return
-    runner.run(wait_for_lock)
+    runner.run(wait_for_lock, stop)
 
 
 @click.command(help="Vis en medarbejders indbakke; --read ID markerer en besked som læst.")

@@ -36,6 +36,11 @@ _UPDATE_CASE = FastStatement(
         "closed_at": CASE.c.closed_at.type,
     },
 )
+# a Step that left the case as it was (a reminder, an escalation) only moves the lock on
+_BUMP_CASE = FastStatement(
+    """UPDATE "case" SET lock_version = :lock_version
+       WHERE id = :key AND lock_version = :expected"""
+)
 _CANCEL_RULE = FastStatement(
     """UPDATE timer SET status = 'cancelled'
        WHERE case_id = :key AND rule = :rule AND status = 'pending'"""
@@ -131,17 +136,22 @@ class StepWrites:
         new = step.case
         expected = self._cases[key]["expected"] if key in self._cases else case.lock_version
         self._case_ids[key] = new.id
-        self._cases[key] = {
-            "key": key,
-            "expected": expected,
-            "state": new.state,
-            "facts": facts_to_json(dict(new.facts)),
-            "runtime": runtime_to_json(new),
-            "entered_at": new.entered_at,
-            "closed_at": note.at if drejebog.states[new.state].final else None,
-            "lock_version": case.lock_version + 1,
-            "version": version,
-        }
+        unchanged = new is case.snapshot and version == case.version_key
+        if unchanged and not drejebog.states[new.state].final:
+            update = self._cases.setdefault(key, {"key": key, "expected": expected})
+            update["lock_version"] = case.lock_version + 1
+        else:
+            self._cases[key] = {
+                "key": key,
+                "expected": expected,
+                "state": new.state,
+                "facts": facts_to_json(dict(new.facts)),
+                "runtime": runtime_to_json(new),
+                "entered_at": new.entered_at,
+                "closed_at": note.at if drejebog.states[new.state].final else None,
+                "lock_version": case.lock_version + 1,
+                "version": version,
+            }
         if step.cancel_due_from is not None:
             self._cancel_from.append({"key": key, "due_from": step.cancel_due_from})
         self._cancel_rules.extend(
@@ -169,7 +179,10 @@ class StepWrites:
         connection = self._connection
         if self._cases:
             updates = list(self._cases.values())
-            changed = run_many(connection, _UPDATE_CASE, updates)
+            full = [u for u in updates if "state" in u]
+            bumps = [u for u in updates if "state" not in u]
+            changed = run_many(connection, _UPDATE_CASE, full) if full else 0
+            changed += run_many(connection, _BUMP_CASE, bumps) if bumps else 0
             if changed != len(updates):
                 stale = self._case_ids[updates[0]["key"]] if len(updates) == 1 else "?"
                 raise ConcurrencyConflict(stale)

@@ -21,6 +21,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cli.bootstrap import bootstrap
+from cli.daemon import Daemon, StopRequest
 from engine.clock import SimulatedClock
 from store import admin
 from store.migrate_schema import upgrade
@@ -54,21 +55,38 @@ def overdue(database_url):
     app.engine.dispose()
 
 
-def start_daemon(database_url: str, *extra: str) -> subprocess.Popen[str]:
+def start_daemon(database_url: str, *extra: str, log: Path | None = None) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "DREJEBOG_SWEEP_SECONDS": "1",
         "DREJEBOG_BATCH_SIZE": "3",
     }
-    return subprocess.Popen(
-        [DREJEBOG, "daemon", *extra],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+    if log is None:
+        return subprocess.Popen(
+            [DREJEBOG, "daemon", *extra],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+    with log.open("w") as handle:  # the child writes to its own copy of the descriptor
+        return subprocess.Popen(
+            [DREJEBOG, "daemon", *extra],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=handle,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+
+
+def wait_for_line(log: Path, text: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in log.read_text(encoding="utf-8"):
+        assert time.monotonic() < deadline, f"'{text}' kom aldrig i {log}"
+        time.sleep(0.05)
 
 
 def counts(app) -> tuple[int, int, int, int]:
@@ -142,18 +160,25 @@ def test_kill_9_at_random_moments_loses_nothing_and_fires_nothing_twice(overdue,
 
 
 @pytest.mark.parametrize("count", [2, 3])
-def test_several_daemons_share_postgresql_without_double_firing(overdue, database_url, count):
+def test_several_daemons_share_postgresql_without_double_firing(
+    overdue, database_url, count, tmp_path
+):
     if not database_url.startswith("postgresql"):
         pytest.skip("several daemons are a PostgreSQL setup; SQLite refuses a second one")
-    daemons = [start_daemon(database_url) for _ in range(count)]
+    logs = [tmp_path / f"daemon{i}.log" for i in range(count)]
+    daemons = [start_daemon(database_url, log=log) for log in logs]
     try:
         wait_until_done(overdue, 60)
+        for log in logs:  # each one ran (it may have found the others had done the work)
+            wait_for_line(log, "daemon startet", 60)
     finally:
         for process in daemons:
             process.send_signal(signal.SIGTERM)
-        outputs = [process.communicate(timeout=30) for process in daemons]
+        for process in daemons:
+            process.communicate(timeout=30)
+    outputs = [log.read_text(encoding="utf-8") for log in logs]
     assert [process.returncode for process in daemons] == [0] * count, outputs
-    assert all("Traceback" not in err for _, err in outputs)
+    assert all("Traceback" not in err and "daemon stoppet" in err for err in outputs)
     assert_exactly_once(overdue)
 
 
@@ -186,3 +211,12 @@ def test_sigterm_finishes_the_sweep_and_exits_cleanly(overdue, database_url):
     assert process.returncode == 0, err
     assert "sweep:" in err and "tidspunkter fyret" in err and "daemon stoppet" in err
     assert_exactly_once(overdue)
+
+
+def test_a_stop_asked_for_while_the_daemon_starts_ends_it_cleanly(overdue, database_url, caplog):
+    request = StopRequest()
+    request._handle(signal.SIGTERM, None)  # as if SIGTERM came while the schema was checked
+    caplog.set_level("INFO", logger="drejebog.daemon")
+    Daemon(overdue, Settings(database_url)).run(stop_request=request)
+    assert "stopper (signal 15)" in caplog.text and "daemon stoppet" in caplog.text
+    assert counts(overdue)[0] == 0  # it never swept
