@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection
@@ -93,16 +94,24 @@ def message_for(rule: Any, timer: Timer) -> Message | None:
 
 
 def late_note(timer: Timer, now: datetime) -> str:
-    late = (now - timer.due_at).total_seconds()
+    return _late_note(timer.due_at, now)
+
+
+@lru_cache(maxsize=1024)  # a batch's timers share a handful of due instants and one `now`
+def _late_note(due_at: datetime, now: datetime) -> str:
+    late = (now - due_at).total_seconds()
     if late < LATE_NOTE_AFTER_SECONDS:
         return ""
-    planned = timer.due_at.astimezone(COPENHAGEN)
+    planned = due_at.astimezone(COPENHAGEN)
     days, hours = int(late // 86400), int(late % 86400 // 3600)
     amount = f"{days} dag{'e' if days != 1 else ''} og {hours} time{'r' if hours != 1 else ''}"
     return (
         f"Bemærk: beskeden skulle være sendt {danish_date(planned.date())} kl. "
         f"{planned:%H:%M} og kommer {amount} for sent."
     )
+
+
+_local_date = lru_cache(maxsize=16)(local_date)
 
 
 def compose(
@@ -119,7 +128,7 @@ def compose(
     case_key = int(timer.case_id)
     _, rule = drejebog.rule(timer.rule)
     owner = rule.role if isinstance(rule, Task) else rule.owner
-    today = local_date(now)
+    today = _local_date(now)
     snapshot = case.snapshot
     base_scope: dict[str, object] = {
         **snapshot.facts,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
@@ -22,7 +23,7 @@ from engine.model import Drejebog
 from engine.ports import AppliedEvent, HistoryNote, StoredCase
 from engine.runtime import Step
 from store.drejebog_cache import DrejebogCache
-from store.fastsql import FastQuery, fetch_one
+from store.fastsql import FastQuery, fetch_all, fetch_one
 from store.step_writes import StepWrites
 from store.tables import ASSIGNMENT, CASE, CITIZEN, HISTORY, VERSION, WORKER
 
@@ -43,20 +44,20 @@ _LOAD_CASE = FastQuery(
         ("citizen_name", CITIZEN.c.name.type),
     ],
 )
-_LOAD_CASES = (
-    select(
-        CASE.c.id,
-        CASE.c.state,
-        CASE.c.facts,
-        CASE.c.runtime,
-        CASE.c.entered_at,
-        CASE.c.drejebog_version_id,
-        CASE.c.lock_version,
-        CITIZEN.c.name.label("citizen_name"),
-    )
-    .join(CITIZEN, CITIZEN.c.id == CASE.c.citizen_id)
-    .where(CASE.c.id.in_(bindparam("keys", expanding=True)))
-)
+_LOAD_CASES_SQL = """SELECT c.id, c.state, c.facts, c.runtime, c.entered_at,
+    c.drejebog_version_id, c.lock_version, p.name
+    FROM "case" c JOIN citizen p ON p.id = c.citizen_id WHERE c.id IN ({keys})"""
+
+
+@lru_cache(maxsize=64)
+def _load_cases(count: int, lock: bool) -> FastQuery:
+    """The batch query for `count` cases (a batch has one size, its last one another)."""
+    sql = _LOAD_CASES_SQL.format(keys=", ".join(f":k{i}" for i in range(count)))
+    if lock:  # in id order, so two daemons locking overlapping batches cannot deadlock
+        sql += " ORDER BY c.id FOR UPDATE OF c"
+    return FastQuery(sql, [("id", CASE.c.id.type), *_LOAD_CASE.columns])
+
+
 _APPLIED_EVENT = select(HISTORY.c.case_id, HISTORY.c.event).where(
     HISTORY.c.event_id == bindparam("b_event_id")
 )
@@ -244,13 +245,17 @@ class SqlUnitOfWork:
         return self._stored(key, row)
 
     def load_cases(self, keys: Collection[int], lock: bool = False) -> dict[int, StoredCase]:
-        """Several cases in one query; with `lock`, PostgreSQL holds their rows until commit
-        (in id order, so two daemons locking overlapping batches cannot deadlock)."""
-        query = _LOAD_CASES
-        if lock and self.connection.dialect.name == "postgresql":
-            query = query.order_by(CASE.c.id).with_for_update(of=CASE)
-        rows = self.connection.execute(query, {"keys": sorted(set(keys))}).mappings()
-        return {row["id"]: self._stored(row["id"], row) for row in rows}
+        """Several cases in one query; with `lock`, PostgreSQL holds their rows until commit."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        query = _load_cases(len(wanted), lock and self.connection.dialect.name == "postgresql")
+        params = {f"k{i}": key for i, key in enumerate(wanted)}
+        names = [name for name, _ in query.columns]
+        return {
+            row[0]: self._stored(row[0], dict(zip(names, row, strict=True)))
+            for row in fetch_all(self.connection, query, params)
+        }
 
     def _stored(self, key: int, row: Mapping[Any, Any]) -> StoredCase:
         drejebog = self.drejebog_version(row["drejebog_version_id"])
