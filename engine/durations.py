@@ -70,6 +70,13 @@ class Duration:
         word = _SINGULAR[self.unit] if self.amount == 1 else self.unit.value
         return f"{self.amount} {word}"
 
+    def most_days(self) -> int:
+        """A bound on the calendar days from an anchor to a due date this long, moved past
+        non-working days: a month is at most 31 days, working days at most twice their number,
+        and the longest run of Danish holidays and weekends (Easter's) adds at most six."""
+        per_unit = {Unit.DAYS: 1, Unit.WEEKS: 7, Unit.MONTHS: 31, Unit.WORKING_DAYS: 2}
+        return self.amount * per_unit[self.unit] + 6
+
 
 def parse_duration(text: str) -> Duration:
     """Read `"<whole number> <unit>"`; unit dag(e), arbejdsdag(e), uge(r), måned(er).

@@ -4,16 +4,17 @@ overdue, and their citizens whose check-in is missing (or a short "nothing today
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select, text
 
 from engine.calendar import WorkingCalendar
 from engine.deadlines import local_date
+from engine.model import Drejebog
 from notifications.render import render_file_template
 from store.firing import Channels
-from store.tables import ASSIGNMENT, CASE, CITIZEN, OUTBOX, TASK, TIMER, WORKER
+from store.tables import ASSIGNMENT, CASE, CITIZEN, MISSING_NOTICES, OUTBOX, TASK, TIMER, WORKER
 
 _CALENDAR = WorkingCalendar()
 
@@ -49,14 +50,16 @@ def _tasks(connection: Connection, today: date) -> dict[int, dict[str, list[dict
     return result
 
 
-def _missing(connection: Connection, into: dict[int, dict[str, list[dict[str, Any]]]]) -> None:
-    """Fired 'mangler' notices whose cycle is still the case's current one: not reported yet."""
-    rows = connection.execute(
+def missing_notices(since: date) -> Select[Any]:
+    """Fired 'mangler' notices due from `since` on, with their case, citizen and workers. The
+    partial index's condition is repeated word for word: SQLite uses it only then."""
+    return (
         select(
             TIMER.c.case_id,
             TIMER.c.rule,
             TIMER.c.occurrence,
             TIMER.c.due_date,
+            TIMER.c.drejebog_version_id,
             CASE.c.runtime,
             CITIZEN.c.name,
             ASSIGNMENT.c.worker_id,
@@ -64,10 +67,31 @@ def _missing(connection: Connection, into: dict[int, dict[str, list[dict[str, An
         .join(CASE, CASE.c.id == TIMER.c.case_id)
         .join(CITIZEN, CITIZEN.c.id == CASE.c.citizen_id)
         .join(ASSIGNMENT, ASSIGNMENT.c.case_id == TIMER.c.case_id)
-        .where(
-            TIMER.c.kind == "checkin_missing", TIMER.c.status == "fired", CASE.c.closed_at.is_(None)
-        )
+        .where(text(MISSING_NOTICES), TIMER.c.due_date >= since, CASE.c.closed_at.is_(None))
+        .order_by(TIMER.c.due_date.desc(), TIMER.c.case_id)
     )
+
+
+def _missing(
+    connection: Connection,
+    into: dict[int, dict[str, list[dict[str, Any]]]],
+    versions: dict[int, Drejebog],
+    today: date,
+) -> None:
+    """Fired 'mangler' notices whose cycle is still the case's current one: not reported yet.
+
+    While a check-in stays missing, a new notice fires every period, so the newest one is at
+    most a period and its grace old: only those are read, as a range of a partial index."""
+    window = max(
+        (
+            rule.period.most_days() + rule.grace.most_days()
+            for drejebog in versions.values()
+            for state in drejebog.states.values()
+            for rule in state.recurring
+        ),
+        default=0,
+    )
+    rows = connection.execute(missing_notices(today - timedelta(days=window)))
     seen: set[tuple[int, int, str]] = set()
     for row in rows:
         cycle = (row.runtime or {}).get("cycles", {}).get(row.rule)
@@ -77,13 +101,9 @@ def _missing(connection: Connection, into: dict[int, dict[str, list[dict[str, An
         if key in seen:
             continue
         seen.add(key)
+        _, rule = versions[row.drejebog_version_id].rule(row.rule)
         into[row.worker_id]["missing"].append(
-            {
-                "titel": row.rule.replace("_", " "),
-                "borger": row.name,
-                "sag": row.case_id,
-                "frist": row.due_date,
-            }
+            {"titel": rule.title, "borger": row.name, "sag": row.case_id, "frist": row.due_date}
         )
 
 
@@ -94,9 +114,11 @@ def send_digests(app: Any, now: datetime, channels: Channels) -> int:
         return 0
     key = digest_key(today)
     written = 0
+    with app.unit_of_work() as uow:
+        versions = {key: uow.drejebog_version(key) for key in uow.drejebog_version_keys()}
     with app.engine.begin() as connection:
         items = _tasks(connection, today)
-        _missing(connection, items)
+        _missing(connection, items, versions, today)
         already = set(
             connection.execute(
                 select(OUTBOX.c.worker_id).where(OUTBOX.c.kind == "digest", OUTBOX.c.rule == key)

@@ -27,6 +27,9 @@ def _utc(nullable: bool = False, index: bool = False) -> Column[datetime]:
     return Column(UTCDateTime(), nullable=nullable, index=index)
 
 
+MISSING_NOTICES = "kind = 'checkin_missing' AND status = 'fired'"
+
+
 class Worker(SQLModel, table=True):
     __tablename__ = "worker"
     id: int | None = Field(default=None, primary_key=True)
@@ -114,6 +117,13 @@ class Timer(SQLModel, table=True):
             "due_at",
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
+        ),
+        # the daily digest's "missing check-ins": fired notices, by due date (store/digest.py)
+        Index(
+            "ix_timer_missing",
+            "due_date",
+            sqlite_where=text(MISSING_NOTICES),
+            postgresql_where=text(MISSING_NOTICES),
         ),
     )
     id: int | None = Field(default=None, sa_column=_big_id())

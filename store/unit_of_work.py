@@ -151,6 +151,9 @@ class SqlUnitOfWork:
         self._cache.remember_key(self._database, version_key, drejebog)
         return drejebog
 
+    def drejebog_version_keys(self) -> list[int]:
+        return list(self.connection.execute(select(VERSION.c.id).order_by(VERSION.c.id)).scalars())
+
     def drejebog_by_version(self, drejebog_id: str, version: str) -> tuple[int, Drejebog]:
         row = self.connection.execute(
             select(VERSION.c.id).where(

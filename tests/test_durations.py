@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
+from engine.calendar import WorkingCalendar
+from engine.deadlines import due_date
 from engine.durations import MAX_AMOUNT, Adjust, Duration, DurationError, Unit, parse_duration
 
 
@@ -142,3 +146,27 @@ def test_adjust_reads_the_danish_word(word: str, adjust: Adjust) -> None:
 
 def test_units_are_the_four_of_the_language() -> None:
     assert [u.name for u in Unit] == ["DAYS", "WORKING_DAYS", "WEEKS", "MONTHS"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1 dag",
+        "14 dage",
+        "1 uge",
+        "3 uger",
+        "1 måned",
+        "6 måneder",
+        "1 arbejdsdag",
+        "10 arbejdsdage",
+    ],
+)
+def test_most_days_bounds_every_due_date_from_2026_to_2035(text):
+    duration = parse_duration(text)
+    calendar = WorkingCalendar()
+    day, end = date(2026, 1, 1), date(2035, 12, 31)
+    while day <= end:
+        for adjust in Adjust:
+            due = due_date(day, duration, adjust, calendar)
+            assert (due - day).days <= duration.most_days(), (text, day, adjust)
+        day += timedelta(days=1)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from cli.main import main
-from store.digest import send_digests
+from store.digest import missing_notices, send_digests
 from store.firing import Channels, sweep
 from store.migrate_schema import stamp_head
 from store.tables import OUTBOX
@@ -53,7 +55,8 @@ def test_digest_skips_danish_holidays_and_names_missing_check_ins(staffed, clock
     assert {recipient for recipient, _, _ in sent} == {"anna_s", "karl"}
     _, subject, body = sent[0]
     assert subject == "Dagens opgaver 6. april 2027: 0 i dag, 0 over fristen"
-    assert "Manglende tilbagemeldinger:" in body and "Anna Andersen (sag 1)" in body
+    assert "Manglende tilbagemeldinger:" in body
+    assert "- Månedlig tilbagemelding – Anna Andersen (sag 1), skulle være kommet" in body
     assert send_digests(staffed, clock.now(), Channels()) == 0  # once a day
     clock.advance_to(local("2027-05-06 07:00"))  # Kristi himmelfartsdag 2027
     assert send_digests(staffed, clock.now(), Channels()) == 0
@@ -82,3 +85,15 @@ def test_inbox_lists_and_marks_read(staffed, clock, database_url):
     assert wrong.exit_code == 1 and "ukendt besked" in wrong.output
     dead = runner.invoke(main, ["outbox", "--dead"], env=env)
     assert dead.exit_code == 0 and "ingen opgivne beskeder" in dead.output
+
+
+def test_the_missing_check_ins_are_read_through_their_partial_index(app, database_url):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the plan is SQLite's; PostgreSQL chooses by its statistics")
+    query = missing_notices(date(2027, 4, 1))
+    with app.engine.connect() as connection:
+        sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(
+            str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+        )
+    assert "USING INDEX ix_timer_missing (due_date>?)" in plan, plan
