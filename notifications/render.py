@@ -105,7 +105,23 @@ def render(
     scope: Mapping[str, object],
     late_note: str = "",
 ) -> Rendered:
-    subject_template, body_template = _texts(drejebog, message, kind)
+    """The drejebog's text for this message; raises if a drejebog template fails on the data."""
+    return _rendered(*_texts(drejebog, message, kind), scope, late_note)
+
+
+def render_default(kind: str, scope: Mapping[str, object], late_note: str = "") -> Rendered:
+    """The Danish default text of the kind, whatever the drejebog says."""
+    files = _files()
+    subject_template = files.get_template(f"{kind}.subject.j2")
+    return _rendered(subject_template, files.get_template(f"{kind}.txt.j2"), scope, late_note)
+
+
+def _rendered(
+    subject_template: Template,
+    body_template: Template,
+    scope: Mapping[str, object],
+    late_note: str,
+) -> Rendered:
     subject = " ".join(_render(subject_template, scope).split())
     text = _render(body_template, scope).strip()
     if late_note:

@@ -6,6 +6,7 @@ compose a whole batch from what it read in a few queries.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -19,10 +20,12 @@ from engine.ports import HistoryNote, StoredCase
 from engine.runtime import Step
 from engine.templates import danish_date
 from engine.timers import Timer, TimerKind
-from notifications.render import render
+from notifications.render import render, render_default
 from store.fastsql import FastStatement, run_many
 from store.recipients import Directory, Recipient, Unreachable
 from store.tables import OUTBOX
+
+log = logging.getLogger(__name__)
 
 KIND_DA = {"reminder": "påmindelse", "escalation": "eskalering", "checkin_missing": "mangler"}
 LATE_NOTE_AFTER_SECONDS = 3600
@@ -58,6 +61,7 @@ class Notices:
     rows: list[dict[str, Any]]
     sent: list[dict[str, str]]
     not_sent: list[dict[str, str]]
+    template_error: str = ""  # the drejebog's template failed; the default text went out
 
     def history_note(self, timer: Timer, case: StoredCase, now: datetime) -> HistoryNote:
         return HistoryNote(
@@ -73,6 +77,7 @@ class Notices:
                 "sendt": self.sent,
                 "ikke_sendt": self.not_sent,
                 "forsinket_sekunder": int(max(0.0, (now - timer.due_at).total_seconds())),
+                **({"skabelonfejl": self.template_error} if self.template_error else {}),
             },
         )
 
@@ -172,7 +177,17 @@ def compose(
                 "rolle_titel": drejebog.role_title(role),
             },
         }
-        rendered = render(drejebog, message, timer.kind.value, scope, note)
+        try:
+            rendered = render(drejebog, message, timer.kind.value, scope, note)
+        except Exception as exc:  # a drejebog's own template failed on this case's data
+            rendered = render_default(timer.kind.value, scope, note)
+            notices.template_error = f"{type(exc).__name__}: {exc}"
+            log.warning(
+                "sag %s, %s: drejebogens skabelon fejlede (%s); standardteksten blev sendt",
+                snapshot.id,
+                timer.rule,
+                notices.template_error,
+            )
         text = f"{target.note}\n\n{rendered.text}" if target.note else rendered.text
         for channel, address in deliveries:
             if (channel, address) in seen:

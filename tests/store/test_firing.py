@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from store import admin
 from store.firing import Channels, sweep
 from store.tables import HISTORY, OUTBOX, TIMER
-from tests.conftest import local
+from tests.conftest import FIXTURES, local
 from tests.store.conftest import ANNA_CPR
 from tests.store.test_case_service import REHAB
 
@@ -105,3 +106,30 @@ def test_citizen_without_contact_is_recorded_as_not_sent(staffed, clock):
     assert last.data["ikke_sendt"] == [
         {"rolle": "borger", "grund": "ingen kanal til borgeren er sat op"}
     ]
+
+
+def test_a_drejebog_template_failing_on_the_data_sends_the_default_text_and_says_so(
+    staffed, clock, tmp_path
+):
+    source = (FIXTURES / "mini.yaml").read_text(encoding="utf-8")
+    broken = source.replace("version: 1", "version: 2").replace(
+        "Kære {{ modtager.navn }}, fristen er", "Kære {{ modtager.navn[100] }}, fristen er"
+    )
+    assert broken.count("[100]") == 1
+    path = tmp_path / "mini.yaml"
+    path.write_text(broken, encoding="utf-8")
+    admin.load_drejebog_files(staffed.engine, [path], clock.now())
+    case_id = open_rehab(staffed)
+    clock.advance_to(local("2027-03-12 08:00"))
+    report = sweep(staffed.unit_of_work, clock.now(), INBOX_ONLY)
+    assert (report.fired, report.notifications) == (1, 1)
+    with staffed.engine.connect() as connection:
+        message = connection.execute(select(OUTBOX)).one()
+        last = connection.execute(
+            select(HISTORY).where(HISTORY.c.case_id == int(case_id)).order_by(HISTORY.c.seq.desc())
+        ).first()
+    # the Danish default reminder, not the drejebog's own (which would say "Kære ...,")
+    title = "Overdragelse til koordinerende sagsbehandler"
+    assert message.subject == f"Påmindelse: {title} – Anna Andersen (sag {case_id})"
+    assert message.body_text.startswith("Kære Anna Sagsbehandler\n")
+    assert last.kind == "påmindelse" and last.data["skabelonfejl"].startswith("UndefinedError")
