@@ -6,11 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from store import admin
+from engine.errors import ConcurrencyConflict
+from store import admin, firing
 from store.firing import Channels, sweep
 from store.tables import HISTORY, OUTBOX, TIMER
 from tests.conftest import FIXTURES, local
-from tests.store.conftest import ANNA_CPR
+from tests.store.conftest import ANNA_CPR, BO_CPR
 from tests.store.test_case_service import REHAB
 
 INBOX_ONLY = Channels()
@@ -133,3 +134,36 @@ def test_a_drejebog_template_failing_on_the_data_sends_the_default_text_and_says
     assert message.subject == f"Påmindelse: {title} – Anna Andersen (sag {case_id})"
     assert message.body_text.startswith("Kære Anna Sagsbehandler\n")
     assert last.kind == "påmindelse" and last.data["skabelonfejl"].startswith("UndefinedError")
+
+
+def test_a_batch_that_loses_a_race_leaves_no_trace_and_is_fired_one_by_one(
+    staffed, clock, monkeypatch
+):
+    cases = [open_rehab(staffed)]
+    cases.append(
+        staffed.cases.open_case(
+            BO_CPR, "mini", "anna_s", assignments={"sagsbehandler": "anna_s"}
+        ).case_id
+    )
+    staffed.cases.apply_event(cases[1], "rehab_holdt", REHAB, "anna_s")
+    real_fire_batch = firing.fire_batch
+    attempts = []
+
+    def writes_then_loses(uow, claimed, now, channels):
+        attempts.append(len(claimed))
+        real_fire_batch(uow, claimed, now, channels)  # every row written, not yet committed
+        raise ConcurrencyConflict(cases[0])
+
+    monkeypatch.setattr(firing, "fire_batch", writes_then_loses)
+    clock.advance_to(local("2027-03-12 08:00"))
+    report = sweep(staffed.unit_of_work, clock.now(), INBOX_ONLY)
+    assert attempts == [2] and (report.fired, report.notifications) == (2, 2)
+    with staffed.engine.connect() as connection:
+        messages = connection.execute(select(OUTBOX.c.case_id, OUTBOX.c.timer_id)).all()
+        fired = connection.execute(select(TIMER.c.id).where(TIMER.c.status == "fired")).all()
+        history = connection.execute(
+            select(HISTORY.c.case_id).where(HISTORY.c.kind == "påmindelse")
+        ).all()
+    assert sorted(case for case, _ in messages) == sorted(int(c) for c in cases)
+    assert len(fired) == 2 and sorted(t for _, t in messages) == sorted(t for (t,) in fired)
+    assert sorted(case for (case,) in history) == sorted(int(c) for c in cases)

@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from cli.bootstrap import bootstrap
 from engine.clock import SimulatedClock
+from engine.errors import ConcurrencyConflict
 from engine.scenario import load_scenario
 from engine.simulator import simulate
-from store import admin
+from store import admin, firing
 from store.firing import Channels
 from store.migrate_schema import upgrade
 from store.replay import run_until
@@ -108,3 +109,15 @@ def test_scenario_gives_the_same_notifications_straight_and_restarted(path, tmp_
     ]
     on_store = [(at, kind, rule, role) for _, at, kind, rule, role, *_ in straight]
     assert sorted(on_store) == sorted(simulated)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_firing_one_timer_at_a_time_sends_what_the_batches_send(path, tmp_path, monkeypatch):
+    batched = replay(path, f"sqlite:///{tmp_path / 'batched.db'}", restart=False)
+
+    def lose_every_race(*_args):
+        raise ConcurrencyConflict("?")
+
+    monkeypatch.setattr(firing, "fire_batch", lose_every_race)
+    one_by_one = replay(path, f"sqlite:///{tmp_path / 'one_by_one.db'}", restart=False)
+    assert one_by_one == batched and batched
