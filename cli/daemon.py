@@ -16,12 +16,14 @@ import fcntl
 import logging
 import os
 import signal
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import IO
 
+from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -35,6 +37,7 @@ from store.firing import Channels, sweep
 from store.settings import Settings
 
 log = logging.getLogger("drejebog.daemon")
+LOCK_POLL_SECONDS = 0.2
 
 
 class DaemonLocked(DrejebogError):
@@ -62,25 +65,36 @@ def wire_channels(settings: Settings) -> Wiring:
     return Wiring(flags, channels)
 
 
-def sqlite_lock(app: App, wait: bool) -> IO[str] | None:
+def sqlite_lock(app: App, wait: bool, stop: StopRequest | None = None) -> IO[str] | None:
     """Hold an exclusive lock beside the SQLite file while this daemon runs (kernel-released
-    on any exit, kill -9 included)."""
+    on any exit, kill -9 included). Waiting for it ends early when a stop is asked for."""
     if app.engine.dialect.name != "sqlite":
         return None
     database = app.engine.url.database or "drejebog.db"
     path = Path(f"{database}.daemon.lock")
     handle = path.open("a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-    except BlockingIOError:
-        handle.seek(0)
-        owner = handle.read().strip() or "?"
-        handle.close()
-        raise DaemonLocked(
-            f"en anden daemon kører allerede mod {database} (pid {owner}); på SQLite kører "
-            "kun én ad gangen. Stop den, start med --wait for at vente, eller brug PostgreSQL "
-            "til flere daemoner"
-        ) from None
+    waiting = False
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if not wait:
+                handle.seek(0)
+                owner = handle.read().strip() or "?"
+                handle.close()
+                raise DaemonLocked(
+                    f"en anden daemon kører allerede mod {database} (pid {owner}); på SQLite "
+                    "kører kun én ad gangen. Stop den, start med --wait for at vente, eller "
+                    "brug PostgreSQL til flere daemoner"
+                ) from None
+            if stop is not None and stop.signal is not None:
+                handle.close()
+                return None  # asked to stop while waiting
+            if not waiting:
+                log.info("venter: en anden daemon kører mod %s", database)
+                waiting = True
+            time.sleep(LOCK_POLL_SECONDS)
     handle.seek(0)
     handle.truncate()
     handle.write(str(os.getpid()))
@@ -146,7 +160,7 @@ class Daemon:
 
     def run(self, wait_for_lock: bool = False, stop_request: StopRequest | None = None) -> None:
         stop_request = stop_request or StopRequest.install()
-        lock = sqlite_lock(self.app, wait_for_lock)
+        lock = sqlite_lock(self.app, wait_for_lock, stop_request)
         scheduler = BlockingScheduler(timezone=COPENHAGEN)
         scheduler.add_job(
             self.tick,
@@ -178,6 +192,13 @@ class Daemon:
             )
             if scheduler.running:
                 scheduler.shutdown(wait=True)
+
+        def stop_if_asked(_event: SchedulerEvent) -> None:
+            # a signal between the check below and the scheduler's start found it not running
+            if stop_request.signal is not None and scheduler.running:
+                scheduler.shutdown(wait=False)
+
+        scheduler.add_listener(stop_if_asked, EVENT_SCHEDULER_STARTED)
 
         log.info(
             "daemon startet: sweep hvert %d. sekund, overblik kl. %s på arbejdsdage",

@@ -50,8 +50,8 @@ def _tasks(connection: Connection, today: date) -> dict[int, dict[str, list[dict
     return result
 
 
-def missing_notices(since: date) -> Select[Any]:
-    """Fired 'mangler' notices due from `since` on, with their case, citizen and workers. The
+def missing_notices(since: datetime) -> Select[Any]:
+    """'Mangler' notices fired from `since` on, with their case, citizen and workers. The
     partial index's condition is repeated word for word: SQLite uses it only then."""
     return (
         select(
@@ -67,8 +67,8 @@ def missing_notices(since: date) -> Select[Any]:
         .join(CASE, CASE.c.id == TIMER.c.case_id)
         .join(CITIZEN, CITIZEN.c.id == CASE.c.citizen_id)
         .join(ASSIGNMENT, ASSIGNMENT.c.case_id == TIMER.c.case_id)
-        .where(text(MISSING_NOTICES), TIMER.c.due_date >= since, CASE.c.closed_at.is_(None))
-        .order_by(TIMER.c.due_date.desc(), TIMER.c.case_id)
+        .where(text(MISSING_NOTICES), TIMER.c.fired_at >= since, CASE.c.closed_at.is_(None))
+        .order_by(TIMER.c.fired_at.desc(), TIMER.c.case_id)
     )
 
 
@@ -76,12 +76,13 @@ def _missing(
     connection: Connection,
     into: dict[int, dict[str, list[dict[str, Any]]]],
     versions: dict[int, Drejebog],
-    today: date,
+    now: datetime,
 ) -> None:
     """Fired 'mangler' notices whose cycle is still the case's current one: not reported yet.
 
-    While a check-in stays missing, a new notice fires every period, so the newest one is at
-    most a period and its grace old: only those are read, as a range of a partial index."""
+    While a check-in stays missing, a new notice fires every period (late after downtime, but
+    fired then), so the newest one fired at most a period and its grace ago: only those are
+    read, as a range of a partial index on the firing time."""
     window = max(
         (
             rule.period.most_days() + rule.grace.most_days()
@@ -91,7 +92,7 @@ def _missing(
         ),
         default=0,
     )
-    rows = connection.execute(missing_notices(today - timedelta(days=window)))
+    rows = connection.execute(missing_notices(now - timedelta(days=window + 1)))
     seen: set[tuple[int, int, str]] = set()
     for row in rows:
         cycle = (row.runtime or {}).get("cycles", {}).get(row.rule)
@@ -115,10 +116,10 @@ def send_digests(app: Any, now: datetime, channels: Channels) -> int:
     key = digest_key(today)
     written = 0
     with app.unit_of_work() as uow:
-        versions = {key: uow.drejebog_version(key) for key in uow.drejebog_version_keys()}
-    with app.engine.begin() as connection:
+        connection = uow.connection
+        versions = {v: uow.drejebog_version(v) for v in uow.drejebog_version_keys()}
         items = _tasks(connection, today)
-        _missing(connection, items, versions, today)
+        _missing(connection, items, versions, now)
         already = set(
             connection.execute(
                 select(OUTBOX.c.worker_id).where(OUTBOX.c.kind == "digest", OUTBOX.c.rule == key)
@@ -167,4 +168,5 @@ def send_digests(app: Any, now: datetime, channels: Channels) -> int:
             written += 1
         if rows:
             connection.execute(OUTBOX.insert(), rows)
+        uow.commit()
     return written

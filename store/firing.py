@@ -173,14 +173,17 @@ def fire_batch(
     """Fire a claimed batch in the unit of work's transaction (the caller commits)."""
     report = SweepReport()
     connection = uow.connection
-    marked = set(
-        connection.execute(_MARK_FIRED, {"ids": [due.id for due in claimed], "now": now}).scalars()
-    )
-    mine = [due for due in claimed if due.id in marked]
-    report.skipped = len(claimed) - len(mine)
-    keys = {due.case_key for due in mine}
-    cases = uow.load_cases(keys, lock=True)
-    directory = Directory.load(connection, keys)
+    with uow.translating_errors("?"):  # a lock timeout or deadlock victim: fall back
+        marked = set(
+            connection.execute(
+                _MARK_FIRED, {"ids": [due.id for due in claimed], "now": now}
+            ).scalars()
+        )
+        mine = [due for due in claimed if due.id in marked]
+        report.skipped = len(claimed) - len(mine)
+        keys = {due.case_key for due in mine}
+        cases = uow.load_cases(keys, lock=True)
+        directory = Directory.load(connection, keys)
     writes = uow.step_writes()
     outbox: list[dict[str, Any]] = []
     for due in mine:  # in due order: a case's second timer sees what its first one did
@@ -203,17 +206,26 @@ def fire_batch(
 def fire_one_by_one(
     unit_of_work: Callable[[], SqlUnitOfWork], now: datetime, channels: Channels, batch_size: int
 ) -> SweepReport:
-    """The careful path: each timer in its own savepoint; a contested one is skipped."""
+    """The careful path: each timer in its own savepoint. One that is contested or that the
+    database refuses is skipped (and logged): it stays due, and the rest still fire."""
     report = SweepReport()
     with unit_of_work() as uow:
         for due in claim_due(uow.connection, now, batch_size):
             savepoint = uow.connection.begin_nested()
             try:
-                sent = fire_one(uow, due, now, channels)
+                with uow.translating_errors(due.timer.case_id):
+                    sent = fire_one(uow, due, now, channels)
                 savepoint.commit()
-            except ConcurrencyConflict:
+            except (ConcurrencyConflict, StoreError) as exc:
                 savepoint.rollback()
                 report.skipped += 1
+                log.warning(
+                    "tidspunkt %d (sag %s, %s) blev ikke fyret: %s",
+                    due.id,
+                    due.timer.case_id,
+                    due.timer.rule,
+                    exc,
+                )
                 continue
             if sent is None:
                 report.skipped += 1

@@ -118,10 +118,10 @@ class Timer(SQLModel, table=True):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
-        # the daily digest's "missing check-ins": fired notices, by due date (store/digest.py)
+        # the daily digest's "missing check-ins": fired notices, by firing time (store/digest.py)
         Index(
             "ix_timer_missing",
-            "due_date",
+            "fired_at",
             sqlite_where=text(MISSING_NOTICES),
             postgresql_where=text(MISSING_NOTICES),
         ),

@@ -220,3 +220,20 @@ def test_a_stop_asked_for_while_the_daemon_starts_ends_it_cleanly(overdue, datab
     Daemon(overdue, Settings(database_url)).run(stop_request=request)
     assert "stopper (signal 15)" in caplog.text and "daemon stoppet" in caplog.text
     assert counts(overdue)[0] == 0  # it never swept
+
+
+def test_a_waiting_sqlite_daemon_stops_on_sigterm(overdue, database_url, tmp_path):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("the single-daemon lock is SQLite's")
+    first = start_daemon(database_url)
+    log = tmp_path / "waiting.log"
+    try:
+        wait_until_done(overdue, 60)
+        waiting = start_daemon(database_url, "--wait", log=log)
+        wait_for_line(log, "venter: en anden daemon kører", 60)
+        waiting.send_signal(signal.SIGTERM)
+        waiting.communicate(timeout=30)
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=30)
+    assert waiting.returncode == 0 and "daemon stoppet" in log.read_text(encoding="utf-8")

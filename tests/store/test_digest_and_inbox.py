@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -90,10 +90,10 @@ def test_inbox_lists_and_marks_read(staffed, clock, database_url):
 def test_the_missing_check_ins_are_read_through_their_partial_index(app, database_url):
     if not database_url.startswith("sqlite"):
         pytest.skip("the plan is SQLite's; PostgreSQL chooses by its statistics")
-    query = missing_notices(date(2027, 4, 1))
+    query = missing_notices(datetime(2027, 4, 1, tzinfo=UTC))
     with app.engine.connect() as connection:
         sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
         plan = " ".join(
             str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
         )
-    assert "USING INDEX ix_timer_missing (due_date>?)" in plan, plan
+    assert "USING INDEX ix_timer_missing (fired_at>?)" in plan, plan

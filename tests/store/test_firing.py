@@ -167,3 +167,39 @@ def test_a_batch_that_loses_a_race_leaves_no_trace_and_is_fired_one_by_one(
     assert sorted(case for case, _ in messages) == sorted(int(c) for c in cases)
     assert len(fired) == 2 and sorted(t for _, t in messages) == sorted(t for (t,) in fired)
     assert sorted(case for (case,) in history) == sorted(int(c) for c in cases)
+
+
+def test_a_timer_the_database_refuses_is_skipped_and_the_others_still_fire(staffed, clock):
+    first = open_rehab(staffed)
+    second = staffed.cases.open_case(
+        BO_CPR, "mini", "anna_s", assignments={"sagsbehandler": "anna_s"}
+    ).case_id
+    staffed.cases.apply_event(second, "rehab_holdt", REHAB, "anna_s")
+    with staffed.engine.begin() as connection:
+        stuck = connection.execute(
+            select(TIMER.c.id).where(TIMER.c.case_id == int(first), TIMER.c.kind == "reminder")
+        ).scalar_one()
+        # a message already holds this timer's key: its own message cannot be written
+        connection.execute(
+            OUTBOX.insert().values(
+                case_id=int(first),
+                timer_id=stuck,
+                kind="reminder",
+                channel="inbox",
+                recipient="anna_s",
+                subject="x",
+                body_text="x",
+                created_at=clock.now(),
+                next_attempt_at=clock.now(),
+            )
+        )
+    clock.advance_to(local("2027-03-12 08:00"))
+    report = sweep(staffed.unit_of_work, clock.now(), INBOX_ONLY)
+    assert report.fired == 1 and report.skipped >= 1
+    with staffed.engine.connect() as connection:
+        statuses = dict(
+            connection.execute(
+                select(TIMER.c.case_id, TIMER.c.status).where(TIMER.c.kind == "reminder")
+            ).all()
+        )
+    assert statuses == {int(first): "pending", int(second): "fired"}

@@ -5,8 +5,8 @@ Revises: 0003
 Create Date: 2026-11-23
 
 The daily digest lists citizens whose check-in is missing: the fired 'mangler' notices of the
-last period or so. A partial index by due date holds only those, so the digest reads them as a
-range instead of scanning every timer the jobcenter ever had.
+last period or so. A partial index by firing time holds only those, so the digest reads them
+as a range instead of scanning every timer the jobcenter ever had.
 """
 
 from alembic import op
@@ -25,7 +25,7 @@ def upgrade() -> None:
     with op.batch_alter_table("timer", schema=None) as batch_op:
         batch_op.create_index(
             "ix_timer_missing",
-            ["due_date"],
+            ["fired_at"],
             unique=False,
             sqlite_where=sa.text(MISSING_NOTICES),
             postgresql_where=sa.text(MISSING_NOTICES),
