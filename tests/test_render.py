@@ -12,6 +12,7 @@ from engine.loader import load_file
 from engine.model import Message
 from notifications.render import _files, _render, html_part, render
 from tests.conftest import FIXTURES
+from workflows import SHIPPED_DIR
 
 SCOPE = {
     "sag": {"id": "17", "tilstand": "rehab", "tilstand_titel": "Rehabiliteringsteam"},
@@ -59,3 +60,12 @@ def test_a_template_cannot_reach_python_internals():
     message = Message(subject="{{ sag.__class__.__mro__ }}", body="{{ ''.__class__ }}")
     with pytest.raises(SecurityError):
         render(drejebog, message, "reminder", SCOPE)
+
+
+@pytest.mark.parametrize(("over", "words"), [(1, "1 dag."), (3, "3 dage.")])
+def test_the_shipped_overdue_text_counts_days_in_danish(over, words):
+    drejebog = load_file(SHIPPED_DIR / "ressourceforloeb.yaml")
+    scope = {**SCOPE, "frist": {**SCOPE["frist"], "dage_over": over}}
+    scope.update({name: None for name in drejebog.facts})
+    rendered = render(drejebog, Message(template="frist_overskredet"), "escalation", scope)
+    assert f"er overskredet med {words}" in " ".join(rendered.text.split())
