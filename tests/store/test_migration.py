@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from engine.errors import MigrationRefused, NotFound
 from store import admin
-from store.tables import CASE, HISTORY, TIMER
+from store.firing import Channels, sweep
+from store.tables import CASE, HISTORY, OUTBOX, TIMER
 from tests.conftest import FIXTURES, local
 from tests.store.conftest import ANNA_CPR, BO_CPR
 from tests.store.test_case_service import REHAB, dump
@@ -134,3 +135,17 @@ def test_timers_due_before_the_migration_stay_with_the_old_version(two_versions,
         ("overdragelse", "påmindelse.0", "2027-03-12 07:00"),
         ("overdragelse", "eskalering.1", "2027-03-19 07:00"),
     }
+    # the overdue v1 reminder fires once, under v1's text, with no follow-up of its own
+    report = sweep(app.unit_of_work, clock.now(), Channels())
+    assert (report.fired, report.by_kind) == (1, {"reminder": 1})
+    assert timers(app, case_id) == {("overdragelse", "eskalering.1", "2027-03-19 07:00")}
+    assert sweep(app.unit_of_work, clock.now(), Channels()).fired == 0
+    with app.engine.connect() as connection:
+        message = connection.execute(select(OUTBOX)).one()
+        last = connection.execute(
+            select(HISTORY).where(HISTORY.c.case_id == int(case_id)).order_by(HISTORY.c.seq.desc())
+        ).first()
+    assert message.subject == "Påmindelse: Overdragelse til koordinerende sagsbehandler"
+    assert message.recipient == "lene"  # nobody holds sagsbehandler here: the leader
+    assert "kommer 1 dag og 1 time for sent" in message.body_text
+    assert last.kind == "påmindelse" and last.data["frist"] == "2027-03-15"
