@@ -142,13 +142,17 @@ def fetch_all(
     cursor = run(connection, query, params)
     rows = cursor.fetchall()
     cursor.close()
-    readers = [reader for _, reader in query.readers(connection.dialect)]
-    if not any(readers):
-        return [tuple(row) for row in rows]
-    return [
-        tuple(
-            reader(value) if reader is not None else value
-            for reader, value in zip(readers, row, strict=True)
-        )
-        for row in rows
+    readers = [
+        (index, reader)
+        for index, (_, reader) in enumerate(query.readers(connection.dialect))
+        if reader is not None
     ]
+    if not readers:
+        return [tuple(row) for row in rows]
+    converted = []
+    for row in rows:  # only the columns that need it: most come back from the driver as is
+        values = list(row)
+        for index, reader in readers:
+            values[index] = reader(values[index])
+        converted.append(tuple(values))
+    return converted
