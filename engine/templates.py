@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
+from typing import Any
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
@@ -48,9 +49,23 @@ def danish_date(value: date | None) -> str:
     return f"{value.day}. {MONTHS_DA[value.month - 1]} {value.year}"
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class Sandbox(SandboxedEnvironment):
+    """jinja2's sandbox, with `x.y` on a plain dict looked up as an item first when `y` is no
+    attribute of dicts: what jinja does anyway after its getattr fails, without raising and
+    catching an AttributeError for every `sag.id` a message reads."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 @lru_cache(maxsize=2)
 def template_environment(autoescape: bool = False) -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = Sandbox(
         undefined=StrictUndefined,
         autoescape=autoescape,
         trim_blocks=True,

@@ -15,7 +15,7 @@ from jinja2.runtime import new_context
 from jinja2.sandbox import SandboxedEnvironment
 
 from engine.model import Drejebog, Message
-from engine.templates import danish_date, template_environment
+from engine.templates import Sandbox, danish_date, template_environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # a drejebog may override the default text of a kind with a template of this name
@@ -34,7 +34,7 @@ class Rendered:
 
 @lru_cache(maxsize=1)
 def _files() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = Sandbox(
         loader=FileSystemLoader(str(TEMPLATES)),
         auto_reload=False,  # shipped files: no stat() of the template on every message
         undefined=StrictUndefined,
@@ -48,7 +48,7 @@ def _files() -> SandboxedEnvironment:
 
 @lru_cache(maxsize=1)
 def _html() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(
+    env = Sandbox(
         loader=FileSystemLoader(str(TEMPLATES)),
         auto_reload=False,
         undefined=StrictUndefined,

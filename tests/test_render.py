@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from jinja2 import StrictUndefined
 from jinja2.exceptions import SecurityError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
 
 from engine.loader import load_file
 from engine.model import Message
+from engine.templates import Sandbox
 from notifications.render import _files, _render, html_part, render
 from tests.conftest import FIXTURES
 from workflows import SHIPPED_DIR
@@ -69,3 +72,26 @@ def test_the_shipped_overdue_text_counts_days_in_danish(over, words):
     scope.update({name: None for name in drejebog.facts})
     rendered = render(drejebog, Message(template="frist_overskredet"), "escalation", scope)
     assert f"er overskredet med {words}" in " ".join(rendered.text.split())
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ d.navn }}",
+        "{{ d._skjult }}",
+        "{{ d.items is callable }}",  # a dict's own attribute wins over its item, as in jinja
+        "{{ d.mangler is defined }}",
+        "{{ d['navn'] }} {{ d.tal + 1 }}",
+    ],
+)
+def test_the_sandbox_reads_dicts_exactly_as_jinjas_own(source):
+    scope = {"d": {"navn": "Anna", "_skjult": "x", "items": "ikke en metode", "tal": 41}}
+    plain = SandboxedEnvironment(undefined=StrictUndefined).from_string(source)
+    ours = Sandbox(undefined=StrictUndefined).from_string(source)
+    assert ours.render(scope) == plain.render(scope)
+
+
+def test_the_sandbox_still_refuses_internals_behind_a_dict_key():
+    template = Sandbox(undefined=StrictUndefined).from_string("{{ d.__class__ }}")
+    with pytest.raises(SecurityError):
+        template.render(d={"__class__": "x"})
