@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -113,8 +113,13 @@ _CLAIM_SHARED = FastQuery(
 )
 
 
-def claim_due(connection: Connection, now: datetime, limit: int) -> list[DueTimer]:
+def claim_due(
+    connection: Connection, now: datetime, limit: int, passing_over: Collection[int] = ()
+) -> list[DueTimer]:
+    """Up to `limit` due timers, soonest first, passing over the ids given (and still locking
+    them on PostgreSQL: they come first, so they are read, then left)."""
     query = _CLAIM_SHARED if connection.dialect.name == "postgresql" else _CLAIM
+    rows = fetch_all(connection, query, {"now": now, "limit": limit + len(passing_over)})
     return [
         DueTimer(
             row[0],
@@ -133,8 +138,9 @@ def claim_due(connection: Connection, now: datetime, limit: int) -> list[DueTime
                 row[12],
             ),
         )
-        for row in fetch_all(connection, query, {"now": now, "limit": limit})
-    ]
+        for row in rows
+        if row[0] not in passing_over
+    ][:limit]
 
 
 def sweep(
@@ -146,10 +152,11 @@ def sweep(
     """Fire every timer due at `now`, in batches; returns what was done."""
     report = SweepReport()
     started = time.perf_counter()
+    refused: set[int] = set()  # timers the database refused in this sweep: not retried in it
     while True:
         batch: SweepReport | None = None
         with unit_of_work() as uow:
-            claimed = claim_due(uow.connection, now, batch_size)
+            claimed = claim_due(uow.connection, now, batch_size, refused)
             if not claimed:
                 break
             try:
@@ -159,7 +166,7 @@ def sweep(
                 log.info("en batch på %d timere fyres én ad gangen: %s", len(claimed), exc)
                 batch = None
         if batch is None:
-            batch = fire_one_by_one(unit_of_work, now, channels, batch_size)
+            batch = fire_one_by_one(unit_of_work, now, channels, batch_size, refused)
         report.merge(batch)
         if batch.fired == 0:
             break  # what is left is contested: the next sweep tries again
@@ -204,13 +211,17 @@ def fire_batch(
 
 
 def fire_one_by_one(
-    unit_of_work: Callable[[], SqlUnitOfWork], now: datetime, channels: Channels, batch_size: int
+    unit_of_work: Callable[[], SqlUnitOfWork],
+    now: datetime,
+    channels: Channels,
+    batch_size: int,
+    refused: set[int],
 ) -> SweepReport:
     """The careful path: each timer in its own savepoint. One that is contested or that the
     database refuses is skipped (and logged): it stays due, and the rest still fire."""
     report = SweepReport()
     with unit_of_work() as uow:
-        for due in claim_due(uow.connection, now, batch_size):
+        for due in claim_due(uow.connection, now, batch_size, refused):
             savepoint = uow.connection.begin_nested()
             try:
                 with uow.translating_errors(due.timer.case_id):
@@ -219,6 +230,8 @@ def fire_one_by_one(
             except (ConcurrencyConflict, StoreError) as exc:
                 savepoint.rollback()
                 report.skipped += 1
+                if not isinstance(exc, ConcurrencyConflict):
+                    refused.add(due.id)
                 log.warning(
                     "tidspunkt %d (sag %s, %s) blev ikke fyret: %s",
                     due.id,

@@ -195,7 +195,7 @@ def test_a_timer_the_database_refuses_is_skipped_and_the_others_still_fire(staff
         )
     clock.advance_to(local("2027-03-12 08:00"))
     report = sweep(staffed.unit_of_work, clock.now(), INBOX_ONLY)
-    assert report.fired == 1 and report.skipped >= 1
+    assert report.fired == 1 and report.skipped == 1  # tried once in the sweep, not again
     with staffed.engine.connect() as connection:
         statuses = dict(
             connection.execute(
