@@ -11,15 +11,34 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Date
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeEngine
 
 _NAMED = re.compile(r"(?<!:):(\w+)")
 
 Processor = Callable[[Any], Any]
+
+
+def _iso_text(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _iso_day(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _sqlite_date_writer(type_: TypeEngine[Any], dialect: Dialect) -> Processor | None:
+    """SQLite keeps a DATE as 'YYYY-MM-DD' text: `isoformat` writes exactly what SQLAlchemy's
+    own processor writes, without its per-value format dict."""
+    return _iso_text if dialect.name == "sqlite" and type(type_) is Date else None
+
+
+def _sqlite_date_reader(type_: TypeEngine[Any], dialect: Dialect) -> Processor | None:
+    return _iso_day if dialect.name == "sqlite" and type(type_) is Date else None
 
 
 class FastStatement:
@@ -36,9 +55,11 @@ class FastStatement:
                 text = _NAMED.sub(r"%(\1)s", text.replace("%", "%%"))
             processors: dict[str, Processor] = {}
             for name, type_ in self.types.items():
-                processor = type_._cached_bind_processor(dialect)
+                processor = _sqlite_date_writer(type_, dialect) or cast(
+                    Processor | None, type_._cached_bind_processor(dialect)
+                )
                 if processor is not None:
-                    processors[name] = cast(Processor, processor)
+                    processors[name] = processor
             known = (text, processors)
             self._compiled[dialect.name] = known
         return known
@@ -114,7 +135,11 @@ class FastQuery(FastStatement):
         known = self._readers.get(dialect.name)
         if known is None:
             known = [
-                (name, type_._cached_result_processor(dialect, None))
+                (
+                    name,
+                    _sqlite_date_reader(type_, dialect)
+                    or type_._cached_result_processor(dialect, None),
+                )
                 for name, type_ in self.columns
             ]
             self._readers[dialect.name] = known

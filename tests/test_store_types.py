@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import DateTime
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Date, DateTime
+from sqlalchemy.dialects import postgresql, sqlite
 
+from store.fastsql import _sqlite_date_reader, _sqlite_date_writer
 from store.types import UTCDateTime
 
 DIALECT = sqlite.dialect()
@@ -36,3 +37,15 @@ def test_reads_text_without_microseconds_and_refuses_naive_instants():
     assert WRITE(None) is None and READ(None) is None
     with pytest.raises(ValueError, match="naivt tidspunkt"):
         WRITE(datetime(2027, 1, 4, 7))
+
+
+def test_the_fast_path_writes_and_reads_sqlite_dates_as_sqlalchemy_does():
+    writer = _sqlite_date_writer(Date(), DIALECT)
+    reader = _sqlite_date_reader(Date(), DIALECT)
+    sqlalchemy_writer = Date()._cached_bind_processor(DIALECT)
+    sqlalchemy_reader = Date()._cached_result_processor(DIALECT, None)
+    for day in (date(2027, 2, 28), date(999, 1, 1), date(2028, 2, 29)):
+        assert writer(day) == sqlalchemy_writer(day)
+        assert reader(writer(day)) == sqlalchemy_reader(writer(day)) == day
+    assert writer(None) is None and reader(None) is None
+    assert _sqlite_date_reader(Date(), postgresql.dialect()) is None  # psycopg gives dates
