@@ -31,6 +31,7 @@ from sqlmodel import SQLModel
 
 from bench.cases import START, bulk_fill, fresh_database
 from cli.bootstrap import bootstrap
+from cli.daemon import settle
 from engine.clock import SimulatedClock
 from store import admin
 from store.firing import Channels, sweep
@@ -51,6 +52,7 @@ def peak_rss_mb() -> float:
 
 def child_idle(url: str, queue: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
     app = bootstrap(Settings(url), SimulatedClock(START - timedelta(days=1)))
+    settle(app)
     samples = []
     for _ in range(50):
         started = time.perf_counter()
@@ -66,6 +68,7 @@ def child_idle(url: str, queue: multiprocessing.Queue) -> None:  # type: ignore[
 
 def child_fire(url: str, queue: multiprocessing.Queue, email: bool) -> None:  # type: ignore[type-arg]
     app = bootstrap(Settings(url), SimulatedClock(START))
+    settle(app)  # as `drejebog daemon` does at start-up
     began = time.time()
     report = sweep(app.unit_of_work, START, Channels(email=email), batch_size=500)
     queue.put(

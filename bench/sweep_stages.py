@@ -31,6 +31,7 @@ import store.unit_of_work
 from bench.cases import START, bulk_fill, fresh_database
 from bench.daemon import DUE_AT_ONCE, make_due, staff_all_cases
 from cli.bootstrap import bootstrap
+from cli.daemon import settle
 from engine.clock import SimulatedClock
 from store.firing import Channels, sweep
 from store.settings import Settings
@@ -84,8 +85,7 @@ def main() -> None:
     make_due(app, DUE_AT_ONCE)
     app.engine.dispose()
     app = bootstrap(Settings(url), SimulatedClock(START))
-    with app.unit_of_work() as uow:  # parse the drejebog outside the measurement
-        uow.latest_drejebog("ressourceforloeb")
+    settle(app)  # as `drejebog daemon` does at start-up
     instrument()
     started = time.perf_counter()
     report = sweep(app.unit_of_work, START, Channels(email=True), batch_size=500)

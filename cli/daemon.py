@@ -13,6 +13,7 @@ on a lock file beside the database. On PostgreSQL several daemons share the work
 from __future__ import annotations
 
 import fcntl
+import gc
 import logging
 import os
 import signal
@@ -121,6 +122,18 @@ class StopRequest:
         self.signal = signum
         if self.on_stop is not None:
             self.on_stop(signum)
+
+
+def settle(app: App) -> None:
+    """Parse the stored drejebøger once, then take everything alive after start-up out of the
+    garbage collector's way (`gc.freeze`). A sweep allocates many short-lived objects, and every
+    full collection otherwise walks all the modules, tables and templates as well (measured:
+    about 10 % of a sweep firing 10,000 timers)."""
+    with app.unit_of_work() as uow:
+        for key in uow.drejebog_version_keys():
+            uow.drejebog_version(key)
+    gc.collect()
+    gc.freeze()
 
 
 class Daemon:

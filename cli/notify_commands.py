@@ -8,7 +8,7 @@ import sys
 import click
 from sqlalchemy import select, update
 
-from cli.daemon import Daemon, StopRequest
+from cli.daemon import Daemon, StopRequest, settle
 from cli.store_commands import app_with_schema, echo_json, reports_errors
 from engine.deadlines import COPENHAGEN
 from engine.errors import NotFound
@@ -35,6 +35,7 @@ def daemon(once: bool, wait_for_lock: bool) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     stop = StopRequest.install()  # a SIGTERM while the schema is checked is not lost
     app = app_with_schema()
+    settle(app)
     runner = Daemon(app, Settings.from_environment())
     if once:
         runner.tick()

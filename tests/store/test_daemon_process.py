@@ -8,6 +8,7 @@ to the daemons, each of those 90 timers must fire exactly once with exactly one 
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import signal
@@ -21,7 +22,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cli.bootstrap import bootstrap
-from cli.daemon import Daemon, StopRequest
+from cli.daemon import Daemon, StopRequest, settle
 from engine.clock import SimulatedClock
 from store import admin
 from store.migrate_schema import upgrade
@@ -237,3 +238,22 @@ def test_a_waiting_sqlite_daemon_stops_on_sigterm(overdue, database_url, tmp_pat
         first.send_signal(signal.SIGTERM)
         first.communicate(timeout=30)
     assert waiting.returncode == 0 and "daemon stoppet" in log.read_text(encoding="utf-8")
+
+
+def test_settling_parses_every_stored_version_and_freezes_what_start_up_left(overdue, database_url):
+    app = bootstrap(Settings(database_url), overdue.clock)  # a fresh process's empty cache
+    parsed = []
+    original = app.cache.get
+
+    def counting_get(*args):
+        parsed.append(Path(args[1]).name)
+        return original(*args)
+
+    app.cache.get = counting_get
+    try:
+        settle(app)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        app.engine.dispose()
+    assert parsed == ["mini.yaml"]  # the one stored version, parsed at start-up
