@@ -14,7 +14,17 @@ from engine.deadlines import local_date
 from engine.model import Drejebog
 from notifications.render import render_file_template
 from store.firing import Channels
-from store.tables import ASSIGNMENT, CASE, CITIZEN, MISSING_NOTICES, OUTBOX, TASK, TIMER, WORKER
+from store.tables import (
+    ASSIGNMENT,
+    CASE,
+    CITIZEN,
+    DIGESTS,
+    MISSING_NOTICES,
+    OUTBOX,
+    TASK,
+    TIMER,
+    WORKER,
+)
 
 _CALENDAR = WorkingCalendar()
 
@@ -48,6 +58,11 @@ def _tasks(connection: Connection, today: date) -> dict[int, dict[str, list[dict
         item = {"titel": row.title, "borger": row.name, "sag": row.case_id, "frist": row.due_date}
         result[row.worker_id]["due_today" if row.due_date == today else "overdue"].append(item)
     return result
+
+
+def digests_written(key: str) -> Select[Any]:
+    """The workers who already have today's digest, through the digests' partial index."""
+    return select(OUTBOX.c.worker_id).where(text(DIGESTS), OUTBOX.c.rule == key)
 
 
 def missing_notices(since: datetime) -> Select[Any]:
@@ -120,11 +135,7 @@ def send_digests(app: Any, now: datetime, channels: Channels) -> int:
         versions = {v: uow.drejebog_version(v) for v in uow.drejebog_version_keys()}
         items = _tasks(connection, today)
         _missing(connection, items, versions, now)
-        already = set(
-            connection.execute(
-                select(OUTBOX.c.worker_id).where(OUTBOX.c.kind == "digest", OUTBOX.c.rule == key)
-            ).scalars()
-        )
+        already = set(connection.execute(digests_written(key)).scalars())
         workers = connection.execute(
             select(WORKER.c.id, WORKER.c.handle, WORKER.c.name, WORKER.c.email, WORKER.c.role)
             .where(WORKER.c.active.is_(True))

@@ -28,6 +28,7 @@ def _utc(nullable: bool = False, index: bool = False) -> Column[datetime]:
 
 
 MISSING_NOTICES = "kind = 'checkin_missing' AND status = 'fired'"
+DIGESTS = "kind = 'digest'"
 
 
 class Worker(SQLModel, table=True):
@@ -194,6 +195,13 @@ class OutboxMessage(SQLModel, table=True):
             postgresql_where=text("status = 'pending'"),
         ),
         Index("ix_outbox_inbox", "worker_id", "channel", "read_at"),
+        # the daily digest's "already written today?" (store/digest.py): digests only
+        Index(
+            "ix_outbox_digest",
+            "rule",
+            sqlite_where=text(DIGESTS),
+            postgresql_where=text(DIGESTS),
+        ),
     )
     id: int | None = Field(default=None, sa_column=_big_id())
     case_id: int | None = Field(default=None, foreign_key="case.id")  # None: a daily digest

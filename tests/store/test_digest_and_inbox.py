@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from cli.main import main
-from store.digest import missing_notices, send_digests
+from store.digest import digests_written, missing_notices, send_digests
 from store.firing import Channels, sweep
 from store.migrate_schema import stamp_head
 from store.tables import OUTBOX
@@ -87,13 +87,20 @@ def test_inbox_lists_and_marks_read(staffed, clock, database_url):
     assert dead.exit_code == 0 and "ingen opgivne beskeder" in dead.output
 
 
-def test_the_missing_check_ins_are_read_through_their_partial_index(app, database_url):
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        (missing_notices(datetime(2027, 4, 1, tzinfo=UTC)), "ix_timer_missing (fired_at>?)"),
+        (digests_written("overblik-2027-04-01"), "ix_outbox_digest (rule=?)"),
+    ],
+    ids=["missing check-ins", "digests already written"],
+)
+def test_the_digest_reads_through_partial_indexes(app, database_url, query, index):
     if not database_url.startswith("sqlite"):
         pytest.skip("the plan is SQLite's; PostgreSQL chooses by its statistics")
-    query = missing_notices(datetime(2027, 4, 1, tzinfo=UTC))
     with app.engine.connect() as connection:
         sql = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
         plan = " ".join(
             str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
         )
-    assert "USING INDEX ix_timer_missing (fired_at>?)" in plan, plan
+    assert f"INDEX {index}" in plan, plan
