@@ -110,7 +110,8 @@ def render(
 
 
 def render_default(kind: str, scope: Mapping[str, object], late_note: str = "") -> Rendered:
-    """The Danish default text of the kind, whatever the drejebog says."""
+    """The Danish default text of the kind (notifications/templates), whatever a drejebog says;
+    the daily digest has only this one."""
     files = _files()
     subject_template = files.get_template(f"{kind}.subject.j2")
     return _rendered(subject_template, files.get_template(f"{kind}.txt.j2"), scope, late_note)
@@ -134,11 +135,3 @@ def html_part(subject: str, text: str) -> str:
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
     template = _html().get_template("message.html.j2")
     return _render(template, {"subject": subject, "paragraphs": paragraphs})
-
-
-def render_file_template(kind: str, scope: Mapping[str, object]) -> Rendered:
-    """A message that only has a default template (the daily digest)."""
-    files = _files()
-    subject = " ".join(files.get_template(f"{kind}.subject.j2").render(**scope).split())
-    text = files.get_template(f"{kind}.txt.j2").render(**scope).strip()
-    return Rendered(subject, text + "\n")

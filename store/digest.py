@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Select, select, text
 from engine.calendar import WorkingCalendar
 from engine.deadlines import local_date
 from engine.model import Drejebog
-from notifications.render import render_file_template
+from notifications.render import render_default
 from store.firing import Channels
 from store.tables import (
     ASSIGNMENT,
@@ -148,7 +148,7 @@ def send_digests(app: Any, now: datetime, channels: Channels) -> int:
             mine = items.get(worker.id)
             if mine is None or not any(mine.values()):
                 continue  # nothing today: no message
-            rendered = render_file_template(
+            rendered = render_default(
                 "digest",
                 {"dato": today, "modtager": {"navn": worker.name}, **mine},
             )

@@ -65,15 +65,6 @@ class FastStatement:
         return known
 
 
-def _process(params: Mapping[str, Any], processors: Mapping[str, Processor]) -> dict[str, Any]:
-    if not processors:
-        return dict(params)
-    return {
-        key: (processors[key](value) if key in processors else value)
-        for key, value in params.items()
-    }
-
-
 def _process_rows(
     rows: Sequence[Mapping[str, Any]], processors: Mapping[str, Processor]
 ) -> list[dict[str, Any]]:
@@ -102,7 +93,7 @@ def run(connection: Connection, statement: FastStatement, params: Mapping[str, A
     """Execute once; returns the DBAPI cursor (rowcount, fetch*)."""
     text, processors = statement.compiled(connection.dialect)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(text, _process(params, processors))
+    cursor.execute(text, _process_rows([params], processors)[0])
     return cursor
 
 
@@ -146,20 +137,6 @@ class FastQuery(FastStatement):
         return known
 
 
-def fetch_one(
-    connection: Connection, query: FastQuery, params: Mapping[str, Any]
-) -> dict[str, Any] | None:
-    cursor = run(connection, query, params)
-    row = cursor.fetchone()
-    cursor.close()
-    if row is None:
-        return None
-    return {
-        name: (reader(value) if reader is not None else value)
-        for (name, reader), value in zip(query.readers(connection.dialect), row, strict=True)
-    }
-
-
 def fetch_all(
     connection: Connection, query: FastQuery, params: Mapping[str, Any]
 ) -> list[tuple[Any, ...]]:
@@ -181,3 +158,13 @@ def fetch_all(
             values[index] = reader(values[index])
         converted.append(tuple(values))
     return converted
+
+
+def fetch_one(
+    connection: Connection, query: FastQuery, params: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The first row (a query by key has one), by column name, or None."""
+    rows = fetch_all(connection, query, params)
+    if not rows:
+        return None
+    return dict(zip((name for name, _ in query.columns), rows[0], strict=True))

@@ -251,13 +251,8 @@ def fire_one_by_one(
 def fire_one(uow: SqlUnitOfWork, due: DueTimer, now: datetime, channels: Channels) -> int | None:
     """Fire one claimed timer; returns the number of messages written, None if it was gone."""
     connection = uow.connection
-    marked = connection.execute(
-        update(TIMER)
-        .where(TIMER.c.id == due.id, TIMER.c.status == "pending")
-        .values(status="fired", fired_at=now)
-    )
-    if marked.rowcount != 1:
-        return None
+    if not connection.execute(_MARK_FIRED, {"ids": [due.id], "now": now}).scalars().all():
+        return None  # no longer pending
     stored = uow.load_case(due.timer.case_id)
     directory = Directory.load(connection, [due.case_key])
     step, notices = _fire(uow, directory, stored, due, now, channels)

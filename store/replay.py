@@ -41,10 +41,7 @@ def run_until(
             break
         clock.advance_to(max(due, clock.now()))
         report = sweep(unit_of_work, clock.now(), channels)
-        total.fired += report.fired
-        total.notifications += report.notifications
-        for kind, count in report.by_kind.items():
-            total.by_kind[kind] = total.by_kind.get(kind, 0) + count
+        total.merge(report)
         if report.fired == 0:
             break
     if clock.now() < until:
