@@ -130,14 +130,27 @@ def make_due(app, count: int) -> None:  # type: ignore[no-untyped-def]
         )
 
 
+def counts(text: str) -> list[int]:
+    """'100000,1000000' as numbers; anything else is a usage error naming the text."""
+    try:
+        numbers = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"skriv hele tal adskilt af komma, ikke '{text}'"
+        ) from None
+    if any(number < 1 for number in numbers):
+        raise argparse.ArgumentTypeError(f"tallene skal være mindst 1: '{text}'")
+    return numbers
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--sizes", default="100000")
+    parser.add_argument("--sizes", type=counts, default="100000", help="e.g. 100000,1000000")
     parser.add_argument(
-        "--daemons", default="1", help="daemon counts to measure in turn on one fill, e.g. 1,2"
+        "--daemons", type=counts, default="1", help="daemon counts to measure in turn, e.g. 1,2"
     )
     parser.add_argument("--workdir", default=tempfile.gettempdir())
     parser.add_argument(
@@ -148,17 +161,17 @@ def main() -> None:
     args = parser.parse_args()
     channels = "inbox" if args.inbox_only else "inbox and e-mail"
     print(
-        f"database: {args.db}; daemons: {args.daemons}; channels: {channels}; "
+        f"database: {args.db}; daemons: {','.join(map(str, args.daemons))}; channels: {channels}; "
         f"machine: {os.cpu_count()} cores"
     )
-    for size in map(int, args.sizes.split(",")):
+    for size in args.sizes:
         url = fresh_database(args.db, Path(args.workdir))
         app = bootstrap(Settings(url), SimulatedClock(START))
         SQLModel.metadata.create_all(app.engine)
         bulk_fill(app, size)
         staff_all_cases(app, size)
         (idle,) = in_children(child_idle, url, 1)
-        for daemons in map(int, args.daemons.split(",")):
+        for daemons in args.daemons:
             make_due(app, DUE_AT_ONCE)
             app.engine.dispose()
             fired = in_children(child_fire, url, daemons, not args.inbox_only)
