@@ -26,16 +26,16 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlmodel import SQLModel
 
-from cli.bootstrap import bootstrap
-from engine.clock import SimulatedClock
-from engine.codec import facts_to_json, runtime_to_json
-from engine.service import runtime_for
-from store import admin
-from store.queries import due_timers
-from store.settings import Settings
-from store.step_writes import timer_row
-from store.tables import CASE, CITIZEN, HISTORY, TASK, TIMER
-from workflows import SHIPPED_DIR
+from drejebog.cli.bootstrap import bootstrap
+from drejebog.engine.clock import SimulatedClock
+from drejebog.engine.codec import facts_to_json, runtime_to_json
+from drejebog.engine.service import runtime_for
+from drejebog.store import admin
+from drejebog.store.queries import due_timers
+from drejebog.store.settings import Settings
+from drejebog.store.step_writes import timer_row
+from drejebog.store.tables import CASE, CITIZEN, HISTORY, TASK, TIMER
+from drejebog.workflows import SHIPPED_DIR
 
 START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 POSTGRES_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1/test")

@@ -30,13 +30,13 @@ from sqlalchemy import insert, select, update
 from sqlmodel import SQLModel
 
 from bench.cases import START, bulk_fill, fresh_database
-from cli.bootstrap import bootstrap
-from cli.daemon import settle
-from engine.clock import SimulatedClock
-from store import admin
-from store.firing import Channels, sweep
-from store.settings import Settings
-from store.tables import ASSIGNMENT, TIMER
+from drejebog.cli.bootstrap import bootstrap
+from drejebog.cli.daemon import settle
+from drejebog.engine.clock import SimulatedClock
+from drejebog.store import admin
+from drejebog.store.firing import Channels, sweep
+from drejebog.store.settings import Settings
+from drejebog.store.tables import ASSIGNMENT, TIMER
 
 DUE_AT_ONCE = 10_000
 

@@ -14,12 +14,12 @@ import statistics
 import time
 from datetime import UTC, datetime, timedelta
 
-from engine.deadlines import local_date
-from engine.expressions import EVENT_DATE_NAME
-from engine.loader import load_file
-from engine.machine import DrejebogMachine
-from engine.runtime import CaseRuntime
-from workflows import SHIPPED_DIR
+from drejebog.engine.deadlines import local_date
+from drejebog.engine.expressions import EVENT_DATE_NAME
+from drejebog.engine.loader import load_file
+from drejebog.engine.machine import DrejebogMachine
+from drejebog.engine.runtime import CaseRuntime
+from drejebog.workflows import SHIPPED_DIR
 
 FACTS = {"rehab_moede": "2027-03-01", "indstilling": "ressourceforloeb"}
 

@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from engine.clock import Clock, SystemClock
-from engine.errors import StoreError
-from engine.service import CaseService
-from store.db import make_engine
-from store.drejebog_cache import DrejebogCache
-from store.migrate_schema import current_revision, head_revision
-from store.settings import Settings
-from store.unit_of_work import SqlUnitOfWork
+from drejebog.engine.clock import Clock, SystemClock
+from drejebog.engine.errors import StoreError
+from drejebog.engine.service import CaseService
+from drejebog.store.db import make_engine
+from drejebog.store.drejebog_cache import DrejebogCache
+from drejebog.store.migrate_schema import current_revision, head_revision
+from drejebog.store.settings import Settings
+from drejebog.store.unit_of_work import SqlUnitOfWork
 
 
 @dataclass

@@ -21,19 +21,19 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
-from cli.bootstrap import App, bootstrap
-from engine.calendar import WorkingCalendar
-from engine.clock import SimulatedClock
-from engine.deadlines import COPENHAGEN
-from engine.errors import CaseError
-from store import admin
-from store.digest import send_digests
-from store.firing import Channels
-from store.migrate_schema import upgrade
-from store.replay import run_until
-from store.settings import Settings
-from store.tables import HISTORY, OUTBOX
-from workflows import SHIPPED_DIR
+from drejebog.cli.bootstrap import App, bootstrap
+from drejebog.engine.calendar import WorkingCalendar
+from drejebog.engine.clock import SimulatedClock
+from drejebog.engine.deadlines import COPENHAGEN
+from drejebog.engine.errors import CaseError
+from drejebog.store import admin
+from drejebog.store.digest import send_digests
+from drejebog.store.firing import Channels
+from drejebog.store.migrate_schema import upgrade
+from drejebog.store.replay import run_until
+from drejebog.store.settings import Settings
+from drejebog.store.tables import HISTORY, OUTBOX
+from drejebog.workflows import SHIPPED_DIR
 
 START = date(2027, 1, 4)
 MONTHS = 18

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import click
 
-from engine.deadlines import COPENHAGEN
-from engine.diagram import FORMATS, render
-from engine.errors import DrejebogInvalid
-from engine.loader import check_file, drejebog_files, load_file
-from engine.model import Drejebog
-from engine.runtime import Record
-from engine.scenario import load_scenario
-from engine.simulator import simulate
-from workflows import SCENARIOS_DIR, SHIPPED_DIR
+from drejebog.engine.deadlines import COPENHAGEN
+from drejebog.engine.diagram import FORMATS, render
+from drejebog.engine.errors import DrejebogInvalid
+from drejebog.engine.loader import check_file, drejebog_files, load_file
+from drejebog.engine.model import Drejebog
+from drejebog.engine.runtime import Record
+from drejebog.engine.scenario import load_scenario
+from drejebog.engine.simulator import simulate
+from drejebog.workflows import SCENARIOS_DIR, SHIPPED_DIR
 
 KIND_DA = {
     "state": "tilstand",
@@ -178,7 +178,7 @@ def demo(database: str, citizens: int) -> None:
         counts = Counter(KIND_DA[r.kind] for r in records)
         click.echo("I alt: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
     click.echo(f"\n== Jobcentret: {citizens} borgere over 18 måneder i SQLite ({database}) ==")
-    from cli.jobcenter_demo import print_summary, run_jobcenter_demo
+    from drejebog.cli.jobcenter_demo import print_summary, run_jobcenter_demo
 
     started = time.perf_counter()
     summary = run_jobcenter_demo(Path(database).resolve(), citizens)
@@ -190,8 +190,8 @@ def demo(database: str, citizens: int) -> None:
 
 
 def _register_store_commands() -> None:
-    from cli.notify_commands import daemon, inbox, outbox
-    from cli.store_commands import case, citizen, db, load, migrate, tasks, worker
+    from drejebog.cli.notify_commands import daemon, inbox, outbox
+    from drejebog.cli.store_commands import case, citizen, db, load, migrate, tasks, worker
 
     for command in (db, load, worker, citizen, case, tasks, migrate, daemon, inbox, outbox):
         main.add_command(command)

@@ -8,13 +8,13 @@ import sys
 import click
 from sqlalchemy import select, update
 
-from cli.daemon import Daemon, StopRequest, settle
-from cli.store_commands import app_with_schema, echo_json, reports_errors
-from engine.deadlines import COPENHAGEN
-from engine.errors import NotFound
-from notifications.dispatch import retry_dead
-from store.settings import Settings
-from store.tables import OUTBOX, WORKER
+from drejebog.cli.daemon import Daemon, StopRequest, settle
+from drejebog.cli.store_commands import app_with_schema, echo_json, reports_errors
+from drejebog.engine.deadlines import COPENHAGEN
+from drejebog.engine.errors import NotFound
+from drejebog.notifications.dispatch import retry_dead
+from drejebog.store.settings import Settings
+from drejebog.store.tables import OUTBOX, WORKER
 
 
 @click.command(help="Kør påmindelser, eskaleringer, levering og dagens overblik.")

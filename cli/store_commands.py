@@ -12,14 +12,14 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy import select
 
-from cli.bootstrap import App, bootstrap
-from engine.cpr import mask_cpr_in_text
-from engine.deadlines import COPENHAGEN, local_date
-from engine.errors import DrejebogError, DrejebogInvalid, NotFound
-from store import admin
-from store.migrate_schema import upgrade
-from store.queries import case_details, open_tasks
-from store.tables import WORKER
+from drejebog.cli.bootstrap import App, bootstrap
+from drejebog.engine.cpr import mask_cpr_in_text
+from drejebog.engine.deadlines import COPENHAGEN, local_date
+from drejebog.engine.errors import DrejebogError, DrejebogInvalid, NotFound
+from drejebog.store import admin
+from drejebog.store.migrate_schema import upgrade
+from drejebog.store.queries import case_details, open_tasks
+from drejebog.store.tables import WORKER
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -16,7 +16,7 @@ from types import MappingProxyType
 import holidays
 from holidays.constants import PUBLIC
 
-from engine.durations import Adjust
+from drejebog.engine.durations import Adjust
 
 _FIXED_CLOSED = {(6, 5): "Grundlovsdag", (12, 24): "Juleaftensdag", (12, 31): "Nytårsaftensdag"}
 _WEEKEND = {5: "lørdag", 6: "søndag"}

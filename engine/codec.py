@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from engine.facts import convert_fact
-from engine.model import Drejebog
-from engine.runtime import CaseSnapshot, Cycle, OpenRule
+from drejebog.engine.facts import convert_fact
+from drejebog.engine.model import Drejebog
+from drejebog.engine.runtime import CaseSnapshot, Cycle, OpenRule
 
 
 def _day(value: date | None) -> str | None:

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from engine.errors import DrejebogError
+from drejebog.engine.errors import DrejebogError
 
 # ASCII digits only: `\d` would also accept e.g. Arabic-Indic or full-width digits.
 _DIGITS = frozenset("0123456789")

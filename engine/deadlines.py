@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from engine.calendar import WorkingCalendar
-from engine.clock import require_aware
-from engine.durations import Adjust, Duration, Unit
+from drejebog.engine.calendar import WorkingCalendar
+from drejebog.engine.clock import require_aware
+from drejebog.engine.durations import Adjust, Duration, Unit
 
 COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 """The jobcenter's time zone: every date is reasoned about and shown here."""

@@ -12,7 +12,7 @@ from typing import Any
 from transitions import State as TransitionsState
 from transitions.extensions.diagrams import GraphMachine
 
-from engine.model import ANCHOR_ENTRY, Drejebog, State
+from drejebog.engine.model import ANCHOR_ENTRY, Drejebog, State
 
 FORMATS = ("mermaid", "dot")
 _FINAL = "__slut__"

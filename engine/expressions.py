@@ -15,9 +15,9 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from engine.calendar import WorkingCalendar
-from engine.deadlines import add_duration
-from engine.durations import DurationError, parse_duration
+from drejebog.engine.calendar import WorkingCalendar
+from drejebog.engine.deadlines import add_duration
+from drejebog.engine.durations import DurationError, parse_duration
 
 _CALENDAR = WorkingCalendar()
 

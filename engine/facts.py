@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from engine.model import Fact, FactType
+from drejebog.engine.model import Fact, FactType
 
 _TRUE = {"ja", "true", "sand", "1"}
 _FALSE = {"nej", "false", "falsk", "0"}

@@ -11,10 +11,10 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, time
 
-from engine.deadlines import parse_time_of_day
-from engine.durations import Adjust, Duration, DurationError, parse_duration
-from engine.errors import Problem
-from engine.yamlnodes import MapNode, Mark, Node, ScalarNode, SeqNode
+from drejebog.engine.deadlines import parse_time_of_day
+from drejebog.engine.durations import Adjust, Duration, DurationError, parse_duration
+from drejebog.engine.errors import Problem
+from drejebog.engine.yamlnodes import MapNode, Mark, Node, ScalarNode, SeqNode
 
 IDENTIFIER = re.compile(r"^[a-zæøå][a-z0-9æøå_]*$")
 

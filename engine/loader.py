@@ -6,11 +6,11 @@ import hashlib
 from dataclasses import replace
 from pathlib import Path
 
-from engine.errors import DrejebogInvalid, Problem
-from engine.model import Drejebog
-from engine.parser import DrejebogParser
-from engine.validator import graph_problems
-from engine.yamlnodes import load_located
+from drejebog.engine.errors import DrejebogInvalid, Problem
+from drejebog.engine.model import Drejebog
+from drejebog.engine.parser import DrejebogParser
+from drejebog.engine.validator import graph_problems
+from drejebog.engine.yamlnodes import load_located
 
 YAML_SUFFIXES = (".yaml", ".yml")
 

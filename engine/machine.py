@@ -15,8 +15,8 @@ from typing import Any
 
 from transitions import EventData, Machine, MachineError
 
-from engine.expressions import compile_expression
-from engine.model import Branch, Drejebog
+from drejebog.engine.expressions import compile_expression
+from drejebog.engine.model import Branch, Drejebog
 
 
 class _BranchCondition:

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from enum import Enum
 
-from engine.durations import Adjust, Duration
-from engine.yamlnodes import Mark
+from drejebog.engine.durations import Adjust, Duration
+from drejebog.engine.yamlnodes import Mark
 
 BUILTIN_ROLES: dict[str, str] = {
     "sagsbehandler": "Sagsbehandler",

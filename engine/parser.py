@@ -9,15 +9,15 @@ from __future__ import annotations
 from datetime import date, time
 from itertools import pairwise
 
-from engine.durations import Adjust, Duration, Unit
-from engine.expressions import (
+from drejebog.engine.durations import Adjust, Duration, Unit
+from drejebog.engine.expressions import (
     EVENT_DATE_NAME,
     ExpressionSyntaxError,
     check_duration_literals,
     referenced_names,
 )
-from engine.fields import FieldReader, suggestion
-from engine.model import (
+from drejebog.engine.fields import FieldReader, suggestion
+from drejebog.engine.model import (
     ANCHOR_ENTRY,
     BUILTIN_ROLES,
     CITIZEN_ROLE,
@@ -37,8 +37,8 @@ from engine.model import (
     Task,
     Template,
 )
-from engine.templates import check_template
-from engine.yamlnodes import MapNode, Mark, Node, ScalarNode
+from drejebog.engine.templates import check_template
+from drejebog.engine.yamlnodes import MapNode, Mark, Node, ScalarNode
 
 TOP_KEYS = (
     "drejebog",

@@ -13,8 +13,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol
 
-from engine.model import Drejebog
-from engine.runtime import CaseSnapshot, Step
+from drejebog.engine.model import Drejebog
+from drejebog.engine.runtime import CaseSnapshot, Step
 
 
 @dataclass(frozen=True)

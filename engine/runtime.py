@@ -14,9 +14,9 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from engine.calendar import WorkingCalendar
-from engine.deadlines import is_in_time, local_date
-from engine.errors import (
+from drejebog.engine.calendar import WorkingCalendar
+from drejebog.engine.deadlines import is_in_time, local_date
+from drejebog.engine.errors import (
     BadEventData,
     CaseError,
     EventNotAllowed,
@@ -25,11 +25,11 @@ from engine.errors import (
     MissingAnchor,
     UnknownEvent,
 )
-from engine.expressions import EVENT_DATE_NAME, compile_expression
-from engine.facts import FactValueError, convert_fact
-from engine.machine import machine_for
-from engine.model import ANCHOR_ENTRY, Deadline, Drejebog, Event, Recurring, State, Task
-from engine.timers import (
+from drejebog.engine.expressions import EVENT_DATE_NAME, compile_expression
+from drejebog.engine.facts import FactValueError, convert_fact
+from drejebog.engine.machine import machine_for
+from drejebog.engine.model import ANCHOR_ENTRY, Deadline, Drejebog, Event, Recurring, State, Task
+from drejebog.engine.timers import (
     Timer,
     TimerKind,
     escalation_timer,

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from engine.deadlines import COPENHAGEN
-from engine.errors import DrejebogInvalid, Problem
-from engine.fields import FieldReader, suggestion
-from engine.loader import check_file, read_text
-from engine.model import Drejebog
-from engine.yamlnodes import Mark, Node, ScalarNode, load_located
+from drejebog.engine.deadlines import COPENHAGEN
+from drejebog.engine.errors import DrejebogInvalid, Problem
+from drejebog.engine.fields import FieldReader, suggestion
+from drejebog.engine.loader import check_file, read_text
+from drejebog.engine.model import Drejebog
+from drejebog.engine.yamlnodes import Mark, Node, ScalarNode, load_located
 
 SCENARIO_KEYS = ("drejebog", "slut", "sager", "beskrivelse")
 CASE_KEYS = ("id", "borger", "start", "fakta", "hændelser")

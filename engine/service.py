@@ -11,11 +11,11 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from engine.clock import Clock
-from engine.errors import ConcurrencyConflict, EventIdReused, MigrationRefused
-from engine.model import Drejebog
-from engine.ports import CaseUnitOfWork, HistoryNote
-from engine.runtime import CaseRuntime, Record, Step
+from drejebog.engine.clock import Clock
+from drejebog.engine.errors import ConcurrencyConflict, EventIdReused, MigrationRefused
+from drejebog.engine.model import Drejebog
+from drejebog.engine.ports import CaseUnitOfWork, HistoryNote
+from drejebog.engine.runtime import CaseRuntime, Record, Step
 
 SYSTEM_ACTOR = "system"
 

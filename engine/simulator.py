@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
 
-from engine.clock import SimulatedClock
-from engine.errors import CaseError, DrejebogInvalid, Problem
-from engine.runtime import CaseRuntime, CaseSnapshot, Record, Step
-from engine.scenario import Scenario, ScriptedCase, ScriptedEvent
-from engine.timers import Timer
+from drejebog.engine.clock import SimulatedClock
+from drejebog.engine.errors import CaseError, DrejebogInvalid, Problem
+from drejebog.engine.runtime import CaseRuntime, CaseSnapshot, Record, Step
+from drejebog.engine.scenario import Scenario, ScriptedCase, ScriptedEvent
+from drejebog.engine.timers import Timer
 
 _EVENT, _TIMER = 0, 1
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
 
-from engine.calendar import WorkingCalendar
-from engine.deadlines import (
+from drejebog.engine.calendar import WorkingCalendar
+from drejebog.engine.deadlines import (
     add_duration,
     breach_date,
     due_date,
@@ -22,7 +22,7 @@ from engine.deadlines import (
     occurrence_due,
     reminder_date,
 )
-from engine.model import Deadline, EscalationStep, Recurring
+from drejebog.engine.model import Deadline, EscalationStep, Recurring
 
 
 class TimerKind(Enum):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from engine.errors import Problem
-from engine.model import Drejebog
+from drejebog.engine.errors import Problem
+from drejebog.engine.model import Drejebog
 
 
 def graph_problems(drejebog: Drejebog, filename: str) -> list[Problem]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from engine.errors import Problem
+from drejebog.engine.errors import Problem
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, select, update
 
-from notifications.channels import Channel, DeliveryError, OutgoingMessage
-from store.tables import OUTBOX
+from drejebog.notifications.channels import Channel, DeliveryError, OutgoingMessage
+from drejebog.store.tables import OUTBOX
 
 log = logging.getLogger("drejebog.dispatch")
 CLAIM_FOR = timedelta(minutes=5)

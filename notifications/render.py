@@ -14,8 +14,8 @@ from jinja2 import FileSystemLoader, StrictUndefined, Template
 from jinja2.runtime import new_context
 from jinja2.sandbox import SandboxedEnvironment
 
-from engine.model import Drejebog, Message
-from engine.templates import Sandbox, danish_date, template_environment
+from drejebog.engine.model import Drejebog, Message
+from drejebog.engine.templates import Sandbox, danish_date, template_environment
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # a drejebog may override the default text of a kind with a template of this name

@@ -9,12 +9,12 @@ from pathlib import Path
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from engine.cpr import parse_cpr
-from engine.errors import DrejebogError, DrejebogInvalid, NotFound, Problem
-from engine.fields import IDENTIFIER
-from engine.loader import check_file, drejebog_files, read_text
-from engine.model import BUILTIN_ROLES
-from store.tables import CITIZEN, VERSION, WORKER
+from drejebog.engine.cpr import parse_cpr
+from drejebog.engine.errors import DrejebogError, DrejebogInvalid, NotFound, Problem
+from drejebog.engine.fields import IDENTIFIER
+from drejebog.engine.loader import check_file, drejebog_files, read_text
+from drejebog.engine.model import BUILTIN_ROLES
+from drejebog.store.tables import CITIZEN, VERSION, WORKER
 
 
 class AdminError(DrejebogError):

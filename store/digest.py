@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, select, text
 
-from engine.calendar import WorkingCalendar
-from engine.deadlines import local_date
-from engine.model import Drejebog
-from notifications.render import render_default
-from store.firing import Channels
-from store.tables import (
+from drejebog.engine.calendar import WorkingCalendar
+from drejebog.engine.deadlines import local_date
+from drejebog.engine.model import Drejebog
+from drejebog.notifications.render import render_default
+from drejebog.store.firing import Channels
+from drejebog.store.tables import (
     ASSIGNMENT,
     CASE,
     CITIZEN,

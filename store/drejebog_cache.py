@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from engine.loader import load_text
-from engine.model import Drejebog
+from drejebog.engine.loader import load_text
+from drejebog.engine.model import Drejebog
 
 _MAX_VERSIONS = 256
 

@@ -26,17 +26,17 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.exc import DBAPIError
 
-from engine.errors import ConcurrencyConflict, StoreError
-from engine.model import Drejebog
-from engine.ports import StoredCase
-from engine.runtime import Record, Step
-from engine.service import runtime_for
-from engine.timers import Timer, TimerKind
-from store.fastsql import FastQuery, fetch_all
-from store.notices import Channels, Notices, compose, write_outbox
-from store.recipients import Directory
-from store.tables import TIMER
-from store.unit_of_work import SqlUnitOfWork
+from drejebog.engine.errors import ConcurrencyConflict, StoreError
+from drejebog.engine.model import Drejebog
+from drejebog.engine.ports import StoredCase
+from drejebog.engine.runtime import Record, Step
+from drejebog.engine.service import runtime_for
+from drejebog.engine.timers import Timer, TimerKind
+from drejebog.store.fastsql import FastQuery, fetch_all
+from drejebog.store.notices import Channels, Notices, compose, write_outbox
+from drejebog.store.recipients import Directory
+from drejebog.store.tables import TIMER
+from drejebog.store.unit_of_work import SqlUnitOfWork
 
 __all__ = ["Channels", "SweepReport", "claim_due", "sweep"]
 

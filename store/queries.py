@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from engine.cpr import parse_cpr
-from engine.deadlines import local_date
-from engine.errors import NotFound
-from store.tables import ASSIGNMENT, CASE, CITIZEN, HISTORY, TASK, TIMER, VERSION, WORKER
-from store.unit_of_work import case_key
+from drejebog.engine.cpr import parse_cpr
+from drejebog.engine.deadlines import local_date
+from drejebog.engine.errors import NotFound
+from drejebog.store.tables import ASSIGNMENT, CASE, CITIZEN, HISTORY, TASK, TIMER, VERSION, WORKER
+from drejebog.store.unit_of_work import case_key
 
 
 def due_timers(connection: Connection, now: datetime, limit: int = 500) -> list[Any]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, bindparam, select
 
-from store.tables import ASSIGNMENT, CASE, CITIZEN, WORKER
+from drejebog.store.tables import ASSIGNMENT, CASE, CITIZEN, WORKER
 
 
 @dataclass(frozen=True)

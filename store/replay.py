@@ -11,10 +11,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from engine.clock import SimulatedClock
-from store.firing import Channels, SweepReport, sweep
-from store.tables import TIMER
-from store.unit_of_work import SqlUnitOfWork
+from drejebog.engine.clock import SimulatedClock
+from drejebog.store.firing import Channels, SweepReport, sweep
+from drejebog.store.tables import TIMER
+from drejebog.store.unit_of_work import SqlUnitOfWork
 
 
 def next_due(unit_of_work: Callable[[], SqlUnitOfWork]) -> datetime | None:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 
-from engine.errors import DrejebogError
+from drejebog.engine.errors import DrejebogError
 
 DEFAULT_DATABASE_URL = "sqlite:///drejebog.db"
 SMTP_SECURITY = ("none", "starttls", "ssl")

@@ -14,14 +14,14 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from engine.codec import facts_to_json, runtime_to_json
-from engine.errors import ConcurrencyConflict
-from engine.model import Drejebog, Task
-from engine.ports import HistoryNote, StoredCase
-from engine.runtime import Step
-from engine.timers import Timer
-from store.fastsql import FastStatement, run_many
-from store.tables import CASE, HISTORY, TASK, TIMER
+from drejebog.engine.codec import facts_to_json, runtime_to_json
+from drejebog.engine.errors import ConcurrencyConflict
+from drejebog.engine.model import Drejebog, Task
+from drejebog.engine.ports import HistoryNote, StoredCase
+from drejebog.engine.runtime import Step
+from drejebog.engine.timers import Timer
+from drejebog.store.fastsql import FastStatement, run_many
+from drejebog.store.tables import CASE, HISTORY, TASK, TIMER
 
 # Bind parameter names carry a b_ prefix where a column of the same name is also assigned.
 _UPDATE_CASE = FastStatement(

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from store.types import UTCDateTime
+from drejebog.store.types import UTCDateTime
 
 
 def _big_id() -> Column[int]:

@@ -16,16 +16,16 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from engine.codec import snapshot_from_json
-from engine.cpr import InvalidCpr, parse_cpr
-from engine.errors import ConcurrencyConflict, NotFound, StoreError
-from engine.model import Drejebog
-from engine.ports import AppliedEvent, HistoryNote, StoredCase
-from engine.runtime import Step
-from store.drejebog_cache import DrejebogCache
-from store.fastsql import FastQuery, fetch_all, fetch_one
-from store.step_writes import StepWrites
-from store.tables import ASSIGNMENT, CASE, CITIZEN, HISTORY, VERSION, WORKER
+from drejebog.engine.codec import snapshot_from_json
+from drejebog.engine.cpr import InvalidCpr, parse_cpr
+from drejebog.engine.errors import ConcurrencyConflict, NotFound, StoreError
+from drejebog.engine.model import Drejebog
+from drejebog.engine.ports import AppliedEvent, HistoryNote, StoredCase
+from drejebog.engine.runtime import Step
+from drejebog.store.drejebog_cache import DrejebogCache
+from drejebog.store.fastsql import FastQuery, fetch_all, fetch_one
+from drejebog.store.step_writes import StepWrites
+from drejebog.store.tables import ASSIGNMENT, CASE, CITIZEN, HISTORY, VERSION, WORKER
 
 # The hot path's statements are built once: constructing and compiling a Core statement
 # per call cost more than running it. Bind parameter names carry a b_ prefix where a column

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.deadlines import COPENHAGEN
-from engine.loader import load_file
-from engine.model import Drejebog
-from engine.runtime import Record
-from engine.scenario import Scenario, ScriptedCase, ScriptedEvent
-from engine.simulator import simulate
-from engine.yamlnodes import Mark
+from drejebog.engine.deadlines import COPENHAGEN
+from drejebog.engine.loader import load_file
+from drejebog.engine.model import Drejebog
+from drejebog.engine.runtime import Record
+from drejebog.engine.scenario import Scenario, ScriptedCase, ScriptedEvent
+from drejebog.engine.simulator import simulate
+from drejebog.engine.yamlnodes import Mark
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 import pytest
 
-from engine.calendar import WorkingCalendar
-from engine.durations import Adjust
+from drejebog.engine.calendar import WorkingCalendar
+from drejebog.engine.durations import Adjust
 
 CAL = WorkingCalendar()
 

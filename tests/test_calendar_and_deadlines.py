@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 from freezegun import freeze_time
 
-from engine.calendar import WorkingCalendar
-from engine.clock import SimulatedClock, SystemClock
-from engine.deadlines import (
+from drejebog.engine.calendar import WorkingCalendar
+from drejebog.engine.clock import SimulatedClock, SystemClock
+from drejebog.engine.deadlines import (
     add_duration,
     breach_date,
     due_date,
@@ -23,7 +23,7 @@ from engine.deadlines import (
     parse_time_of_day,
     reminder_date,
 )
-from engine.durations import Adjust, Duration, DurationError, Unit, parse_duration
+from drejebog.engine.durations import Adjust, Duration, DurationError, Unit, parse_duration
 
 CAL = WorkingCalendar()
 D = parse_duration

@@ -7,9 +7,9 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from cli.main import main
-from engine.errors import DrejebogInvalid
-from engine.loader import load_file, load_text
+from drejebog.cli.main import main
+from drejebog.engine.errors import DrejebogInvalid
+from drejebog.engine.loader import load_file, load_text
 from tests.conftest import FIXTURES
 
 BROKEN = FIXTURES / "broken.yaml"

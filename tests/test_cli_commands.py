@@ -1,6 +1,6 @@
 """Every command the README and the guide name is registered on `drejebog`."""
 
-from cli.main import main
+from drejebog.cli.main import main
 
 
 def test_all_commands_are_registered():

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from cli.main import main
+from drejebog.cli.main import main
 from tests.conftest import FIXTURES
 
 MINI = str(FIXTURES / "mini.yaml")

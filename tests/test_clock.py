@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
-from engine.clock import Clock, SimulatedClock, SystemClock, require_aware
-from engine.deadlines import local_date
+from drejebog.engine.clock import Clock, SimulatedClock, SystemClock, require_aware
+from drejebog.engine.deadlines import local_date
 
 START = datetime(2027, 3, 1, 7, 0, tzinfo=UTC)
 ENGINE = Path(__file__).resolve().parent.parent / "engine"

@@ -18,8 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.cpr import Cpr, InvalidCpr, mask_cpr_in_text, parse_cpr
-from engine.errors import DrejebogError
+from drejebog.engine.cpr import Cpr, InvalidCpr, mask_cpr_in_text, parse_cpr
+from drejebog.engine.errors import DrejebogError
 
 # Anything shaped like a CPR number: what must never survive masking.
 CPR_SHAPED = re.compile(r"(?<![0-9])[0-9]{6}-?[0-9]{4}(?![0-9])")

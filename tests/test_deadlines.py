@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 
-from engine.calendar import WorkingCalendar
-from engine.deadlines import (
+from drejebog.engine.calendar import WorkingCalendar
+from drejebog.engine.deadlines import (
     COPENHAGEN,
     add_duration,
     breach_date,
@@ -29,7 +29,7 @@ from engine.deadlines import (
     reminder_date,
     subtract_duration,
 )
-from engine.durations import Adjust, parse_duration
+from drejebog.engine.durations import Adjust, parse_duration
 
 CAL = WorkingCalendar()
 EIGHT = time(8, 0)

@@ -6,7 +6,7 @@ import re
 
 from click.testing import CliRunner
 
-from cli.main import main
+from drejebog.cli.main import main
 
 
 def test_demo_runs_the_jobcenter_through_the_daemon_path(tmp_path):

@@ -6,9 +6,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from engine.calendar import WorkingCalendar
-from engine.deadlines import due_date
-from engine.durations import MAX_AMOUNT, Adjust, Duration, DurationError, Unit, parse_duration
+from drejebog.engine.calendar import WorkingCalendar
+from drejebog.engine.deadlines import due_date
+from drejebog.engine.durations import (
+    MAX_AMOUNT,
+    Adjust,
+    Duration,
+    DurationError,
+    Unit,
+    parse_duration,
+)
 
 
 def _param(text: str, duration: Duration, name: str | None = None) -> object:

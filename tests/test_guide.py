@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.loader import parse_text
+from drejebog.engine.loader import parse_text
 
 GUIDE = Path(__file__).resolve().parent.parent / "workflows" / "README.md"
 BLOCKS = re.findall(r"```yaml\n(.*?)```", GUIDE.read_text(encoding="utf-8"), re.S)

@@ -10,12 +10,12 @@ from jinja2 import StrictUndefined
 from jinja2.exceptions import SecurityError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
-from engine.loader import load_file
-from engine.model import Message
-from engine.templates import Sandbox
-from notifications.render import _files, _render, html_part, render
+from drejebog.engine.loader import load_file
+from drejebog.engine.model import Message
+from drejebog.engine.templates import Sandbox
+from drejebog.notifications.render import _files, _render, html_part, render
+from drejebog.workflows import SHIPPED_DIR
 from tests.conftest import FIXTURES
-from workflows import SHIPPED_DIR
 
 SCOPE = {
     "sag": {"id": "17", "tilstand": "rehab", "tilstand_titel": "Rehabiliteringsteam"},

@@ -6,8 +6,8 @@ from datetime import UTC, date
 
 import pytest
 
-from engine.errors import BadEventData, EventNotAllowed, GuardRejected, UnknownEvent
-from engine.runtime import CaseRuntime
+from drejebog.engine.errors import BadEventData, EventNotAllowed, GuardRejected, UnknownEvent
+from drejebog.engine.runtime import CaseRuntime
 from tests.conftest import brief, local, run_case
 
 REHAB = {"rehab_moede": "2027-03-01", "indstilling": "ressourceforloeb"}
@@ -187,7 +187,7 @@ def test_rejected_events_say_why(rehab_case, event, data, error, text):
 
 
 def test_one_machine_per_drejebog_version_without_back_doors(mini):
-    from engine.machine import machine_for
+    from drejebog.engine.machine import machine_for
 
     machine = machine_for(mini)
     assert machine_for(mini) is machine
@@ -197,7 +197,7 @@ def test_one_machine_per_drejebog_version_without_back_doors(mini):
 
 
 def test_yaml_strings_never_reach_transitions_as_callbacks(mini):
-    from engine.machine import machine_for
+    from drejebog.engine.machine import machine_for
 
     for event in machine_for(mini)._machine.events.values():
         for transitions in event.transitions.values():

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import record_json
-from engine.deadlines import COPENHAGEN
-from engine.loader import check_file, drejebog_files
-from engine.scenario import load_scenario
-from engine.simulator import simulate
-from workflows import SCENARIOS_DIR, SHIPPED_DIR
+from drejebog.cli.main import record_json
+from drejebog.engine.deadlines import COPENHAGEN
+from drejebog.engine.loader import check_file, drejebog_files
+from drejebog.engine.scenario import load_scenario
+from drejebog.engine.simulator import simulate
+from drejebog.workflows import SCENARIOS_DIR, SHIPPED_DIR
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 SCENARIOS = sorted(SCENARIOS_DIR.glob("*.yaml"))

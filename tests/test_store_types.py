@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Date, DateTime
 from sqlalchemy.dialects import postgresql, sqlite
 
-from store.fastsql import _sqlite_date_reader, _sqlite_date_writer
-from store.types import UTCDateTime
+from drejebog.store.fastsql import _sqlite_date_reader, _sqlite_date_writer
+from drejebog.store.types import UTCDateTime
 
 DIALECT = sqlite.dialect()
 WRITE = UTCDateTime()._cached_bind_processor(DIALECT)

@@ -8,7 +8,7 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 
-import store.types  # noqa: F401  (UTCDateTime columns)
+import drejebog.store.types  # noqa: F401  (UTCDateTime columns)
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}

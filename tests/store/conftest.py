@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
-from cli.bootstrap import App, bootstrap
-from engine.clock import SimulatedClock
-from store import (
+from drejebog.cli.bootstrap import App, bootstrap
+from drejebog.engine.clock import SimulatedClock
+from drejebog.store import (
     admin,
     tables,  # noqa: F401  (registers the tables)
 )
-from store.settings import Settings
+from drejebog.store.settings import Settings
 from tests.conftest import FIXTURES
 
 POSTGRES_URL = os.environ.get(

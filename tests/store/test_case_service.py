@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.errors import (
+from drejebog.engine.errors import (
     BadEventData,
     ConcurrencyConflict,
     EventIdReused,
@@ -16,7 +16,7 @@ from engine.errors import (
     GuardRejected,
     NotFound,
 )
-from store.tables import CASE, HISTORY, TASK, TIMER
+from drejebog.store.tables import CASE, HISTORY, TASK, TIMER
 from tests.store.conftest import ANNA_CPR, BO_CPR
 
 REHAB = {"rehab_moede": "2027-03-01", "indstilling": "ressourceforloeb"}
@@ -132,12 +132,12 @@ def test_a_write_based_on_a_stale_read_is_a_conflict_and_writes_nothing(staffed)
     with staffed.unit_of_work() as slow:
         stale = slow.load_case(case_id)  # worker 1 reads ...
         staffed.cases.apply_event(case_id, "praktik_startet", {}, "anna_s")  # worker 2 wins
-        from engine.service import runtime_for
+        from drejebog.engine.service import runtime_for
 
         step = runtime_for(stale.drejebog).apply(
             stale.snapshot, "rehab_holdt", REHAB, staffed.clock.now()
         )
-        from engine.ports import HistoryNote
+        from drejebog.engine.ports import HistoryNote
 
         with pytest.raises(ConcurrencyConflict) as caught:
             slow.save_step(stale, step, HistoryNote(staffed.clock.now(), "karl", "hændelse"))

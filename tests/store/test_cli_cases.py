@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from freezegun import freeze_time
 
-from cli.main import main
+from drejebog.cli.main import main
+from drejebog.workflows import SHIPPED_DIR
 from tests.conftest import FIXTURES
-from workflows import SHIPPED_DIR
 
 CPR = "610190-1234"  # erstatningspersonnummer: day + 60
 

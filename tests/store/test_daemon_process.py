@@ -21,13 +21,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from cli.bootstrap import bootstrap
-from cli.daemon import Daemon, StopRequest, settle
-from engine.clock import SimulatedClock
-from store import admin
-from store.migrate_schema import upgrade
-from store.settings import Settings
-from store.tables import HISTORY, OUTBOX, TIMER
+from drejebog.cli.bootstrap import bootstrap
+from drejebog.cli.daemon import Daemon, StopRequest, settle
+from drejebog.engine.clock import SimulatedClock
+from drejebog.store import admin
+from drejebog.store.migrate_schema import upgrade
+from drejebog.store.settings import Settings
+from drejebog.store.tables import HISTORY, OUTBOX, TIMER
 from tests.conftest import FIXTURES
 
 CASES = 30

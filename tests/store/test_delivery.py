@@ -14,11 +14,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
-from notifications.channels import SmtpChannel, WebhookChannel
-from notifications.dispatch import backoff, deliver, retry_dead
-from store.firing import Channels, sweep
-from store.settings import Settings
-from store.tables import CITIZEN, OUTBOX
+from drejebog.notifications.channels import SmtpChannel, WebhookChannel
+from drejebog.notifications.dispatch import backoff, deliver, retry_dead
+from drejebog.store.firing import Channels, sweep
+from drejebog.store.settings import Settings
+from drejebog.store.tables import CITIZEN, OUTBOX
 from tests.conftest import local
 from tests.store.test_firing import open_rehab
 

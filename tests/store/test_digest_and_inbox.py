@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from cli.main import main
-from store.digest import digests_written, missing_notices, send_digests
-from store.firing import Channels, sweep
-from store.migrate_schema import stamp_head
-from store.tables import OUTBOX
+from drejebog.cli.main import main
+from drejebog.store.digest import digests_written, missing_notices, send_digests
+from drejebog.store.firing import Channels, sweep
+from drejebog.store.migrate_schema import stamp_head
+from drejebog.store.tables import OUTBOX
 from tests.conftest import local
 from tests.store.test_firing import open_rehab
 

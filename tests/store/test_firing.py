@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from engine.errors import ConcurrencyConflict
-from store import admin, firing
-from store.firing import Channels, sweep
-from store.tables import HISTORY, OUTBOX, TIMER
+from drejebog.engine.errors import ConcurrencyConflict
+from drejebog.store import admin, firing
+from drejebog.store.firing import Channels, sweep
+from drejebog.store.tables import HISTORY, OUTBOX, TIMER
 from tests.conftest import FIXTURES, local
 from tests.store.conftest import ANNA_CPR, BO_CPR
 from tests.store.test_case_service import REHAB

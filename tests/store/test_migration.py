@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.errors import MigrationRefused, NotFound
-from store import admin
-from store.firing import Channels, sweep
-from store.tables import CASE, HISTORY, OUTBOX, TIMER
+from drejebog.engine.errors import MigrationRefused, NotFound
+from drejebog.store import admin
+from drejebog.store.firing import Channels, sweep
+from drejebog.store.tables import CASE, HISTORY, OUTBOX, TIMER
 from tests.conftest import FIXTURES, local
 from tests.store.conftest import ANNA_CPR, BO_CPR
 from tests.store.test_case_service import REHAB, dump

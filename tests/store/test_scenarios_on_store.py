@@ -9,18 +9,18 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from cli.bootstrap import bootstrap
-from engine.clock import SimulatedClock
-from engine.errors import ConcurrencyConflict
-from engine.scenario import load_scenario
-from engine.simulator import simulate
-from store import admin, firing
-from store.firing import Channels
-from store.migrate_schema import upgrade
-from store.replay import run_until
-from store.settings import Settings
-from store.tables import OUTBOX
-from workflows import SCENARIOS_DIR
+from drejebog.cli.bootstrap import bootstrap
+from drejebog.engine.clock import SimulatedClock
+from drejebog.engine.errors import ConcurrencyConflict
+from drejebog.engine.scenario import load_scenario
+from drejebog.engine.simulator import simulate
+from drejebog.store import admin, firing
+from drejebog.store.firing import Channels
+from drejebog.store.migrate_schema import upgrade
+from drejebog.store.replay import run_until
+from drejebog.store.settings import Settings
+from drejebog.store.tables import OUTBOX
+from drejebog.workflows import SCENARIOS_DIR
 
 SCENARIOS = sorted(SCENARIOS_DIR.glob("*.yaml"))
 STAFF_ROLES = (

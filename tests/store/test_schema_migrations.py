@@ -12,10 +12,10 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 from sqlmodel import SQLModel
 
-from cli.bootstrap import bootstrap
-from store.migrate_schema import alembic_config, current_revision, head_revision, upgrade
-from store.settings import Settings
-from store.tables import OUTBOX
+from drejebog.cli.bootstrap import bootstrap
+from drejebog.store.migrate_schema import alembic_config, current_revision, head_revision, upgrade
+from drejebog.store.settings import Settings
+from drejebog.store.tables import OUTBOX
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ assignments, the append-only case history, timers and tasks.
 from alembic import op
 import sqlalchemy as sa
 
-import store.types
+import drejebog.store.types
 
 
 revision = "0001"
@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("source_name", sa.String(), nullable=False),
         sa.Column("source_text", sa.Text(), nullable=False),
-        sa.Column("loaded_at", store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("loaded_at", drejebog.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("drejebog_id", "version"),
     )
@@ -75,9 +75,9 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=100), nullable=False),
         sa.Column("facts", sa.JSON(), nullable=False),
         sa.Column("runtime", sa.JSON(), nullable=False),
-        sa.Column("opened_at", store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("entered_at", store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", drejebog.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("entered_at", drejebog.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", drejebog.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("lock_version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["citizen_id"],
@@ -123,7 +123,7 @@ def upgrade() -> None:
         ),
         sa.Column("case_id", sa.Integer(), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("at", store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", drejebog.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("actor", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("event", sa.String(length=100), nullable=True),
@@ -151,8 +151,8 @@ def upgrade() -> None:
         sa.Column("optional", sa.Boolean(), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", drejebog.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", drejebog.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("in_time", sa.Boolean(), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"],
@@ -179,13 +179,13 @@ def upgrade() -> None:
         sa.Column("step", sa.String(length=32), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("roles", sa.JSON(), nullable=False),
-        sa.Column("due_at", store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", drejebog.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("due_date", sa.Date(), nullable=False),
         sa.Column("idx", sa.Integer(), nullable=False),
         sa.Column("anchor", sa.Date(), nullable=False),
         sa.Column("k", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("fired_at", store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("fired_at", drejebog.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["case.id"],

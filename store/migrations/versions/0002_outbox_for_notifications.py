@@ -11,7 +11,7 @@ retried per channel; inbox messages are read from it.
 from alembic import op
 import sqlalchemy as sa
 
-import store.types  # noqa: F401  (UTCDateTime columns)
+import drejebog.store.types  # noqa: F401  (UTCDateTime columns)
 
 
 revision = "0002"
@@ -40,14 +40,16 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(), nullable=False),
         sa.Column("body_text", sa.Text(), nullable=False),
         sa.Column("body_html", sa.Text(), nullable=False),
-        sa.Column("created_at", store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", drejebog.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("claimed_until", store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "next_attempt_at", drejebog.store.types.UTCDateTime(timezone=True), nullable=False
+        ),
+        sa.Column("claimed_until", drejebog.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(), nullable=False),
-        sa.Column("sent_at", store.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("read_at", store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", drejebog.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("read_at", drejebog.store.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["case.id"],
