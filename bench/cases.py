@@ -26,13 +26,13 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlmodel import SQLModel
 
-from drejebog.cli.bootstrap import bootstrap
+from drejebog.app.cases import runtime_for
+from drejebog.app.settings import Settings
+from drejebog.bootstrap import bootstrap
 from drejebog.engine.clock import SimulatedClock
 from drejebog.engine.codec import facts_to_json, runtime_to_json
-from drejebog.engine.service import runtime_for
 from drejebog.store import admin
 from drejebog.store.queries import due_timers
-from drejebog.store.settings import Settings
 from drejebog.store.step_writes import timer_row
 from drejebog.store.tables import CASE, CITIZEN, HISTORY, TASK, TIMER
 from drejebog.workflows import SHIPPED_DIR

@@ -30,12 +30,12 @@ from sqlalchemy import insert, select, update
 from sqlmodel import SQLModel
 
 from bench.cases import START, bulk_fill, fresh_database
-from drejebog.cli.bootstrap import bootstrap
+from drejebog.app.firing import Channels, sweep
+from drejebog.app.settings import Settings
+from drejebog.bootstrap import bootstrap
 from drejebog.cli.daemon import settle
 from drejebog.engine.clock import SimulatedClock
 from drejebog.store import admin
-from drejebog.store.firing import Channels, sweep
-from drejebog.store.settings import Settings
 from drejebog.store.tables import ASSIGNMENT, TIMER
 
 DUE_AT_ONCE = 10_000

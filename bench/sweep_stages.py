@@ -22,19 +22,19 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
+import drejebog.app.firing
+import drejebog.app.notices
+import drejebog.app.recipients
 import drejebog.engine.runtime
-import drejebog.store.firing
-import drejebog.store.notices
-import drejebog.store.recipients
 import drejebog.store.step_writes
 import drejebog.store.unit_of_work
 from bench.cases import START, bulk_fill, fresh_database
 from bench.daemon import DUE_AT_ONCE, make_due, staff_all_cases
-from drejebog.cli.bootstrap import bootstrap
+from drejebog.app.firing import Channels, sweep
+from drejebog.app.settings import Settings
+from drejebog.bootstrap import bootstrap
 from drejebog.cli.daemon import settle
 from drejebog.engine.clock import SimulatedClock
-from drejebog.store.firing import Channels, sweep
-from drejebog.store.settings import Settings
 
 SPENT: dict[str, float] = defaultdict(float)
 
@@ -52,11 +52,11 @@ def timed(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def instrument() -> None:
-    firing = drejebog.store.firing
+    firing = drejebog.app.firing
     firing.claim_due = timed("claim the due timers", firing.claim_due)  # type: ignore[assignment]
     firing.compose = timed("compose the notices (incl. render)", firing.compose)  # type: ignore[assignment]
     firing.write_outbox = timed("write the outbox rows", firing.write_outbox)  # type: ignore[assignment]
-    drejebog.store.notices.render = timed("render subject and text", drejebog.store.notices.render)  # type: ignore[assignment]
+    drejebog.app.notices.render = timed("render subject and text", drejebog.app.notices.render)  # type: ignore[assignment]
     uow = drejebog.store.unit_of_work.SqlUnitOfWork
     uow.load_cases = timed("load the cases", uow.load_cases)  # type: ignore[method-assign]
     uow.commit = timed("commit", uow.commit)  # type: ignore[method-assign]
@@ -65,7 +65,7 @@ def instrument() -> None:
     writes.flush = timed("write cases, history, timers", writes.flush)  # type: ignore[method-assign]
     runtime = drejebog.engine.runtime.CaseRuntime
     runtime.fire = timed("the engine's fire()", runtime.fire)  # type: ignore[method-assign]
-    directory = drejebog.store.recipients.Directory
+    directory = drejebog.app.recipients.Directory
     load = directory.load.__func__  # type: ignore[attr-defined]
     directory.load = classmethod(timed("read assignments and staff", load))  # type: ignore[method-assign, assignment]
 

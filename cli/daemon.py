@@ -28,14 +28,14 @@ from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from drejebog.cli.bootstrap import App
+from drejebog.app.delivery import deliver
+from drejebog.app.digest import send_digests
+from drejebog.app.firing import Channels, sweep
+from drejebog.app.settings import Settings
+from drejebog.bootstrap import App
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.errors import DrejebogError
 from drejebog.notifications.channels import Channel, SmtpChannel, WebhookChannel
-from drejebog.notifications.dispatch import deliver
-from drejebog.store.digest import send_digests
-from drejebog.store.firing import Channels, sweep
-from drejebog.store.settings import Settings
 
 log = logging.getLogger("drejebog.daemon")
 LOCK_POLL_SECONDS = 0.2

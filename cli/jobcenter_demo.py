@@ -21,17 +21,17 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
-from drejebog.cli.bootstrap import App, bootstrap
+from drejebog.app.digest import send_digests
+from drejebog.app.firing import Channels
+from drejebog.app.replay import run_until
+from drejebog.app.settings import Settings
+from drejebog.bootstrap import App, bootstrap
 from drejebog.engine.calendar import WorkingCalendar
 from drejebog.engine.clock import SimulatedClock
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.errors import CaseError
 from drejebog.store import admin
-from drejebog.store.digest import send_digests
-from drejebog.store.firing import Channels
 from drejebog.store.migrate_schema import upgrade
-from drejebog.store.replay import run_until
-from drejebog.store.settings import Settings
 from drejebog.store.tables import HISTORY, OUTBOX
 from drejebog.workflows import SHIPPED_DIR
 

@@ -8,12 +8,12 @@ import sys
 import click
 from sqlalchemy import select, update
 
+from drejebog.app.delivery import retry_dead
+from drejebog.app.settings import Settings
 from drejebog.cli.daemon import Daemon, StopRequest, settle
 from drejebog.cli.store_commands import app_with_schema, echo_json, reports_errors
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.errors import NotFound
-from drejebog.notifications.dispatch import retry_dead
-from drejebog.store.settings import Settings
 from drejebog.store.tables import OUTBOX, WORKER
 
 

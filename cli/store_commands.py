@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy import select
 
-from drejebog.cli.bootstrap import App, bootstrap
+from drejebog.bootstrap import App, bootstrap
 from drejebog.engine.cpr import mask_cpr_in_text
 from drejebog.engine.deadlines import COPENHAGEN, local_date
 from drejebog.engine.errors import DrejebogError, DrejebogInvalid, NotFound

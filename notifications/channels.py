@@ -13,9 +13,9 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any, Protocol
 
+from drejebog.app.settings import Settings
 from drejebog.engine.errors import DrejebogError
 from drejebog.notifications.render import html_part
-from drejebog.store.settings import Settings
 
 
 class DeliveryError(DrejebogError):

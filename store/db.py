@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
-from drejebog.store.settings import Settings
+from drejebog.app.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from drejebog.app.ports import HistoryNote, StoredCase
 from drejebog.engine.codec import facts_to_json, runtime_to_json
 from drejebog.engine.errors import ConcurrencyConflict
 from drejebog.engine.model import Drejebog, Task
-from drejebog.engine.ports import HistoryNote, StoredCase
 from drejebog.engine.runtime import Step
 from drejebog.engine.timers import Timer
 from drejebog.store.fastsql import FastStatement, run_many

@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from drejebog.app.ports import AppliedEvent, HistoryNote, StoredCase
 from drejebog.engine.codec import snapshot_from_json
 from drejebog.engine.cpr import InvalidCpr, parse_cpr
 from drejebog.engine.errors import ConcurrencyConflict, NotFound, StoreError
 from drejebog.engine.model import Drejebog
-from drejebog.engine.ports import AppliedEvent, HistoryNote, StoredCase
 from drejebog.engine.runtime import Step
 from drejebog.store.drejebog_cache import DrejebogCache
 from drejebog.store.fastsql import FastQuery, fetch_all, fetch_one

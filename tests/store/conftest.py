@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
-from drejebog.cli.bootstrap import App, bootstrap
+from drejebog.app.settings import Settings
+from drejebog.bootstrap import App, bootstrap
 from drejebog.engine.clock import SimulatedClock
 from drejebog.store import (
     admin,
     tables,  # noqa: F401  (registers the tables)
 )
-from drejebog.store.settings import Settings
 from tests.conftest import FIXTURES
 
 POSTGRES_URL = os.environ.get(

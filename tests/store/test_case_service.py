@@ -132,12 +132,12 @@ def test_a_write_based_on_a_stale_read_is_a_conflict_and_writes_nothing(staffed)
     with staffed.unit_of_work() as slow:
         stale = slow.load_case(case_id)  # worker 1 reads ...
         staffed.cases.apply_event(case_id, "praktik_startet", {}, "anna_s")  # worker 2 wins
-        from drejebog.engine.service import runtime_for
+        from drejebog.app.cases import runtime_for
 
         step = runtime_for(stale.drejebog).apply(
             stale.snapshot, "rehab_holdt", REHAB, staffed.clock.now()
         )
-        from drejebog.engine.ports import HistoryNote
+        from drejebog.app.ports import HistoryNote
 
         with pytest.raises(ConcurrencyConflict) as caught:
             slow.save_step(stale, step, HistoryNote(staffed.clock.now(), "karl", "hændelse"))

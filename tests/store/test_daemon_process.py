@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from drejebog.cli.bootstrap import bootstrap
+from drejebog.app.settings import Settings
+from drejebog.bootstrap import bootstrap
 from drejebog.cli.daemon import Daemon, StopRequest, settle
 from drejebog.engine.clock import SimulatedClock
 from drejebog.store import admin
 from drejebog.store.migrate_schema import upgrade
-from drejebog.store.settings import Settings
 from drejebog.store.tables import HISTORY, OUTBOX, TIMER
 from tests.conftest import FIXTURES
 

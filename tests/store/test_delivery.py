@@ -14,10 +14,10 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
+from drejebog.app.delivery import backoff, deliver, retry_dead
+from drejebog.app.firing import Channels, sweep
+from drejebog.app.settings import Settings
 from drejebog.notifications.channels import SmtpChannel, WebhookChannel
-from drejebog.notifications.dispatch import backoff, deliver, retry_dead
-from drejebog.store.firing import Channels, sweep
-from drejebog.store.settings import Settings
 from drejebog.store.tables import CITIZEN, OUTBOX
 from tests.conftest import local
 from tests.store.test_firing import open_rehab

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from drejebog.app.digest import digests_written, missing_notices, send_digests
+from drejebog.app.firing import Channels, sweep
 from drejebog.cli.main import main
-from drejebog.store.digest import digests_written, missing_notices, send_digests
-from drejebog.store.firing import Channels, sweep
 from drejebog.store.migrate_schema import stamp_head
 from drejebog.store.tables import OUTBOX
 from tests.conftest import local

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from drejebog.app import firing
+from drejebog.app.firing import Channels, sweep
 from drejebog.engine.errors import ConcurrencyConflict
-from drejebog.store import admin, firing
-from drejebog.store.firing import Channels, sweep
+from drejebog.store import admin
 from drejebog.store.tables import HISTORY, OUTBOX, TIMER
 from tests.conftest import FIXTURES, local
 from tests.store.conftest import ANNA_CPR, BO_CPR

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from drejebog.app.firing import Channels, sweep
 from drejebog.engine.errors import MigrationRefused, NotFound
 from drejebog.store import admin
-from drejebog.store.firing import Channels, sweep
 from drejebog.store.tables import CASE, HISTORY, OUTBOX, TIMER
 from tests.conftest import FIXTURES, local
 from tests.store.conftest import ANNA_CPR, BO_CPR

@@ -9,16 +9,17 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from drejebog.cli.bootstrap import bootstrap
+from drejebog.app import firing
+from drejebog.app.firing import Channels
+from drejebog.app.replay import run_until
+from drejebog.app.settings import Settings
+from drejebog.bootstrap import bootstrap
 from drejebog.engine.clock import SimulatedClock
 from drejebog.engine.errors import ConcurrencyConflict
 from drejebog.engine.scenario import load_scenario
 from drejebog.engine.simulator import simulate
-from drejebog.store import admin, firing
-from drejebog.store.firing import Channels
+from drejebog.store import admin
 from drejebog.store.migrate_schema import upgrade
-from drejebog.store.replay import run_until
-from drejebog.store.settings import Settings
 from drejebog.store.tables import OUTBOX
 from drejebog.workflows import SCENARIOS_DIR
 

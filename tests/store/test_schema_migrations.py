@@ -12,9 +12,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 from sqlmodel import SQLModel
 
-from drejebog.cli.bootstrap import bootstrap
+from drejebog.app.settings import Settings
+from drejebog.bootstrap import bootstrap
 from drejebog.store.migrate_schema import alembic_config, current_revision, head_revision, upgrade
-from drejebog.store.settings import Settings
 from drejebog.store.tables import OUTBOX
 
 

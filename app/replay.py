@@ -11,8 +11,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from drejebog.app.firing import Channels, SweepReport, sweep
 from drejebog.engine.clock import SimulatedClock
-from drejebog.store.firing import Channels, SweepReport, sweep
 from drejebog.store.tables import TIMER
 from drejebog.store.unit_of_work import SqlUnitOfWork
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, select, text
 
+from drejebog.app.firing import Channels
 from drejebog.engine.calendar import WorkingCalendar
 from drejebog.engine.deadlines import local_date
 from drejebog.engine.model import Drejebog
 from drejebog.notifications.render import render_default
-from drejebog.store.firing import Channels
 from drejebog.store.tables import (
     ASSIGNMENT,
     CASE,

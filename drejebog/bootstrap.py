@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from drejebog.app.cases import CaseService
+from drejebog.app.settings import Settings
 from drejebog.engine.clock import Clock, SystemClock
 from drejebog.engine.errors import StoreError
-from drejebog.engine.service import CaseService
 from drejebog.store.db import make_engine
 from drejebog.store.drejebog_cache import DrejebogCache
 from drejebog.store.migrate_schema import current_revision, head_revision
-from drejebog.store.settings import Settings
 from drejebog.store.unit_of_work import SqlUnitOfWork
 
 

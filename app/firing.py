@@ -26,15 +26,15 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.exc import DBAPIError
 
+from drejebog.app.cases import runtime_for
+from drejebog.app.notices import Channels, Notices, compose, write_outbox
+from drejebog.app.ports import StoredCase
+from drejebog.app.recipients import Directory
 from drejebog.engine.errors import ConcurrencyConflict, StoreError
 from drejebog.engine.model import Drejebog
-from drejebog.engine.ports import StoredCase
 from drejebog.engine.runtime import Record, Step
-from drejebog.engine.service import runtime_for
 from drejebog.engine.timers import Timer, TimerKind
 from drejebog.store.fastsql import FastQuery, fetch_all
-from drejebog.store.notices import Channels, Notices, compose, write_outbox
-from drejebog.store.recipients import Directory
 from drejebog.store.tables import TIMER
 from drejebog.store.unit_of_work import SqlUnitOfWork
 

@@ -11,10 +11,10 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from drejebog.app.ports import CaseUnitOfWork, HistoryNote
 from drejebog.engine.clock import Clock
 from drejebog.engine.errors import ConcurrencyConflict, EventIdReused, MigrationRefused
 from drejebog.engine.model import Drejebog
-from drejebog.engine.ports import CaseUnitOfWork, HistoryNote
 from drejebog.engine.runtime import CaseRuntime, Record, Step
 
 SYSTEM_ACTOR = "system"

@@ -14,15 +14,15 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from drejebog.app.ports import HistoryNote, StoredCase
+from drejebog.app.recipients import Directory, Recipient, Unreachable
 from drejebog.engine.deadlines import COPENHAGEN, local_date
 from drejebog.engine.model import Drejebog, Message, Recurring, Task
-from drejebog.engine.ports import HistoryNote, StoredCase
 from drejebog.engine.runtime import Step
 from drejebog.engine.templates import danish_date
 from drejebog.engine.timers import Timer, TimerKind
 from drejebog.notifications.render import render, render_default
 from drejebog.store.fastsql import FastStatement, run_many
-from drejebog.store.recipients import Directory, Recipient, Unreachable
 from drejebog.store.tables import OUTBOX
 
 log = logging.getLogger(__name__)
