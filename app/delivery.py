@@ -3,7 +3,8 @@
 A channel that is down delays its messages and never drops them; after `max_attempts` a
 message is marked dead (listed by `drejebog outbox --dead`, and retryable by hand). Messages
 are claimed for a while before sending, so a second dispatcher skips them and a crashed one
-releases them when the claim runs out.
+releases them when the claim runs out. The rows are read and written through the `Outbox`
+port (store/outbox.py); the policy (claim time, backoff, when to give up) is here.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select, update
-
+from drejebog.app.ports import ClaimedMessage, Outbox, OutboxEntry, Retry
+from drejebog.engine.errors import NotFound
 from drejebog.notifications.channels import Channel, DeliveryError, OutgoingMessage
-from drejebog.store.tables import OUTBOX
 
 log = logging.getLogger("drejebog.dispatch")
 CLAIM_FOR = timedelta(minutes=5)
@@ -36,131 +36,81 @@ class DispatchReport:
     dead: int = 0
 
 
-def claim(engine: Engine, now: datetime, limit: int) -> list[OutgoingMessage]:
-    with engine.begin() as connection:
-        query = (
-            select(OUTBOX)
-            .where(
-                OUTBOX.c.status == "pending",
-                OUTBOX.c.next_attempt_at <= now,
-                (OUTBOX.c.claimed_until.is_(None)) | (OUTBOX.c.claimed_until < now),
-            )
-            .order_by(OUTBOX.c.next_attempt_at, OUTBOX.c.id)
-            .limit(limit)
-        )
-        if connection.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        rows = connection.execute(query).all()
-        if rows:
-            connection.execute(
-                update(OUTBOX)
-                .where(OUTBOX.c.id.in_([r.id for r in rows]))
-                .values(claimed_until=now + CLAIM_FOR)
-            )
-    return (
-        [
-            OutgoingMessage(r.id, r.case_id, r.kind, r.role, r.recipient, r.subject, r.body_text)
-            for r in rows
-            if r.channel != "inbox"
-        ]
-        if rows
-        else []
+def outgoing(message: ClaimedMessage) -> OutgoingMessage:
+    return OutgoingMessage(
+        message.id,
+        message.case_id,
+        message.kind,
+        message.role,
+        message.recipient,
+        message.subject,
+        message.text,
     )
 
 
 def deliver(
-    engine: Engine,
+    outbox: Outbox,
     channels: Mapping[str, Channel],
     now: datetime,
     max_attempts: int,
     limit: int = 200,
 ) -> DispatchReport:
+    """Send the due messages over their channels; a failure is retried later, or given up."""
     report = DispatchReport()
-    messages = claim(engine, now, limit)
-    if not messages:
-        return report
-    with engine.connect() as connection:
-        kinds = dict(
-            connection.execute(
-                select(OUTBOX.c.id, OUTBOX.c.channel).where(
-                    OUTBOX.c.id.in_([m.id for m in messages])
-                )
-            ).all()
-        )
-    for message in messages:
-        name = kinds[message.id]
-        channel = channels.get(name)
+    # inbox messages are delivered when written: claimed with the rest, never sent
+    claimed = [m for m in outbox.claim(now, now + CLAIM_FOR, limit) if m.channel != "inbox"]
+    for message in claimed:
+        channel = channels.get(message.channel)
         try:
             if channel is None:
-                raise DeliveryError(f"kanalen '{name}' er ikke sat op")
-            channel.send(message)
+                raise DeliveryError(f"kanalen '{message.channel}' er ikke sat op")
+            channel.send(outgoing(message))
         except DeliveryError as exc:
-            _failed(engine, message.id, now, str(exc), max_attempts, report)
+            _failed(outbox, message.id, now, str(exc), max_attempts, report)
             continue
-        with engine.begin() as connection:
-            connection.execute(
-                update(OUTBOX)
-                .where(OUTBOX.c.id == message.id)
-                .values(
-                    status="sent",
-                    sent_at=now,
-                    claimed_until=None,
-                    attempts=OUTBOX.c.attempts + 1,
-                    last_error="",
-                )
-            )
+        outbox.mark_sent(message.id, now)
         report.sent += 1
-        log.info("sendt", extra={"action": "delivered", "outbox_id": message.id, "channel": name})
+        log.info(
+            "sendt",
+            extra={"action": "delivered", "outbox_id": message.id, "channel": message.channel},
+        )
     return report
 
 
 def _failed(
-    engine: Engine,
+    outbox: Outbox,
     message_id: int,
     now: datetime,
     error: str,
     max_attempts: int,
     report: DispatchReport,
 ) -> None:
-    with engine.begin() as connection:
-        attempts = (
-            connection.execute(
-                select(OUTBOX.c.attempts).where(OUTBOX.c.id == message_id)
-            ).scalar_one()
-            + 1
-        )
-        dead = attempts >= max_attempts
-        connection.execute(
-            update(OUTBOX)
-            .where(OUTBOX.c.id == message_id)
-            .values(
-                attempts=attempts,
-                last_error=error[:500],
-                claimed_until=None,
-                status="dead" if dead else "pending",
-                next_attempt_at=now + backoff(attempts),
-            )
-        )
+    def plan(attempts: int) -> Retry:
+        return Retry(attempts, attempts >= max_attempts, now + backoff(attempts))
+
+    retry = outbox.record_failure(message_id, error[:500], plan)
     report.failed += 1
-    report.dead += int(dead)
+    report.dead += int(retry.dead)
     log.warning(
         "levering fejlede",
         extra={
             "action": "delivery_failed",
             "outbox_id": message_id,
-            "attempts": attempts,
-            "dead": dead,
+            "attempts": retry.attempts,
+            "dead": retry.dead,
         },
     )
 
 
-def retry_dead(engine: Engine, now: datetime, message_id: int | None = None) -> int:
-    """Put dead messages (one, or all) back in line for delivery."""
-    with engine.begin() as connection:
-        query = update(OUTBOX).where(OUTBOX.c.status == "dead")
-        if message_id is not None:
-            query = query.where(OUTBOX.c.id == message_id)
-        result = connection.execute(
-            query.values(status="pending", attempts=0, next_attempt_at=now, claimed_until=None)
-        )
-        return int(result.rowcount)
+def retry_dead(outbox: Outbox, now: datetime, message_id: int | None = None) -> int:
+    """Put dead messages (one, or all) back in line for delivery; returns how many. Raises
+    NotFound for a message id that is not a dead message."""
+    count = outbox.retry_dead(now, message_id)
+    if message_id is not None and count == 0:
+        raise NotFound("opgivet besked", str(message_id))
+    return count
+
+
+def undelivered(outbox: Outbox, dead_only: bool) -> list[OutboxEntry]:
+    """What `drejebog outbox` lists: messages not sent yet (or only the dead ones)."""
+    return outbox.undelivered(dead_only)

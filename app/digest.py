@@ -1,104 +1,46 @@
 """The daily digest: on working days, one message per worker with their tasks due today, those
-overdue, and their citizens whose check-in is missing (or a short "nothing today")."""
+overdue, and their citizens whose check-in is missing (or a short "nothing today").
+
+Read and written in one transaction through the `DigestUnitOfWork` port (store/digest.py)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, select, text
-
-from drejebog.app.firing import Channels
+from drejebog.app.notices import Channels
+from drejebog.app.ports import DigestUnitOfWork, DueTask, MissingNotice, OutboxRow
 from drejebog.engine.calendar import WorkingCalendar
 from drejebog.engine.deadlines import local_date
 from drejebog.engine.model import Drejebog
 from drejebog.notifications.render import render_default
-from drejebog.store.tables import (
-    ASSIGNMENT,
-    CASE,
-    CITIZEN,
-    DIGESTS,
-    MISSING_NOTICES,
-    OUTBOX,
-    TASK,
-    TIMER,
-    WORKER,
-)
 
 _CALENDAR = WorkingCalendar()
+Items = dict[int, dict[str, list[dict[str, Any]]]]  # worker key -> section -> lines
 
 
 def digest_key(day: date) -> str:
     return f"overblik-{day.isoformat()}"
 
 
-def _tasks(connection: Connection, today: date) -> dict[int, dict[str, list[dict[str, Any]]]]:
-    rows = connection.execute(
-        select(
-            ASSIGNMENT.c.worker_id,
-            TASK.c.case_id,
-            TASK.c.title,
-            TASK.c.due_date,
-            CITIZEN.c.name,
-        )
-        .join(
-            ASSIGNMENT,
-            (ASSIGNMENT.c.case_id == TASK.c.case_id) & (ASSIGNMENT.c.role == TASK.c.role),
-        )
-        .join(CASE, CASE.c.id == TASK.c.case_id)
-        .join(CITIZEN, CITIZEN.c.id == CASE.c.citizen_id)
-        .where(TASK.c.status == "open", TASK.c.due_date <= today)
-        .order_by(TASK.c.due_date, TASK.c.case_id)
-    )
-    result: dict[int, dict[str, list[dict[str, Any]]]] = defaultdict(
-        lambda: {"due_today": [], "overdue": [], "missing": []}
-    )
-    for row in rows:
-        item = {"titel": row.title, "borger": row.name, "sag": row.case_id, "frist": row.due_date}
-        result[row.worker_id]["due_today" if row.due_date == today else "overdue"].append(item)
+def _tasks(due: list[DueTask], today: date) -> Items:
+    result: Items = defaultdict(lambda: {"due_today": [], "overdue": [], "missing": []})
+    for task in due:
+        item = {
+            "titel": task.title,
+            "borger": task.citizen,
+            "sag": task.case_id,
+            "frist": task.due_date,
+        }
+        result[task.worker_id]["due_today" if task.due_date == today else "overdue"].append(item)
     return result
 
 
-def digests_written(key: str) -> Select[Any]:
-    """The workers who already have today's digest, through the digests' partial index."""
-    return select(OUTBOX.c.worker_id).where(text(DIGESTS), OUTBOX.c.rule == key)
-
-
-def missing_notices(since: datetime) -> Select[Any]:
-    """'Mangler' notices fired from `since` on, with their case, citizen and workers. The
-    partial index's condition is repeated word for word: SQLite uses it only then."""
-    return (
-        select(
-            TIMER.c.case_id,
-            TIMER.c.rule,
-            TIMER.c.occurrence,
-            TIMER.c.due_date,
-            TIMER.c.drejebog_version_id,
-            CASE.c.runtime,
-            CITIZEN.c.name,
-            ASSIGNMENT.c.worker_id,
-        )
-        .join(CASE, CASE.c.id == TIMER.c.case_id)
-        .join(CITIZEN, CITIZEN.c.id == CASE.c.citizen_id)
-        .join(ASSIGNMENT, ASSIGNMENT.c.case_id == TIMER.c.case_id)
-        .where(text(MISSING_NOTICES), TIMER.c.fired_at >= since, CASE.c.closed_at.is_(None))
-        .order_by(TIMER.c.fired_at.desc(), TIMER.c.case_id)
-    )
-
-
-def _missing(
-    connection: Connection,
-    into: dict[int, dict[str, list[dict[str, Any]]]],
-    versions: dict[int, Drejebog],
-    now: datetime,
-) -> None:
-    """Fired 'mangler' notices whose cycle is still the case's current one: not reported yet.
-
-    While a check-in stays missing, a new notice fires every period (late after downtime, but
-    fired then), so the newest one fired at most a period and its grace ago: only those are
-    read, as a range of a partial index on the firing time."""
-    window = max(
+def missing_window(versions: dict[int, Drejebog]) -> int:
+    """The longest period plus grace of any check-in rule, in days."""
+    return max(
         (
             rule.period.most_days() + rule.grace.most_days()
             for drejebog in versions.values()
@@ -107,42 +49,51 @@ def _missing(
         ),
         default=0,
     )
-    rows = connection.execute(missing_notices(now - timedelta(days=window + 1)))
+
+
+def _missing(notices: list[MissingNotice], into: Items, versions: dict[int, Drejebog]) -> None:
+    """Fired 'mangler' notices whose cycle is still the case's current one: not reported yet.
+
+    While a check-in stays missing, a new notice fires every period (late after downtime, but
+    fired then), so the newest one fired at most a period and its grace ago: only those are
+    read (`missing_window`), as a range of a partial index on the firing time."""
     seen: set[tuple[int, int, str]] = set()
-    for row in rows:
-        cycle = (row.runtime or {}).get("cycles", {}).get(row.rule)
-        if not cycle or not row.occurrence.startswith(cycle["occurrence"] + "."):
+    for notice in notices:
+        cycle = (notice.runtime or {}).get("cycles", {}).get(notice.rule)
+        if not cycle or not notice.occurrence.startswith(cycle["occurrence"] + "."):
             continue
-        key = (row.worker_id, row.case_id, row.rule)
+        key = (notice.worker_id, notice.case_id, notice.rule)
         if key in seen:
             continue
         seen.add(key)
-        _, rule = versions[row.drejebog_version_id].rule(row.rule)
-        into[row.worker_id]["missing"].append(
-            {"titel": rule.title, "borger": row.name, "sag": row.case_id, "frist": row.due_date}
+        _, rule = versions[notice.version_key].rule(notice.rule)
+        into[notice.worker_id]["missing"].append(
+            {
+                "titel": rule.title,
+                "borger": notice.citizen,
+                "sag": notice.case_id,
+                "frist": notice.due_date,
+            }
         )
 
 
-def send_digests(app: Any, now: datetime, channels: Channels) -> int:
+def send_digests(
+    unit_of_work: Callable[[], DigestUnitOfWork], now: datetime, channels: Channels
+) -> int:
     """Write today's digest for every active worker; returns how many were written."""
     today = local_date(now)
     if not _CALENDAR.is_working_day(today):
         return 0
     key = digest_key(today)
     written = 0
-    with app.unit_of_work() as uow:
-        connection = uow.connection
-        versions = {v: uow.drejebog_version(v) for v in uow.drejebog_version_keys()}
-        items = _tasks(connection, today)
-        _missing(connection, items, versions, now)
-        already = set(connection.execute(digests_written(key)).scalars())
-        workers = connection.execute(
-            select(WORKER.c.id, WORKER.c.handle, WORKER.c.name, WORKER.c.email, WORKER.c.role)
-            .where(WORKER.c.active.is_(True))
-            .order_by(WORKER.c.id)
-        ).all()
-        rows = []
-        for worker in workers:
+    with unit_of_work() as uow:
+        versions = uow.drejebog_versions()
+        items = _tasks(uow.tasks_due(today), today)
+        since = now - timedelta(days=missing_window(versions) + 1)
+        _missing(uow.missing_notices(since), items, versions)
+        already = uow.digests_written(key)
+        rows: list[OutboxRow] = []
+        for worker in uow.active_staff():
             if worker.id in already:
                 continue
             mine = items.get(worker.id)
@@ -172,12 +123,10 @@ def send_digests(app: Any, now: datetime, channels: Channels) -> int:
                         "status": "sent" if channel == "inbox" else "pending",
                         "sent_at": now if channel == "inbox" else None,
                         "next_attempt_at": now,
-                        "attempts": 0,
-                        "last_error": "",
                     }
                 )
             written += 1
         if rows:
-            connection.execute(OUTBOX.insert(), rows)
+            uow.write_digests(rows)
         uow.commit()
     return written

@@ -13,12 +13,12 @@ trying again can help) and `StoreError` for a write the database refuses or a fa
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
-from typing import Protocol, TypedDict
+from typing import Any, Protocol, TypedDict
 
 from drejebog.app.recipients import Directory
 from drejebog.engine.model import Drejebog
@@ -220,4 +220,296 @@ class FiringUnitOfWork(Protocol):
 
     def next_due(self) -> datetime | None:
         """The earliest due instant of any pending timer (None: nothing is pending)."""
+        ...
+
+
+# -- the outbox's delivery, the digest, the inbox, staff and reports -------------------------
+# (app/delivery.py, app/digest.py, app/inbox.py, app/admin.py, app/reports.py; the SQL store
+# implements them in store/outbox.py, store/digest.py, store/reads.py, store/admin.py)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    """An outbox row claimed for delivery: nobody else sends it until the claim runs out."""
+
+    id: int
+    case_id: int | None  # None: a daily digest
+    kind: str
+    role: str
+    channel: str  # inbox, email, webhook
+    recipient: str
+    subject: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """What a failed delivery leads to: the attempts so far, given up or tried again when."""
+
+    attempts: int
+    dead: bool
+    next_attempt_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """An outgoing message as `drejebog outbox` lists it."""
+
+    id: int
+    case_id: int | None
+    channel: str
+    recipient: str
+    subject: str
+    status: str  # pending, sent, dead
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime
+
+
+class Outbox(Protocol):
+    """The outbox's delivery side; every call is one transaction of its own."""
+
+    def claim(self, now: datetime, until: datetime, limit: int) -> list[ClaimedMessage]:
+        """Up to `limit` pending messages due at `now` and not claimed (or whose claim ran
+        out), soonest first, claimed `until` then; rows another dispatcher holds are skipped."""
+        ...
+
+    def mark_sent(self, message_id: int, now: datetime) -> None:
+        """Sent: one more attempt, no error, the claim released."""
+        ...
+
+    def record_failure(self, message_id: int, error: str, plan: Callable[[int], Retry]) -> Retry:
+        """A failed attempt: `plan` gets the number of attempts including this one and says
+        what follows; the row is updated so (error kept, claim released) and the plan
+        returned."""
+        ...
+
+    def retry_dead(self, now: datetime, message_id: int | None = None) -> int:
+        """Dead messages (one, or all) pending again from `now`; returns how many."""
+        ...
+
+    def undelivered(self, dead_only: bool) -> list[OutboxEntry]:
+        """The messages to channels other than the inbox not sent yet (or only the dead ones),
+        by id."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DueTask:
+    """An open task due today or earlier, for the worker who holds its role on the case."""
+
+    worker_id: int
+    case_id: int
+    title: str
+    due_date: date
+    citizen: str
+
+
+@dataclass(frozen=True, slots=True)
+class MissingNotice:
+    """A fired 'mangler' notice of an open case, once per worker assigned to the case."""
+
+    case_id: int
+    rule: str
+    occurrence: str
+    due_date: date
+    version_key: int
+    runtime: Mapping[str, Any] | None  # the case's runtime (its current check-in cycles)
+    citizen: str
+    worker_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class StaffMember:
+    id: int
+    handle: str
+    name: str
+    email: str
+    role: str
+
+
+class DigestUnitOfWork(Protocol):
+    """What the daily digest reads and writes: one instance, one transaction."""
+
+    def __enter__(self) -> DigestUnitOfWork: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+
+    def commit(self) -> None: ...
+
+    def drejebog_versions(self) -> dict[int, Drejebog]:
+        """Every stored drejebog version by its key."""
+        ...
+
+    def tasks_due(self, today: date) -> list[DueTask]:
+        """Open tasks due on or before `today` with an assigned worker, soonest first."""
+        ...
+
+    def missing_notices(self, since: datetime) -> list[MissingNotice]:
+        """'Mangler' notices fired from `since` on, of open cases, newest first."""
+        ...
+
+    def digests_written(self, rule: str) -> set[int]:
+        """The workers who already have the digest with this rule (its day's key)."""
+        ...
+
+    def active_staff(self) -> list[StaffMember]:
+        """Every active worker, by id."""
+        ...
+
+    def write_digests(self, rows: Sequence[OutboxRow]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class InboxMessage:
+    id: int
+    case_id: int | None
+    kind: str
+    subject: str
+    text: str
+    created_at: datetime
+    read_at: datetime | None
+
+
+class InboxStore(Protocol):
+    def worker_key(self, handle: str) -> int | None:
+        """The worker's store key, None if there is no such worker."""
+        ...
+
+    def inbox(self, worker_key: int, unread_only: bool) -> list[InboxMessage]:
+        """The worker's inbox, newest first."""
+        ...
+
+    def mark_read(self, worker_key: int, message_id: int, at: datetime) -> bool:
+        """Mark a message of the worker's inbox read; False if it has no such message."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerListing:
+    handle: str
+    name: str
+    role: str
+    team: str
+    email: str
+    leader: str | None  # the leader's handle
+
+
+@dataclass(frozen=True, slots=True)
+class NewVersion:
+    """A drejebog version to store, with the file it was read from."""
+
+    drejebog: Drejebog
+    source_name: str
+    source_text: str
+
+
+class AdminStore(Protocol):
+    """Staff, citizens and stored drejebog versions; every call is one transaction."""
+
+    def worker_key(self, handle: str) -> int | None: ...
+
+    def workers(self) -> list[WorkerListing]:
+        """Every worker, by handle."""
+        ...
+
+    def add_worker(
+        self,
+        handle: str,
+        name: str,
+        role: str,
+        email: str,
+        team: str,
+        leader_key: int | None,
+    ) -> int | None:
+        """Insert an active worker; returns the key, None if the handle is taken."""
+        ...
+
+    def add_citizen(self, cpr: str, name: str, email: str, phone: str) -> bool:
+        """Insert a citizen (CPR formatted DDMMYY-SSSS); False if the CPR number is taken."""
+        ...
+
+    def content_hashes(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        """The content hash of each stored (drejebog id, version) among `keys`."""
+        ...
+
+    def store_versions(self, versions: Sequence[NewVersion], now: datetime) -> None:
+        """Insert the versions, all or none."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TaskView:
+    id: int
+    case_id: int
+    citizen: str
+    rule: str
+    title: str
+    role: str
+    worker: str | None
+    due_date: date | None
+    days_left: int | None
+    optional: bool
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "sag": self.case_id,
+            "borger": self.citizen,
+            "opgave": self.rule,
+            "titel": self.title,
+            "rolle": self.role,
+            "medarbejder": self.worker,
+            "frist": self.due_date.isoformat() if self.due_date else None,
+            "dage_tilbage": self.days_left,
+            "valgfri": self.optional,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SampleMessage:
+    recipient: str
+    subject: str
+    body_text: str
+
+
+class CaseReads(Protocol):
+    """What case workers and leaders look at; read only."""
+
+    def case_details(self, case_id: str, now: datetime) -> dict[str, Any]:
+        """Everything `drejebog case show` prints, as JSON-safe data (CPR masked). Raises
+        NotFound."""
+        ...
+
+    def open_tasks(
+        self, today: date, worker: str | None, role: str | None, overdue: bool
+    ) -> list[TaskView]:
+        """Open tasks, soonest deadline first. Raises NotFound for an unknown worker."""
+        ...
+
+
+class DeliveryStatistics(Protocol):
+    """What the jobcenter demo counts (and a KPI page will); read only."""
+
+    def messages_by_kind_and_role(self) -> list[tuple[str, str, int]]:
+        """How many notifications (no digests) went to the inbox or a webhook, by kind and
+        role."""
+        ...
+
+    def digest_count(self) -> int: ...
+
+    def first_message(self, kind: str) -> SampleMessage | None: ...
+
+    def event_results(self) -> list[Mapping[str, Any]]:
+        """What each applied event did to the open rules ("results" of its history rows)."""
+        ...
+
+    def escalations_to_leader_inbox(self) -> dict[str, int]:
+        """Escalations to a leder's inbox, by rule."""
         ...

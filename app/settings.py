@@ -33,6 +33,7 @@ class Settings:
     sms_webhook_url: str = ""  # citizens without e-mail, e.g. an SMS gateway
     max_attempts: int = 8
     digest_time: time = time(7, 0)
+    worker: str = ""  # who a command acts as when --as is not given; "" is the system
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -87,4 +88,5 @@ class Settings:
             sms_webhook_url=text("DREJEBOG_SMS_WEBHOOK_URL"),
             max_attempts=number("DREJEBOG_MAX_ATTEMPTS", 8),
             digest_time=digest_time,
+            worker=env.get("DREJEBOG_WORKER") or "",  # as given: a handle is checked on use
         )

@@ -1,7 +1,7 @@
 """`drejebog daemon`: APScheduler ticks; the database holds the deadlines.
 
-Every N seconds a sweep fires the due timers (store/firing.py) and the outbox is delivered
-(notifications/dispatch.py); on working days at the digest time each worker gets a daily
+Every N seconds a sweep fires the due timers (app/firing.py) and the outbox is delivered
+(app/delivery.py); on working days at the digest time each worker gets a daily
 digest. APScheduler is only the tick: its jobs coalesce, never overlap and have a misfire
 grace time, and after downtime the first sweep fires each overdue timer once (catch-up is the
 timers' business, not APScheduler's). SIGTERM and Ctrl-C finish the current sweep and exit.
@@ -19,7 +19,6 @@ import os
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import IO
@@ -30,12 +29,10 @@ from apscheduler.triggers.cron import CronTrigger
 
 from drejebog.app.delivery import deliver
 from drejebog.app.digest import send_digests
-from drejebog.app.firing import Channels, sweep
-from drejebog.app.settings import Settings
+from drejebog.app.firing import sweep
 from drejebog.bootstrap import App
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.errors import DrejebogError
-from drejebog.notifications.channels import Channel, SmtpChannel, WebhookChannel
 
 log = logging.getLogger("drejebog.daemon")
 LOCK_POLL_SECONDS = 0.2
@@ -45,33 +42,12 @@ class DaemonLocked(DrejebogError):
     pass
 
 
-@dataclass
-class Wiring:
-    flags: Channels
-    channels: dict[str, Channel]
-
-
-def wire_channels(settings: Settings) -> Wiring:
-    channels: dict[str, Channel] = {}
-    if settings.smtp_host:
-        channels["email"] = SmtpChannel(settings)
-    webhook = settings.webhook_url or settings.sms_webhook_url
-    if webhook:
-        channels["webhook"] = WebhookChannel(webhook)
-    flags = Channels(
-        email=bool(settings.smtp_host),
-        staff_webhook=bool(settings.webhook_url),
-        citizen_webhook=bool(settings.sms_webhook_url),
-    )
-    return Wiring(flags, channels)
-
-
 def sqlite_lock(app: App, wait: bool, stop: StopRequest | None = None) -> IO[str] | None:
     """Hold an exclusive lock beside the SQLite file while this daemon runs (kernel-released
     on any exit, kill -9 included). Waiting for it ends early when a stop is asked for."""
-    if app.engine.dialect.name != "sqlite":
+    database = app.sqlite_file
+    if database is None:
         return None
-    database = app.engine.url.database or "drejebog.db"
     path = Path(f"{database}.daemon.lock")
     handle = path.open("a+")
     waiting = False
@@ -137,15 +113,17 @@ def settle(app: App) -> None:
 
 
 class Daemon:
-    def __init__(self, app: App, settings: Settings) -> None:
+    """The daemon's two jobs on the App's settings (read once, by `bootstrap`)."""
+
+    def __init__(self, app: App) -> None:
         self.app = app
-        self.settings = settings
-        self.wiring = wire_channels(settings)
+        self.settings = app.settings
+        self.wiring = app.wiring()
 
     def tick(self) -> None:
         now = self.app.clock.now()
         fired = sweep(self.app.unit_of_work, now, self.wiring.flags, self.settings.batch_size)
-        delivered = deliver(self.app.engine, self.wiring.channels, now, self.settings.max_attempts)
+        delivered = deliver(self.app.outbox, self.wiring.channels, now, self.settings.max_attempts)
         log.info(
             "sweep: %d tidspunkter fyret (%s), %d beskeder skrevet, %d leveret, %d fejlede, "
             "%.1f ms",
@@ -168,7 +146,7 @@ class Daemon:
 
     def digest(self) -> None:
         now = self.app.clock.now()
-        sent = send_digests(self.app, now, self.wiring.flags)
+        sent = send_digests(self.app.digest_unit_of_work, now, self.wiring.flags)
         log.info("dagens overblik: %d sendt", sent, extra={"action": "digest", "sent": sent})
 
     def run(self, wait_for_lock: bool = False, stop_request: StopRequest | None = None) -> None:
@@ -229,7 +207,3 @@ class Daemon:
             if lock is not None:
                 lock.close()
             log.info("daemon stoppet", extra={"action": "stopped"})
-
-
-def run_once(app: App, settings: Settings) -> None:
-    Daemon(app, settings).tick()

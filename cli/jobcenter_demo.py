@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,20 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import func, select
 
 from drejebog.app.digest import send_digests
 from drejebog.app.firing import Channels
 from drejebog.app.replay import run_until
+from drejebog.app.reports import summarize
 from drejebog.app.settings import Settings
 from drejebog.bootstrap import App, bootstrap
 from drejebog.engine.calendar import WorkingCalendar
 from drejebog.engine.clock import SimulatedClock
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.errors import CaseError
-from drejebog.store import admin
-from drejebog.store.migrate_schema import upgrade
-from drejebog.store.tables import HISTORY, OUTBOX
 from drejebog.workflows import SHIPPED_DIR
 
 START = date(2027, 1, 4)
@@ -275,19 +272,19 @@ def run_jobcenter_demo(path: Path, citizens: int = 216, seed: int = 2027) -> dic
     try:
         return _run(app, clock, citizens, seed, end)
     finally:
-        app.engine.dispose()
+        app.close()
 
 
 def _run(app: App, clock: SimulatedClock, citizens: int, seed: int, end: date) -> dict[str, Any]:
-    upgrade(app.engine)
-    admin.load_drejebog_files(app.engine, [SHIPPED_DIR], clock.now())
+    app.upgrade_schema()
+    app.admin.load_drejebog_files([SHIPPED_DIR])
     for handle, name, role, leader in STAFF:
-        admin.add_worker(app.engine, handle, name, role, f"{handle}@jobcenter.dk", "rehab", leader)
+        app.admin.add_worker(handle, name, role, f"{handle}@jobcenter.dk", "rehab", leader)
     rng = random.Random(seed)
     plans: list[Planned] = []
     for i in range(citizens):
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
-        admin.add_citizen(app.engine, cpr_of(i), name, phone=f"+45{20000000 + i}")
+        app.admin.add_citizen(cpr_of(i), name, phone=f"+45{20000000 + i}")
         plans.extend(plan_citizen(i, rng, end))
     plans.sort(key=lambda p: (p.at, p.citizen))
     channels = Channels(citizen_webhook=True)
@@ -305,7 +302,7 @@ def _run(app: App, clock: SimulatedClock, citizens: int, seed: int, end: date) -
         for offset in bar:
             day = START + timedelta(days=offset)
             run_until(app.unit_of_work, clock, at_local(day, 7), channels)
-            send_digests(app, clock.now(), channels)
+            send_digests(app.digest_unit_of_work, clock.now(), channels)
             day_end = at_local(day + timedelta(days=1), 0)
             while position < len(plans) and plans[position].at < day_end:
                 planned = plans[position]
@@ -336,56 +333,7 @@ def _run(app: App, clock: SimulatedClock, citizens: int, seed: int, end: date) -
                 except CaseError as exc:
                     refused[f"{planned.event}: {type(exc).__name__}"] += 1
             run_until(app.unit_of_work, clock, day_end, channels, before=True)
-    return summarize(app, len(case_of), refused)
-
-
-def summarize(app: App, cases: int, refused: Counter[str]) -> dict[str, Any]:
-    with app.engine.connect() as connection:
-        by_kind_role = connection.execute(
-            select(OUTBOX.c.kind, OUTBOX.c.role, func.count())
-            .where(OUTBOX.c.kind != "digest", OUTBOX.c.channel.in_(["inbox", "webhook"]))
-            .group_by(OUTBOX.c.kind, OUTBOX.c.role)
-            .order_by(OUTBOX.c.kind, OUTBOX.c.role)
-        ).all()
-        digests = connection.execute(
-            select(func.count()).select_from(OUTBOX).where(OUTBOX.c.kind == "digest")
-        ).scalar_one()
-        samples = {
-            kind: connection.execute(
-                select(OUTBOX.c.subject, OUTBOX.c.body_text, OUTBOX.c.recipient)
-                .where(OUTBOX.c.kind == kind)
-                .order_by(OUTBOX.c.id)
-                .limit(1)
-            ).first()
-            for kind in ("reminder", "escalation", "checkin_missing", "digest")
-        }
-        results: dict[str, Counter[str]] = defaultdict(Counter)
-        for (data,) in connection.execute(
-            select(HISTORY.c.data).where(HISTORY.c.kind == "hændelse")
-        ):
-            for result in (data or {}).get("results", []):
-                if result["outcome"] == "opfyldt" and result["in_time"] is not None:
-                    results[result["rule"]]["rettidigt" if result["in_time"] else "for sent"] += 1
-        escalated: dict[str, int] = dict(
-            connection.execute(
-                select(OUTBOX.c.rule, func.count())
-                .where(
-                    OUTBOX.c.kind == "escalation",
-                    OUTBOX.c.role == "leder",
-                    OUTBOX.c.channel == "inbox",
-                )
-                .group_by(OUTBOX.c.rule)
-            ).all()
-        )
-    return {
-        "cases": cases,
-        "fired": [(kind, role, count) for kind, role, count in by_kind_role],
-        "digests": digests,
-        "samples": samples,
-        "deadlines": {rule: dict(counter) for rule, counter in sorted(results.items())},
-        "escalated_to_leder": escalated,
-        "refused": dict(refused),
-    }
+    return summarize(app.statistics, len(case_of), refused)
 
 
 KIND_DA = {

@@ -6,15 +6,11 @@ import logging
 import sys
 
 import click
-from sqlalchemy import select, update
 
-from drejebog.app.delivery import retry_dead
-from drejebog.app.settings import Settings
+from drejebog.app.delivery import retry_dead, undelivered
 from drejebog.cli.daemon import Daemon, StopRequest, settle
 from drejebog.cli.store_commands import app_with_schema, echo_json, reports_errors
 from drejebog.engine.deadlines import COPENHAGEN
-from drejebog.engine.errors import NotFound
-from drejebog.store.tables import OUTBOX, WORKER
 
 
 @click.command(help="Kør påmindelser, eskaleringer, levering og dagens overblik.")
@@ -36,7 +32,7 @@ def daemon(once: bool, wait_for_lock: bool) -> None:
     stop = StopRequest.install()  # a SIGTERM while the schema is checked is not lost
     app = app_with_schema()
     settle(app)
-    runner = Daemon(app, Settings.from_environment())
+    runner = Daemon(app)
     if once:
         runner.tick()
         return
@@ -51,30 +47,18 @@ def daemon(once: bool, wait_for_lock: bool) -> None:
 @reports_errors
 def inbox(handle: str, read_id: int | None, show_all: bool, as_json: bool) -> None:
     app = app_with_schema()
-    with app.engine.begin() as connection:
-        worker = connection.execute(select(WORKER.c.id).where(WORKER.c.handle == handle)).first()
-        if worker is None:
-            raise NotFound("medarbejder", handle, " (se 'drejebog worker list')")
-        mine = (OUTBOX.c.worker_id == worker.id) & (OUTBOX.c.channel == "inbox")
-        if read_id is not None:
-            changed = connection.execute(
-                update(OUTBOX).where(mine, OUTBOX.c.id == read_id).values(read_at=app.clock.now())
-            )
-            if changed.rowcount != 1:
-                raise NotFound("besked", str(read_id), f" i {handle}s indbakke")
-            click.echo(f"besked {read_id} er markeret som læst")
-            return
-        query = select(OUTBOX).where(mine).order_by(OUTBOX.c.created_at.desc(), OUTBOX.c.id)
-        if not show_all:
-            query = query.where(OUTBOX.c.read_at.is_(None))
-        rows = connection.execute(query).all()
+    if read_id is not None:
+        app.inbox.mark_read(handle, read_id)
+        click.echo(f"besked {read_id} er markeret som læst")
+        return
+    rows = app.inbox.messages(handle, unread_only=not show_all)
     data = [
         {
             "id": r.id,
             "sag": r.case_id,
             "type": r.kind,
             "emne": r.subject,
-            "tekst": r.body_text,
+            "tekst": r.text,
             "tidspunkt": r.created_at.isoformat(),
             "læst": r.read_at is not None,
         }
@@ -99,17 +83,9 @@ def inbox(handle: str, read_id: int | None, show_all: bool, as_json: bool) -> No
 def outbox(dead: bool, retry_id: int | None, retry_all: bool, as_json: bool) -> None:
     app = app_with_schema()
     if retry_id is not None or retry_all:
-        count = retry_dead(app.engine, app.clock.now(), retry_id)
-        if retry_id is not None and count == 0:
-            raise NotFound("opgivet besked", str(retry_id))
+        count = retry_dead(app.outbox, app.clock.now(), retry_id)
         click.echo(f"{count} besked(er) sendes igen")
         return
-    query = select(OUTBOX).where(OUTBOX.c.channel != "inbox").order_by(OUTBOX.c.id)
-    query = (
-        query.where(OUTBOX.c.status == "dead") if dead else query.where(OUTBOX.c.status != "sent")
-    )
-    with app.engine.connect() as connection:
-        rows = connection.execute(query).all()
     data = [
         {
             "id": r.id,
@@ -122,7 +98,7 @@ def outbox(dead: bool, retry_id: int | None, retry_all: bool, as_json: bool) -> 
             "fejl": r.last_error,
             "næste_forsøg": r.next_attempt_at.isoformat(),
         }
-        for r in rows
+        for r in undelivered(app.outbox, dead_only=dead)
     ]
     if as_json:
         echo_json(data)

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import click
-from sqlalchemy import select
 
 from drejebog.bootstrap import App, bootstrap
 from drejebog.engine.cpr import mask_cpr_in_text
-from drejebog.engine.deadlines import COPENHAGEN, local_date
-from drejebog.engine.errors import DrejebogError, DrejebogInvalid, NotFound
-from drejebog.store import admin
-from drejebog.store.migrate_schema import upgrade
-from drejebog.store.queries import case_details, open_tasks
-from drejebog.store.tables import WORKER
+from drejebog.engine.deadlines import COPENHAGEN
+from drejebog.engine.errors import DrejebogError, DrejebogInvalid
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,7 +40,7 @@ def reports_errors(function: F) -> F:
 def open_app() -> App:
     """The wired application for this command; its connections close when the command ends."""
     app = bootstrap()
-    click.get_current_context().call_on_close(app.engine.dispose)
+    click.get_current_context().call_on_close(app.close)
     return app
 
 
@@ -68,14 +63,8 @@ def key_values(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def actor_of(app: App, worker: str | None) -> str:
-    handle = worker or os.environ.get("DREJEBOG_WORKER") or ""
-    if not handle:
-        return "system"
-    with app.engine.connect() as connection:
-        known = connection.execute(select(WORKER.c.id).where(WORKER.c.handle == handle)).first()
-    if known is None:
-        raise NotFound("medarbejder", handle, " (se 'drejebog worker list')")
-    return handle
+    """--as, else DREJEBOG_WORKER, else the system."""
+    return app.admin.actor(worker or app.settings.worker)
 
 
 def echo_json(data: object) -> None:
@@ -94,8 +83,8 @@ def db() -> None:
 @reports_errors
 def db_upgrade() -> None:
     app = open_app()
-    revision = upgrade(app.engine)
-    click.echo(f"databasen er på revision {revision} ({app.engine.url.render_as_string()})")
+    revision = app.upgrade_schema()
+    click.echo(f"databasen er på revision {revision} ({app.database})")
 
 
 @click.command(help="Gem drejebøger (filer eller mapper); ugyldige drejebøger gemmes aldrig.")
@@ -103,7 +92,7 @@ def db_upgrade() -> None:
 @reports_errors
 def load(paths: tuple[str, ...]) -> None:
     app = app_with_schema()
-    for result in admin.load_drejebog_files(app.engine, list(paths), app.clock.now()):
+    for result in app.admin.load_drejebog_files(paths):
         click.echo(f"{result.path}: {result.drejebog_id} version {result.version} {result.status}")
 
 
@@ -127,7 +116,7 @@ def worker_add(
     handle: str, name: str, role: str, email: str, team: str, leader: str | None
 ) -> None:
     app = app_with_schema()
-    admin.add_worker(app.engine, handle, name, role, email, team, leader)
+    app.admin.add_worker(handle, name, role, email, team, leader)
     click.echo(f"medarbejder {handle} oprettet ({role})")
 
 
@@ -136,14 +125,6 @@ def worker_add(
 @reports_errors
 def worker_list(as_json: bool) -> None:
     app = app_with_schema()
-    table = WORKER
-    leader = table.alias("leader")
-    with app.engine.connect() as connection:
-        rows = connection.execute(
-            select(table, leader.c.handle.label("leader_handle"))
-            .outerjoin(leader, leader.c.id == table.c.leader_id)
-            .order_by(table.c.handle)
-        ).all()
     data = [
         {
             "medarbejder": r.handle,
@@ -151,9 +132,9 @@ def worker_list(as_json: bool) -> None:
             "rolle": r.role,
             "team": r.team,
             "email": r.email,
-            "leder": r.leader_handle,
+            "leder": r.leader,
         }
-        for r in rows
+        for r in app.admin.workers()
     ]
     if as_json:
         echo_json(data)
@@ -178,7 +159,7 @@ def citizen() -> None:
 @reports_errors
 def citizen_add(cpr: str, name: str, email: str, phone: str) -> None:
     app = app_with_schema()
-    masked = admin.add_citizen(app.engine, cpr, name, email, phone)
+    masked = app.admin.add_citizen(cpr, name, email, phone)
     click.echo(f"borger {name} ({masked}) oprettet")
 
 
@@ -249,10 +230,7 @@ def case_event(
 @reports_errors
 def case_assign(case_id: str, role: str, worker_handle: str) -> None:
     app = app_with_schema()
-    with app.unit_of_work() as uow:
-        uow.load_case(case_id)
-        uow.assign(case_id, role, worker_handle)
-        uow.commit()
+    app.admin.assign(case_id, role, worker_handle)
     click.echo(f"sag {case_id}: {worker_handle} er nu {role}")
 
 
@@ -262,9 +240,7 @@ def case_assign(case_id: str, role: str, worker_handle: str) -> None:
 @reports_errors
 def case_show(case_id: str, as_json: bool) -> None:
     app = app_with_schema()
-    now = app.clock.now()
-    with app.engine.connect() as connection:
-        details = case_details(connection, case_id, now)
+    details = app.reports.case_details(case_id)
     if as_json:
         echo_json(details)
         return
@@ -301,8 +277,6 @@ def case_show(case_id: str, as_json: bool) -> None:
 
 
 def _local(iso: str) -> str:
-    from datetime import datetime
-
     return datetime.fromisoformat(iso).astimezone(COPENHAGEN).strftime("%Y-%m-%d %H:%M")
 
 
@@ -316,9 +290,7 @@ def tasks(worker_handle: str | None, role: str | None, overdue: bool, as_json: b
     if worker_handle and role:
         raise click.UsageError("brug enten --worker eller --role")
     app = app_with_schema()
-    today = local_date(app.clock.now())
-    with app.engine.connect() as connection:
-        views = open_tasks(connection, today, worker_handle, role, overdue)
+    views = app.reports.open_tasks(worker_handle, role, overdue)
     if as_json:
         echo_json([v.as_json() for v in views])
         return

@@ -1,7 +1,10 @@
 """The one composition root: settings and a clock in, a wired application out.
 
 Importing this module opens nothing; `bootstrap()` builds the database engine, the drejebog
-cache and the case service. Tests call it with their own settings and a SimulatedClock.
+cache and the use cases (the case service, the inbox, administration, reports), each over the
+store's implementation of its port. The delivery channels are built from the settings here
+too (`wire_channels`). The CLI, the daemon and tests take everything from the `App`; tests
+call `bootstrap()` with their own settings and a SimulatedClock.
 """
 
 from __future__ import annotations
@@ -10,14 +13,60 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from drejebog.app.admin import Admin
 from drejebog.app.cases import CaseService
+from drejebog.app.inbox import Inbox
+from drejebog.app.notices import Channels
+from drejebog.app.reports import Reports
 from drejebog.app.settings import Settings
 from drejebog.engine.clock import Clock, SystemClock
 from drejebog.engine.errors import StoreError
+from drejebog.notifications.channels import Channel, SmtpChannel, SmtpConfig, WebhookChannel
+from drejebog.store.admin import SqlAdmin
 from drejebog.store.db import make_engine
+from drejebog.store.digest import SqlDigestUnitOfWork
 from drejebog.store.drejebog_cache import DrejebogCache
-from drejebog.store.migrate_schema import current_revision, head_revision
+from drejebog.store.migrate_schema import current_revision, head_revision, upgrade
+from drejebog.store.outbox import SqlOutbox
+from drejebog.store.reads import SqlReads
 from drejebog.store.unit_of_work import SqlUnitOfWork
+
+
+@dataclass
+class Wiring:
+    """The channels the settings configure: which exist (for composing notifications) and
+    the senders by channel name (for delivering them)."""
+
+    flags: Channels
+    channels: dict[str, Channel]
+
+
+def smtp_config(settings: Settings) -> SmtpConfig:
+    return SmtpConfig(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        security=settings.smtp_security,
+        user=settings.smtp_user,
+        password=settings.smtp_password,
+        sender=settings.smtp_from,
+    )
+
+
+def wire_channels(settings: Settings) -> Wiring:
+    channels: dict[str, Channel] = {}
+    if settings.smtp_host:
+        channels["email"] = SmtpChannel(smtp_config(settings))
+    # known quirk, kept as it is: one webhook channel, the staff URL winning over the SMS
+    # gateway's when both are set (issue 10 gives each its own channel)
+    webhook = settings.webhook_url or settings.sms_webhook_url
+    if webhook:
+        channels["webhook"] = WebhookChannel(webhook)
+    flags = Channels(
+        email=bool(settings.smtp_host),
+        staff_webhook=bool(settings.webhook_url),
+        citizen_webhook=bool(settings.sms_webhook_url),
+    )
+    return Wiring(flags, channels)
 
 
 @dataclass
@@ -30,9 +79,51 @@ class App:
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, self.cache)
 
+    def digest_unit_of_work(self) -> SqlDigestUnitOfWork:
+        return SqlDigestUnitOfWork(self.engine, self.cache)
+
     @property
     def cases(self) -> CaseService:
         return CaseService(self.unit_of_work, self.clock)
+
+    @property
+    def admin(self) -> Admin:
+        return Admin(SqlAdmin(self.engine), self.unit_of_work, self.clock)
+
+    @property
+    def inbox(self) -> Inbox:
+        return Inbox(SqlReads(self.engine), self.clock)
+
+    @property
+    def reports(self) -> Reports:
+        return Reports(SqlReads(self.engine), self.clock)
+
+    @property
+    def statistics(self) -> SqlReads:
+        return SqlReads(self.engine)
+
+    @property
+    def outbox(self) -> SqlOutbox:
+        return SqlOutbox(self.engine)
+
+    def wiring(self) -> Wiring:
+        return wire_channels(self.settings)
+
+    @property
+    def database(self) -> str:
+        """The database's URL as shown to people (no password)."""
+        return self.engine.url.render_as_string()
+
+    @property
+    def sqlite_file(self) -> str | None:
+        """The database file on SQLite (None on PostgreSQL)."""
+        if self.engine.dialect.name != "sqlite":
+            return None
+        return self.engine.url.database or "drejebog.db"
+
+    def upgrade_schema(self) -> str:
+        """Create or upgrade the database's schema; returns the revision it is at."""
+        return upgrade(self.engine)
 
     def require_schema(self) -> None:
         try:
@@ -43,6 +134,10 @@ class App:
             raise StoreError(
                 "databasen er ikke oprettet eller ikke opgraderet; kør 'drejebog db upgrade'"
             )
+
+    def close(self) -> None:
+        """Close the database connections (the App can be used again: they reopen)."""
+        self.engine.dispose()
 
 
 def bootstrap(settings: Settings | None = None, clock: Clock | None = None) -> App:

@@ -1,5 +1,7 @@
 """Delivery channels: e-mail over SMTP and a JSON webhook. Each raises DeliveryError with a
-readable reason when the message did not get through; the dispatcher retries."""
+readable reason when the message did not get through; the dispatcher (app/delivery.py)
+retries. A channel takes its own small configuration; the composition root
+(drejebog/bootstrap.py) builds it from the settings."""
 
 from __future__ import annotations
 
@@ -13,7 +15,6 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any, Protocol
 
-from drejebog.app.settings import Settings
 from drejebog.engine.errors import DrejebogError
 from drejebog.notifications.render import html_part
 
@@ -25,7 +26,7 @@ class DeliveryError(DrejebogError):
 @dataclass(frozen=True)
 class OutgoingMessage:
     id: int
-    case_id: int
+    case_id: int | None  # None: a daily digest
     kind: str
     role: str
     recipient: str
@@ -43,44 +44,53 @@ def message_id(message: OutgoingMessage, sender: str) -> str:
     return f"<drejebog-{message.id}@{domain}>"
 
 
+@dataclass(frozen=True)
+class SmtpConfig:
+    """Where and how to send e-mail."""
+
+    host: str
+    port: int = 25
+    security: str = "none"  # none, starttls or ssl
+    user: str = ""  # log in only when given
+    password: str = ""
+    sender: str = "drejebog@localhost"
+
+
 class SmtpChannel:
-    def __init__(self, settings: Settings, timeout: float = 10.0) -> None:
-        self.settings = settings
+    def __init__(self, config: SmtpConfig, timeout: float = 10.0) -> None:
+        self.config = config
         self.timeout = timeout
 
     def build(self, message: OutgoingMessage) -> EmailMessage:
         email = EmailMessage()
         email["Subject"] = message.subject
-        email["From"] = self.settings.smtp_from
+        email["From"] = self.config.sender
         email["To"] = message.recipient
         email["Date"] = formatdate(localtime=False)
-        email["Message-ID"] = message_id(message, self.settings.smtp_from)
+        email["Message-ID"] = message_id(message, self.config.sender)
         email.set_content(message.text)
         email.add_alternative(html_part(message.subject, message.text), subtype="html")
         return email
 
     def send(self, message: OutgoingMessage) -> None:
-        s = self.settings
+        c = self.config
         try:
             client: smtplib.SMTP
-            if s.smtp_security == "ssl":
+            if c.security == "ssl":
                 client = smtplib.SMTP_SSL(
-                    s.smtp_host,
-                    s.smtp_port,
-                    timeout=self.timeout,
-                    context=ssl.create_default_context(),
+                    c.host, c.port, timeout=self.timeout, context=ssl.create_default_context()
                 )
             else:
-                client = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=self.timeout)
+                client = smtplib.SMTP(c.host, c.port, timeout=self.timeout)
             with client:
-                if s.smtp_security == "starttls":
+                if c.security == "starttls":
                     client.starttls(context=ssl.create_default_context())
-                if s.smtp_user:
-                    client.login(s.smtp_user, s.smtp_password)
+                if c.user:
+                    client.login(c.user, c.password)
                 client.send_message(self.build(message))
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(
-                f"e-mail til {message.recipient} via {s.smtp_host}:{s.smtp_port} fejlede: {exc}"
+                f"e-mail til {message.recipient} via {c.host}:{c.port} fejlede: {exc}"
             ) from exc
 
 

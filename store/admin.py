@@ -1,24 +1,117 @@
-"""Setting up the jobcenter's data: workers, citizens and stored drejebog versions."""
+"""Staff, citizens and stored drejebog versions in SQL: the `AdminStore` port of app/ports.py.
+The rules (valid handles, a version never changes) are app/admin.py's.
+
+The functions at the end take an Engine, for the tests, benchmarks and seed scripts that set
+up a database without an App; the CLI goes through the App (drejebog/bootstrap.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
-from drejebog.engine.cpr import parse_cpr
-from drejebog.engine.errors import DrejebogError, DrejebogInvalid, NotFound, Problem
-from drejebog.engine.fields import IDENTIFIER
-from drejebog.engine.loader import check_file, drejebog_files, read_text
-from drejebog.engine.model import BUILTIN_ROLES
+from drejebog.app import admin
+from drejebog.app.admin import AdminError, LoadResult
+from drejebog.app.ports import NewVersion, WorkerListing
 from drejebog.store.tables import CITIZEN, VERSION, WORKER
 
+__all__ = [
+    "AdminError",
+    "LoadResult",
+    "SqlAdmin",
+    "add_citizen",
+    "add_worker",
+    "load_drejebog_files",
+]
 
-class AdminError(DrejebogError):
-    pass
+
+class SqlAdmin:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def worker_key(self, handle: str) -> int | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(select(WORKER.c.id).where(WORKER.c.handle == handle)).first()
+        return None if row is None else int(row.id)
+
+    def workers(self) -> list[WorkerListing]:
+        leader = WORKER.alias("leader")
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(WORKER, leader.c.handle.label("leader_handle"))
+                .outerjoin(leader, leader.c.id == WORKER.c.leader_id)
+                .order_by(WORKER.c.handle)
+            ).all()
+        return [
+            WorkerListing(r.handle, r.name, r.role, r.team, r.email, r.leader_handle) for r in rows
+        ]
+
+    def add_worker(
+        self,
+        handle: str,
+        name: str,
+        role: str,
+        email: str,
+        team: str,
+        leader_key: int | None,
+    ) -> int | None:
+        try:
+            with self._engine.begin() as connection:
+                result = connection.execute(
+                    insert(WORKER).values(
+                        handle=handle,
+                        name=name,
+                        email=email,
+                        role=role,
+                        team=team,
+                        leader_id=leader_key,
+                        active=True,
+                    )
+                )
+        except IntegrityError:
+            return None  # the handle is taken
+        key = result.inserted_primary_key
+        assert key is not None
+        return int(key[0])
+
+    def add_citizen(self, cpr: str, name: str, email: str, phone: str) -> bool:
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(
+                    insert(CITIZEN).values(cpr=cpr, name=name, email=email, phone=phone)
+                )
+        except IntegrityError:
+            return False  # the CPR number is taken
+        return True
+
+    def content_hashes(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        if not keys:
+            return {}
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(VERSION.c.drejebog_id, VERSION.c.version, VERSION.c.content_hash).where(
+                    tuple_(VERSION.c.drejebog_id, VERSION.c.version).in_(list(keys))
+                )
+            ).all()
+        return {(r.drejebog_id, r.version): r.content_hash for r in rows}
+
+    def store_versions(self, versions: Sequence[NewVersion], now: datetime) -> None:
+        with self._engine.begin() as connection:
+            for item in versions:
+                connection.execute(
+                    insert(VERSION).values(
+                        drejebog_id=item.drejebog.id,
+                        version=item.drejebog.version,
+                        title=item.drejebog.title,
+                        content_hash=item.drejebog.content_hash,
+                        source_name=item.source_name,
+                        source_text=item.source_text,
+                        loaded_at=now,
+                    )
+                )
 
 
 def add_worker(
@@ -30,105 +123,14 @@ def add_worker(
     team: str = "",
     leader: str | None = None,
 ) -> int:
-    if not IDENTIFIER.match(handle):
-        raise AdminError(f"ugyldigt brugernavn '{handle}': brug små bogstaver, tal og _")
-    if not IDENTIFIER.match(role) or role == "borger":
-        staff = ", ".join(r for r in BUILTIN_ROLES if r != "borger")
-        raise AdminError(f"ugyldig rolle '{role}': brug fx {staff}")
-    if email and "@" not in email:
-        raise AdminError(f"ugyldig e-mailadresse '{email}'")
-    with engine.begin() as connection:
-        leader_id = None
-        if leader:
-            row = connection.execute(select(WORKER.c.id).where(WORKER.c.handle == leader)).first()
-            if row is None:
-                raise NotFound("leder", leader, " (opret lederen først)")
-            leader_id = row.id
-        try:
-            result = connection.execute(
-                insert(WORKER).values(
-                    handle=handle,
-                    name=name,
-                    email=email,
-                    role=role,
-                    team=team,
-                    leader_id=leader_id,
-                    active=True,
-                )
-            )
-        except IntegrityError as exc:
-            raise AdminError(f"medarbejderen '{handle}' findes allerede") from exc
-        key = result.inserted_primary_key
-        assert key is not None
-        return int(key[0])
+    return admin.add_worker(SqlAdmin(engine), handle, name, role, email, team, leader)
 
 
 def add_citizen(engine: Engine, cpr_text: str, name: str, email: str = "", phone: str = "") -> str:
-    """Store a citizen; returns the masked CPR number (the only form ever shown)."""
-    cpr = parse_cpr(cpr_text)
-    if not name.strip():
-        raise AdminError("borgeren skal have et navn")
-    with engine.begin() as connection:
-        try:
-            connection.execute(
-                insert(CITIZEN).values(
-                    cpr=cpr.formatted, name=name.strip(), email=email, phone=phone
-                )
-            )
-        except IntegrityError as exc:
-            raise AdminError(f"borgeren med CPR-nummer {cpr.masked} findes allerede") from exc
-    return cpr.masked
+    return admin.add_citizen(SqlAdmin(engine), cpr_text, name, email, phone)
 
 
-@dataclass(frozen=True)
-class LoadResult:
-    path: str
-    drejebog_id: str
-    version: str
-    status: str  # "gemt" or "uændret"
-
-
-def load_drejebog_files(engine: Engine, paths: list[str | Path], now: datetime) -> list[LoadResult]:
-    """Store every drejebog in `paths`, all or nothing: one invalid file stores none."""
-    files = drejebog_files(paths)
-    problems: list[Problem] = []
-    parsed = []
-    for path in files:
-        drejebog, found = check_file(path)
-        problems.extend(found)
-        if drejebog is not None and not found:
-            parsed.append((path, drejebog, read_text(path)))
-    if not files:
-        problems.append(Problem(", ".join(map(str, paths)), 1, 1, "ingen drejebøger fundet"))
-    if problems:
-        raise DrejebogInvalid(problems)
-    results: list[LoadResult] = []
-    with engine.begin() as connection:
-        for path, drejebog, text in parsed:
-            existing = connection.execute(
-                select(VERSION.c.content_hash).where(
-                    VERSION.c.drejebog_id == drejebog.id, VERSION.c.version == drejebog.version
-                )
-            ).first()
-            if existing is not None:
-                if existing.content_hash != drejebog.content_hash:
-                    message = (
-                        f"version {drejebog.version} af '{drejebog.id}' er allerede indlæst med "
-                        "et andet indhold; hæv 'version', når drejebogen ændres"
-                    )
-                    raise DrejebogInvalid([Problem(str(path), 1, 1, message)])
-                results.append(LoadResult(str(path), drejebog.id, drejebog.version, "uændret"))
-                continue
-            connection.execute(
-                insert(VERSION).values(
-                    drejebog_id=drejebog.id,
-                    version=drejebog.version,
-                    title=drejebog.title,
-                    content_hash=drejebog.content_hash,
-                    source_name=str(path),
-                    source_text=text,
-                    loaded_at=now,
-                )
-            )
-            results.append(LoadResult(str(path), drejebog.id, drejebog.version, "gemt"))
-    return results
+def load_drejebog_files(
+    engine: Engine, paths: Sequence[str | Path], now: datetime
+) -> list[LoadResult]:
+    return admin.load_drejebog_files(SqlAdmin(engine), paths, now)

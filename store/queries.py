@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from drejebog.app.ports import TaskView
 from drejebog.engine.cpr import parse_cpr
 from drejebog.engine.deadlines import local_date
 from drejebog.engine.errors import NotFound
@@ -25,34 +25,6 @@ def due_timers(connection: Connection, now: datetime, limit: int = 500) -> list[
             .limit(limit)
         )
     )
-
-
-@dataclass(frozen=True)
-class TaskView:
-    id: int
-    case_id: int
-    citizen: str
-    rule: str
-    title: str
-    role: str
-    worker: str | None
-    due_date: date | None
-    days_left: int | None
-    optional: bool
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "sag": self.case_id,
-            "borger": self.citizen,
-            "opgave": self.rule,
-            "titel": self.title,
-            "rolle": self.role,
-            "medarbejder": self.worker,
-            "frist": self.due_date.isoformat() if self.due_date else None,
-            "dage_tilbage": self.days_left,
-            "valgfri": self.optional,
-        }
 
 
 def open_tasks(

@@ -185,3 +185,25 @@ def test_load_refuses_an_invalid_drejebog_and_stores_nothing(run):
 def test_commands_before_db_upgrade_say_what_to_do(run):
     out = run("tasks", code=1)
     assert "kør 'drejebog db upgrade'" in out
+
+
+def test_who_acts_is_as_else_drejebog_worker_else_the_system(setup, database_url):
+    run = setup
+    runner = CliRunner()
+
+    def invoke(worker: str | None, *args: str) -> tuple[int, str]:
+        env = {"DATABASE_URL": database_url, "DREJEBOG_WORKER": worker}
+        result = runner.invoke(main, list(args), env=env)
+        return result.exit_code, result.output
+
+    with freeze_time("2027-01-04 08:00:00"):
+        opened = invoke("anna", "case", "open", "ressourceforloeb", "--cpr", CPR, "ydelse=andet")
+        assert opened[0] == 0, opened[1]
+        event = ("case", "event", "1", "tilmeld_holdforloeb", "rehab_moede=2027-03-01")
+        code, output = invoke("nobody", *event)
+        assert code == 1 and "fejl: ukendt medarbejder 'nobody'" in output
+        assert invoke(None, *event)[0] == 0
+        later = ("case", "event", "1", "forberedelsesskema_udfyldt", "--as", "karl")
+        assert invoke("nobody", *later)[0] == 0
+    history = json.loads(run("case", "show", "1", "--json"))["forløb"]
+    assert [item["af"] for item in history] == ["anna", "system", "karl"]

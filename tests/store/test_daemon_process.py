@@ -218,7 +218,7 @@ def test_a_stop_asked_for_while_the_daemon_starts_ends_it_cleanly(overdue, datab
     request = StopRequest()
     request._handle(signal.SIGTERM, None)  # as if SIGTERM came while the schema was checked
     caplog.set_level("INFO", logger="drejebog.daemon")
-    Daemon(overdue, Settings(database_url)).run(stop_request=request)
+    Daemon(overdue).run(stop_request=request)
     assert "stopper (signal 15)" in caplog.text and "daemon stoppet" in caplog.text
     assert counts(overdue)[0] == 0  # it never swept
 

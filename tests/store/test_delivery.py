@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -16,8 +16,15 @@ from sqlalchemy import select, update
 
 from drejebog.app.delivery import backoff, deliver, retry_dead
 from drejebog.app.firing import Channels, sweep
+from drejebog.app.ports import ClaimedMessage
 from drejebog.app.settings import Settings
-from drejebog.notifications.channels import SmtpChannel, WebhookChannel
+from drejebog.bootstrap import Wiring, smtp_config, wire_channels
+from drejebog.notifications.channels import (
+    DeliveryError,
+    OutgoingMessage,
+    SmtpChannel,
+    WebhookChannel,
+)
 from drejebog.store.tables import CITIZEN, OUTBOX
 from tests.conftest import local
 from tests.store.test_firing import open_rehab
@@ -85,7 +92,7 @@ def test_email_goes_out_over_smtp_with_text_html_and_a_stable_message_id(
     collector, port = smtp_server
     fire_reminder(staffed, clock, Channels(email=True))
     settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_from="drejebog@jobcenter.dk")
-    report = deliver(staffed.engine, {"email": SmtpChannel(settings)}, clock.now(), 5)
+    report = deliver(staffed.outbox, {"email": SmtpChannel(smtp_config(settings))}, clock.now(), 5)
     assert report.sent == 1
     ((sender, recipients, content),) = collector.messages
     assert sender == "drejebog@jobcenter.dk" and recipients == ["anna@jobcenter.dk"]
@@ -100,26 +107,26 @@ def test_email_goes_out_over_smtp_with_text_html_and_a_stable_message_id(
     first = plain.split("\n\n")[0].strip()
     assert first.startswith("Kære Anna Sagsbehandler") and f"<p>{first}</p>" in html
     assert html.count("<p>") == len([p for p in plain.split("\n\n") if p.strip()])
-    again = deliver(staffed.engine, {"email": SmtpChannel(settings)}, clock.now(), 5)
+    again = deliver(staffed.outbox, {"email": SmtpChannel(smtp_config(settings))}, clock.now(), 5)
     assert again.sent == 0 and len(collector.messages) == 1
 
 
 def test_a_dead_smtp_server_delays_with_backoff_then_dead_letters_then_retry(staffed, clock):
     fire_reminder(staffed, clock, Channels(email=True))
     settings = Settings(smtp_host="127.0.0.1", smtp_port=free_port())
-    channels = {"email": SmtpChannel(settings, timeout=2)}
-    first = deliver(staffed.engine, channels, clock.now(), max_attempts=3)
+    channels = {"email": SmtpChannel(smtp_config(settings), timeout=2)}
+    first = deliver(staffed.outbox, channels, clock.now(), max_attempts=3)
     assert (first.sent, first.failed, first.dead) == (0, 1, 0)
-    assert deliver(staffed.engine, channels, clock.now(), 3).failed == 0  # waiting for backoff
+    assert deliver(staffed.outbox, channels, clock.now(), 3).failed == 0  # waiting for backoff
     clock.advance(backoff(1))
-    assert deliver(staffed.engine, channels, clock.now(), 3).failed == 1
+    assert deliver(staffed.outbox, channels, clock.now(), 3).failed == 1
     clock.advance(backoff(2))
-    assert deliver(staffed.engine, channels, clock.now(), 3).dead == 1
+    assert deliver(staffed.outbox, channels, clock.now(), 3).dead == 1
     with staffed.engine.connect() as connection:
         message = connection.execute(select(OUTBOX).where(OUTBOX.c.channel == "email")).one()
     assert message.status == "dead" and message.attempts == 3
     assert "fejlede" in message.last_error
-    assert retry_dead(staffed.engine, clock.now()) == 1
+    assert retry_dead(staffed.outbox, clock.now()) == 1
     with staffed.engine.connect() as connection:
         status = connection.execute(
             select(OUTBOX.c.status).where(OUTBOX.c.channel == "email")
@@ -136,7 +143,7 @@ def test_citizen_sms_goes_to_the_webhook_with_json(staffed, clock, webhook_serve
     staffed.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
     clock.advance_to(local("2027-03-31 08:00"))  # reminder to borger before 2 April
     sweep(staffed.unit_of_work, clock.now(), Channels(citizen_webhook=True))
-    report = deliver(staffed.engine, {"webhook": WebhookChannel(url)}, clock.now(), 5)
+    report = deliver(staffed.outbox, {"webhook": WebhookChannel(url)}, clock.now(), 5)
     assert report.sent == 1
     (payload,) = received
     assert payload["rolle"] == "borger" and payload["modtager"] == "+4512345678"
@@ -153,3 +160,74 @@ def test_inbox_is_delivered_on_write(staffed, clock):
     with staffed.engine.connect() as connection:
         row = connection.execute(select(OUTBOX)).one()
     assert (row.channel, row.status, row.recipient) == ("inbox", "sent", "anna_s")
+
+
+class FakeOutbox:
+    """The `Outbox` port in memory: the delivery policy runs without a database."""
+
+    def __init__(self, *messages: ClaimedMessage) -> None:
+        self.pending = {m.id: m for m in messages}
+        self.attempts = dict.fromkeys(self.pending, 0)
+        self.due = dict.fromkeys(self.pending, datetime(2027, 1, 1, tzinfo=UTC))
+        self.sent: list[int] = []
+        self.dead: list[int] = []
+
+    def claim(self, now, until, limit):
+        return [m for i, m in sorted(self.pending.items()) if self.due[i] <= now][:limit]
+
+    def mark_sent(self, message_id, now):
+        self.sent.append(message_id)
+        del self.pending[message_id]
+
+    def record_failure(self, message_id, error, plan):
+        retry = plan(self.attempts[message_id] + 1)
+        self.attempts[message_id] = retry.attempts
+        self.due[message_id] = retry.next_attempt_at
+        if retry.dead:
+            self.dead.append(message_id)
+            del self.pending[message_id]
+        return retry
+
+
+class Flaky:
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+
+    def send(self, message: OutgoingMessage) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise DeliveryError("nede")
+
+
+def message(id: int, channel: str) -> ClaimedMessage:
+    return ClaimedMessage(id, 1, "reminder", "sagsbehandler", channel, "anna", "Emne", "Tekst")
+
+
+def test_delivery_retries_with_backoff_then_gives_up_on_a_fake_outbox():
+    outbox = FakeOutbox(message(1, "email"), message(2, "webhook"), message(3, "sms"))
+    channels = {"email": Flaky(failures=1), "webhook": Flaky(failures=0)}
+    now = datetime(2027, 3, 1, 8, tzinfo=UTC)
+    first = deliver(outbox, channels, now, max_attempts=2)
+    assert (first.sent, first.failed, first.dead) == (1, 2, 0)
+    assert outbox.due[1] == now + backoff(1)
+    again = deliver(outbox, channels, now + backoff(1), max_attempts=2)
+    assert (again.sent, again.failed, again.dead) == (1, 1, 1)
+    assert outbox.sent == [2, 1] and outbox.dead == [3]  # no channel 'sms': given up
+
+
+def test_the_channels_come_from_the_settings_with_the_webhook_quirk_kept():
+    both = wire_channels(
+        Settings(
+            smtp_host="smtp.example",
+            webhook_url="https://teams.example/hook",
+            sms_webhook_url="https://sms.example/hook",
+        )
+    )
+    assert both.flags == Channels(email=True, staff_webhook=True, citizen_webhook=True)
+    assert set(both.channels) == {"email", "webhook"}
+    webhook = both.channels["webhook"]
+    assert isinstance(webhook, WebhookChannel) and webhook.url == "https://teams.example/hook"
+    sms = wire_channels(Settings(sms_webhook_url="https://sms.example/hook")).channels
+    assert isinstance(sms["webhook"], WebhookChannel)
+    assert sms["webhook"].url == "https://sms.example/hook"
+    assert wire_channels(Settings()) == Wiring(Channels(), {})

@@ -9,9 +9,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from drejebog.app.digest import digests_written, missing_notices, send_digests
+from drejebog.app.digest import send_digests
 from drejebog.app.firing import Channels, sweep
 from drejebog.cli.main import main
+from drejebog.store.digest import digests_written, missing_notices
 from drejebog.store.migrate_schema import stamp_head
 from drejebog.store.tables import OUTBOX
 from tests.conftest import local
@@ -32,10 +33,10 @@ def test_digest_lists_due_and_overdue_tasks_once_per_working_day(staffed, clock)
     case_id = open_rehab(staffed)  # sagsbehandler anna_s; overdragelse due 15 March
     staffed.cases.apply_event(case_id, "ny_moededato", {"rehab_moede": "2027-03-01"}, "anna_s")
     clock.advance_to(local("2027-03-13 07:00"))  # a Saturday: no digest
-    assert send_digests(staffed, clock.now(), Channels()) == 0
+    assert send_digests(staffed.digest_unit_of_work, clock.now(), Channels()) == 0
     clock.advance_to(local("2027-03-15 07:00"))  # Monday
     # the tasks of mini.yaml have no deadlines: nothing is due, so nobody gets a digest
-    assert send_digests(staffed, clock.now(), Channels()) == 0
+    assert send_digests(staffed.digest_unit_of_work, clock.now(), Channels()) == 0
     assert digests(staffed) == []
 
 
@@ -50,16 +51,16 @@ def test_digest_skips_danish_holidays_and_names_missing_check_ins(staffed, clock
     clock.advance_to(local("2027-04-05 08:00"))
     sweep(staffed.unit_of_work, clock.now(), Channels())
     clock.advance_to(local("2027-04-06 07:00"))
-    assert send_digests(staffed, clock.now(), Channels()) == 2
+    assert send_digests(staffed.digest_unit_of_work, clock.now(), Channels()) == 2
     sent = digests(staffed)
     assert {recipient for recipient, _, _ in sent} == {"anna_s", "karl"}
     _, subject, body = sent[0]
     assert subject == "Dagens opgaver 6. april 2027: 0 i dag, 0 over fristen"
     assert "Manglende tilbagemeldinger:" in body
     assert "- Månedlig tilbagemelding – Anna Andersen (sag 1), skulle være kommet" in body
-    assert send_digests(staffed, clock.now(), Channels()) == 0  # once a day
+    assert send_digests(staffed.digest_unit_of_work, clock.now(), Channels()) == 0  # once a day
     clock.advance_to(local("2027-05-06 07:00"))  # Kristi himmelfartsdag 2027
-    assert send_digests(staffed, clock.now(), Channels()) == 0
+    assert send_digests(staffed.digest_unit_of_work, clock.now(), Channels()) == 0
 
 
 def test_inbox_lists_and_marks_read(staffed, clock, database_url):

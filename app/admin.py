@@ -1,0 +1,172 @@
+"""Setting up the jobcenter: workers, citizens, stored drejebog versions, who acts, who holds a
+role on a case. The rules (valid handles and roles, a version's content never changes) are
+here; the rows are written through the `AdminStore` port (store/admin.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from drejebog.app.cases import SYSTEM_ACTOR
+from drejebog.app.ports import AdminStore, CaseUnitOfWork, NewVersion, WorkerListing
+from drejebog.engine.clock import Clock
+from drejebog.engine.cpr import parse_cpr
+from drejebog.engine.errors import DrejebogError, DrejebogInvalid, NotFound, Problem
+from drejebog.engine.fields import IDENTIFIER
+from drejebog.engine.loader import check_file, drejebog_files, read_text
+from drejebog.engine.model import BUILTIN_ROLES
+
+
+class AdminError(DrejebogError):
+    pass
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    path: str
+    drejebog_id: str
+    version: str
+    status: str  # "gemt" or "uændret"
+
+
+def add_worker(
+    store: AdminStore,
+    handle: str,
+    name: str,
+    role: str,
+    email: str = "",
+    team: str = "",
+    leader: str | None = None,
+) -> int:
+    """Create an active worker; returns the store's key."""
+    if not IDENTIFIER.match(handle):
+        raise AdminError(f"ugyldigt brugernavn '{handle}': brug små bogstaver, tal og _")
+    if not IDENTIFIER.match(role) or role == "borger":
+        staff = ", ".join(r for r in BUILTIN_ROLES if r != "borger")
+        raise AdminError(f"ugyldig rolle '{role}': brug fx {staff}")
+    if email and "@" not in email:
+        raise AdminError(f"ugyldig e-mailadresse '{email}'")
+    leader_key = None
+    if leader:
+        leader_key = store.worker_key(leader)
+        if leader_key is None:
+            raise NotFound("leder", leader, " (opret lederen først)")
+    key = store.add_worker(handle, name, role, email, team, leader_key)
+    if key is None:
+        raise AdminError(f"medarbejderen '{handle}' findes allerede")
+    return key
+
+
+def add_citizen(
+    store: AdminStore, cpr_text: str, name: str, email: str = "", phone: str = ""
+) -> str:
+    """Store a citizen; returns the masked CPR number (the only form ever shown)."""
+    cpr = parse_cpr(cpr_text)
+    if not name.strip():
+        raise AdminError("borgeren skal have et navn")
+    if not store.add_citizen(cpr.formatted, name.strip(), email, phone):
+        raise AdminError(f"borgeren med CPR-nummer {cpr.masked} findes allerede")
+    return cpr.masked
+
+
+def load_drejebog_files(
+    store: AdminStore, paths: Sequence[str | Path], now: datetime
+) -> list[LoadResult]:
+    """Store every drejebog in `paths`, all or nothing: one invalid file stores none, and a
+    version already stored with another content is refused (raise 'version' instead)."""
+    files = drejebog_files(list(paths))
+    problems: list[Problem] = []
+    parsed = []
+    for path in files:
+        drejebog, found = check_file(path)
+        problems.extend(found)
+        if drejebog is not None and not found:
+            parsed.append(NewVersion(drejebog, str(path), read_text(path)))
+    if not files:
+        problems.append(Problem(", ".join(map(str, paths)), 1, 1, "ingen drejebøger fundet"))
+    if problems:
+        raise DrejebogInvalid(problems)
+    known = store.content_hashes({(v.drejebog.id, v.drejebog.version) for v in parsed})
+    results: list[LoadResult] = []
+    new: list[NewVersion] = []
+    for item in parsed:
+        drejebog = item.drejebog
+        stored = known.get((drejebog.id, drejebog.version))
+        if stored is None:
+            known[(drejebog.id, drejebog.version)] = drejebog.content_hash
+            new.append(item)
+            results.append(LoadResult(item.source_name, drejebog.id, drejebog.version, "gemt"))
+        elif stored != drejebog.content_hash:
+            message = (
+                f"version {drejebog.version} af '{drejebog.id}' er allerede indlæst med "
+                "et andet indhold; hæv 'version', når drejebogen ændres"
+            )
+            raise DrejebogInvalid([Problem(item.source_name, 1, 1, message)])
+        else:
+            results.append(LoadResult(item.source_name, drejebog.id, drejebog.version, "uændret"))
+    if new:
+        store.store_versions(new, now)
+    return results
+
+
+def workers(store: AdminStore) -> list[WorkerListing]:
+    """Every worker, by handle."""
+    return store.workers()
+
+
+def actor(store: AdminStore, handle: str) -> str:
+    """Who a command acts as: a known worker's handle, or the system when nobody is named."""
+    if not handle:
+        return SYSTEM_ACTOR
+    if store.worker_key(handle) is None:
+        raise NotFound("medarbejder", handle, " (se 'drejebog worker list')")
+    return handle
+
+
+def assign(
+    unit_of_work: Callable[[], CaseUnitOfWork], case_id: str, role: str, handle: str
+) -> None:
+    """Give a worker a role on a case (replacing whoever held it). Raises NotFound."""
+    with unit_of_work() as uow:
+        uow.load_case(case_id)
+        uow.assign(case_id, role, handle)
+        uow.commit()
+
+
+class Admin:
+    """The use cases above bound to a store and a clock, as the App hands them out."""
+
+    def __init__(
+        self, store: AdminStore, unit_of_work: Callable[[], CaseUnitOfWork], clock: Clock
+    ) -> None:
+        self.store = store
+        self.unit_of_work = unit_of_work
+        self.clock = clock
+
+    def add_worker(
+        self,
+        handle: str,
+        name: str,
+        role: str,
+        email: str = "",
+        team: str = "",
+        leader: str | None = None,
+    ) -> int:
+        return add_worker(self.store, handle, name, role, email, team, leader)
+
+    def add_citizen(self, cpr_text: str, name: str, email: str = "", phone: str = "") -> str:
+        return add_citizen(self.store, cpr_text, name, email, phone)
+
+    def load_drejebog_files(self, paths: Sequence[str | Path]) -> list[LoadResult]:
+        return load_drejebog_files(self.store, paths, self.clock.now())
+
+    def workers(self) -> list[WorkerListing]:
+        return workers(self.store)
+
+    def actor(self, handle: str) -> str:
+        return actor(self.store, handle)
+
+    def assign(self, case_id: str, role: str, handle: str) -> None:
+        assign(self.unit_of_work, case_id, role, handle)
