@@ -5,40 +5,50 @@ from __future__ import annotations
 from collections import deque
 
 from drejebog.engine.errors import Problem
-from drejebog.engine.model import Drejebog
+from drejebog.engine.model import Drejebog, State
 
 
 def graph_problems(drejebog: Drejebog, filename: str) -> list[Problem]:
-    problems: list[Problem] = []
-
-    def report(line: int, column: int, message: str) -> None:
-        problems.append(Problem(filename, line, column, message))
-
     if drejebog.start not in drejebog.states:
-        return problems  # already reported where 'start' is written
+        return []  # already reported where 'start' is written
+    successors = _successors(drejebog)
+    reachable = _reachable(drejebog.start, successors)
+    finals = [s for s in drejebog.states.values() if s.final]
+    problems = [Problem(filename, *where, message) for where, message in _end_problems(drejebog)]
+    can_finish = _can_finish(finals, successors)
+    for state in drejebog.states.values():
+        problems.extend(
+            Problem(filename, state.mark.line, state.mark.column, message)
+            for message in _state_problems(
+                drejebog, state, successors, reachable, can_finish, bool(finals)
+            )
+        )
+    return problems
+
+
+def _successors(drejebog: Drejebog) -> dict[str, set[str]]:
+    """Each state's targets: every branch of every event that may start from it."""
     successors: dict[str, set[str]] = {state: set() for state in drejebog.states}
     for event in drejebog.events.values():
         for source in event.sources:
             for branch in event.branches:
                 successors.setdefault(source, set()).add(branch.target)
+    return successors
 
-    reachable = {drejebog.start}
-    queue = deque([drejebog.start])
+
+def _reachable(start: str, successors: dict[str, set[str]]) -> set[str]:
+    reachable = {start}
+    queue = deque([start])
     while queue:
         for target in successors.get(queue.popleft(), ()):
             if target not in reachable:
                 reachable.add(target)
                 queue.append(target)
+    return reachable
 
-    finals = [s for s in drejebog.states.values() if s.final]
-    if drejebog.states and not finals:
-        report(1, 1, "drejebogen har ingen slut-tilstand (en tilstand med 'slut: true')")
-    if drejebog.states[drejebog.start].final:
-        state = drejebog.states[drejebog.start]
-        report(
-            state.mark.line, state.mark.column, "start-tilstanden kan ikke være en slut-tilstand"
-        )
 
+def _can_finish(finals: list[State], successors: dict[str, set[str]]) -> set[str]:
+    """The states from which some path leads to a final state (a fixed point)."""
     can_finish = {s.id for s in finals}
     changed = True
     while changed:
@@ -47,26 +57,45 @@ def graph_problems(drejebog: Drejebog, filename: str) -> list[Problem]:
             if state_id not in can_finish and targets & can_finish:
                 can_finish.add(state_id)
                 changed = True
+    return can_finish
 
-    for state in drejebog.states.values():
-        no_way_out = not state.final and not (successors.get(state.id, set()) - {state.id})
-        if finals and not no_way_out and state.id not in can_finish:
-            report(
-                state.mark.line,
-                state.mark.column,
-                f"fra tilstanden '{state.id}' kan en sag aldrig nå en slut-tilstand",
+
+def _end_problems(drejebog: Drejebog) -> list[tuple[tuple[int, int], str]]:
+    problems: list[tuple[tuple[int, int], str]] = []
+    if drejebog.states and not any(s.final for s in drejebog.states.values()):
+        problems.append(
+            ((1, 1), "drejebogen har ingen slut-tilstand (en tilstand med 'slut: true')")
+        )
+    start = drejebog.states[drejebog.start]
+    if start.final:
+        problems.append(
+            (
+                (start.mark.line, start.mark.column),
+                "start-tilstanden kan ikke være en slut-tilstand",
             )
-        if state.id not in reachable:
-            report(
-                state.mark.line,
-                state.mark.column,
-                f"tilstanden '{state.id}' kan ikke nås fra start-tilstanden '{drejebog.start}'",
-            )
-        if no_way_out:
-            report(
-                state.mark.line,
-                state.mark.column,
-                f"tilstanden '{state.id}' er ikke en slut-tilstand, men ingen hændelse fører "
-                "videre fra den; tilføj en hændelse med 'fra' den eller marker den 'slut: true'",
-            )
+        )
+    return problems
+
+
+def _state_problems(
+    drejebog: Drejebog,
+    state: State,
+    successors: dict[str, set[str]],
+    reachable: set[str],
+    can_finish: set[str],
+    has_finals: bool,
+) -> list[str]:
+    problems: list[str] = []
+    no_way_out = not state.final and not (successors.get(state.id, set()) - {state.id})
+    if has_finals and not no_way_out and state.id not in can_finish:
+        problems.append(f"fra tilstanden '{state.id}' kan en sag aldrig nå en slut-tilstand")
+    if state.id not in reachable:
+        problems.append(
+            f"tilstanden '{state.id}' kan ikke nås fra start-tilstanden '{drejebog.start}'"
+        )
+    if no_way_out:
+        problems.append(
+            f"tilstanden '{state.id}' er ikke en slut-tilstand, men ingen hændelse fører "
+            "videre fra den; tilføj en hændelse med 'fra' den eller marker den 'slut: true'"
+        )
     return problems
