@@ -18,36 +18,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Connection, bindparam, update
-from sqlalchemy.exc import DBAPIError
 
 from drejebog.app.cases import runtime_for
-from drejebog.app.notices import Channels, Notices, compose, write_outbox
-from drejebog.app.ports import StoredCase
+from drejebog.app.notices import Channels, Notices, compose
+from drejebog.app.ports import DueTimer, FiringUnitOfWork, OutboxRow, StoredCase
 from drejebog.app.recipients import Directory
 from drejebog.engine.errors import ConcurrencyConflict, StoreError
 from drejebog.engine.model import Drejebog
 from drejebog.engine.runtime import Record, Step
-from drejebog.engine.timers import Timer, TimerKind
-from drejebog.store.fastsql import FastQuery, fetch_all
-from drejebog.store.tables import TIMER
-from drejebog.store.unit_of_work import SqlUnitOfWork
 
-__all__ = ["Channels", "SweepReport", "claim_due", "sweep"]
+__all__ = ["Channels", "DueTimer", "SweepReport", "sweep"]
 
 log = logging.getLogger(__name__)
-
-_MARK_FIRED = (
-    update(TIMER)
-    .where(TIMER.c.id.in_(bindparam("ids", expanding=True)), TIMER.c.status == "pending")
-    .values(status="fired", fired_at=bindparam("now"))
-    .returning(TIMER.c.id)
-)
 
 
 @dataclass
@@ -71,98 +56,29 @@ class SweepReport:
             self.by_kind[kind] = self.by_kind.get(kind, 0) + count
 
 
-@dataclass(frozen=True, slots=True)
-class DueTimer:
-    """A claimed timer row: its key, the drejebog version it was planned under, the timer."""
-
-    id: int
-    version_key: int
-    timer: Timer
-
-    @property
-    def case_key(self) -> int:
-        return int(self.timer.case_id)
-
-
-_KINDS = {kind.value: kind for kind in TimerKind}
-_CLAIM_SQL = """SELECT id, drejebog_version_id, due_at, case_id, rule, occurrence, step, kind,
-    roles, due_date, idx, anchor, k
-    FROM timer WHERE status = 'pending' AND due_at <= :now ORDER BY due_at, id LIMIT :limit"""
-_CLAIM_COLUMNS = [
-    (name, TIMER.c[name].type)
-    for name in (
-        "id",
-        "drejebog_version_id",
-        "due_at",
-        "case_id",
-        "rule",
-        "occurrence",
-        "step",
-        "kind",
-        "roles",
-        "due_date",
-        "idx",
-        "anchor",
-        "k",
-    )
-]
-_CLAIM = FastQuery(_CLAIM_SQL, _CLAIM_COLUMNS, {"now": TIMER.c.due_at.type})
-# PostgreSQL: rows another daemon holds are skipped, not waited for
-_CLAIM_SHARED = FastQuery(
-    _CLAIM_SQL + " FOR UPDATE SKIP LOCKED", _CLAIM_COLUMNS, {"now": TIMER.c.due_at.type}
-)
-
-
-def claim_due(
-    connection: Connection, now: datetime, limit: int, passing_over: Collection[int] = ()
-) -> list[DueTimer]:
-    """Up to `limit` due timers, soonest first, passing over the ids given (and still locking
-    them on PostgreSQL: they come first, so they are read, then left)."""
-    query = _CLAIM_SHARED if connection.dialect.name == "postgresql" else _CLAIM
-    rows = fetch_all(connection, query, {"now": now, "limit": limit + len(passing_over)})
-    return [
-        DueTimer(
-            row[0],
-            row[1],
-            Timer(
-                row[2],
-                str(row[3]),
-                row[4],
-                row[5],
-                row[6],
-                _KINDS[row[7]],
-                tuple(row[8]),
-                row[9],
-                row[10],
-                row[11],
-                row[12],
-            ),
-        )
-        for row in rows
-        if row[0] not in passing_over
-    ][:limit]
-
-
 def sweep(
-    unit_of_work: Callable[[], SqlUnitOfWork],
+    unit_of_work: Callable[[], FiringUnitOfWork],
     now: datetime,
     channels: Channels,
     batch_size: int = 500,
 ) -> SweepReport:
-    """Fire every timer due at `now`, in batches; returns what was done."""
+    """Fire every timer due at `now`, in batches; returns what was done.
+
+    A batch that fails as a whole (a case changed by an event meanwhile, a lock timeout, a
+    row the database refuses) is rolled back and fired one timer at a time instead."""
     report = SweepReport()
     started = time.perf_counter()
     refused: set[int] = set()  # timers the database refused in this sweep: not retried in it
     while True:
         batch: SweepReport | None = None
         with unit_of_work() as uow:
-            claimed = claim_due(uow.connection, now, batch_size, refused)
+            claimed = uow.claim_due(now, batch_size, refused)
             if not claimed:
                 break
             try:
                 batch = fire_batch(uow, claimed, now, channels)
                 uow.commit()
-            except (ConcurrencyConflict, StoreError, DBAPIError) as exc:
+            except (ConcurrencyConflict, StoreError) as exc:
                 log.info("en batch på %d timere fyres én ad gangen: %s", len(claimed), exc)
                 batch = None
         if batch is None:
@@ -175,24 +91,17 @@ def sweep(
 
 
 def fire_batch(
-    uow: SqlUnitOfWork, claimed: list[DueTimer], now: datetime, channels: Channels
+    uow: FiringUnitOfWork, claimed: list[DueTimer], now: datetime, channels: Channels
 ) -> SweepReport:
     """Fire a claimed batch in the unit of work's transaction (the caller commits)."""
     report = SweepReport()
-    connection = uow.connection
-    with uow.translating_errors("?"):  # a lock timeout or deadlock victim: fall back
-        marked = set(
-            connection.execute(
-                _MARK_FIRED, {"ids": [due.id for due in claimed], "now": now}
-            ).scalars()
-        )
-        mine = [due for due in claimed if due.id in marked]
-        report.skipped = len(claimed) - len(mine)
-        keys = {due.case_key for due in mine}
-        cases = uow.load_cases(keys, lock=True)
-        directory = Directory.load(connection, keys)
+    mine = uow.mark_fired(claimed, now)
+    report.skipped = len(claimed) - len(mine)
+    keys = {due.case_key for due in mine}
+    cases = uow.load_cases(keys, lock=True)
+    directory = uow.directory(keys)
     writes = uow.step_writes()
-    outbox: list[dict[str, Any]] = []
+    outbox: list[OutboxRow] = []
     for due in mine:  # in due order: a case's second timer sees what its first one did
         key = due.case_key
         stored = cases[key]
@@ -200,18 +109,20 @@ def fire_batch(
         note = notices.history_note(due.timer, stored, now)
         writes.add(key, stored, step, note, stored.version_key)
         cases[key] = StoredCase(
-            step.case, stored.drejebog, stored.version_key, stored.lock_version + 1
+            snapshot=step.case,
+            drejebog=stored.drejebog,
+            version_key=stored.version_key,
+            lock_version=stored.lock_version + 1,
         )
         outbox.extend(notices.rows)
         report.count(due.timer.kind.value, len(notices.sent))
-    with uow.translating_errors("?"):
-        writes.flush()
-        write_outbox(connection, outbox)
+    writes.flush()
+    uow.write_outbox(outbox)
     return report
 
 
 def fire_one_by_one(
-    unit_of_work: Callable[[], SqlUnitOfWork],
+    unit_of_work: Callable[[], FiringUnitOfWork],
     now: datetime,
     channels: Channels,
     batch_size: int,
@@ -221,14 +132,11 @@ def fire_one_by_one(
     database refuses is skipped (and logged): it stays due, and the rest still fire."""
     report = SweepReport()
     with unit_of_work() as uow:
-        for due in claim_due(uow.connection, now, batch_size, refused):
-            savepoint = uow.connection.begin_nested()
+        for due in uow.claim_due(now, batch_size, refused):
             try:
-                with uow.translating_errors(due.timer.case_id):
+                with uow.savepoint():
                     sent = fire_one(uow, due, now, channels)
-                savepoint.commit()
             except (ConcurrencyConflict, StoreError) as exc:
-                savepoint.rollback()
                 report.skipped += 1
                 if not isinstance(exc, ConcurrencyConflict):
                     refused.add(due.id)
@@ -248,21 +156,20 @@ def fire_one_by_one(
     return report
 
 
-def fire_one(uow: SqlUnitOfWork, due: DueTimer, now: datetime, channels: Channels) -> int | None:
+def fire_one(uow: FiringUnitOfWork, due: DueTimer, now: datetime, channels: Channels) -> int | None:
     """Fire one claimed timer; returns the number of messages written, None if it was gone."""
-    connection = uow.connection
-    if not connection.execute(_MARK_FIRED, {"ids": [due.id], "now": now}).scalars().all():
+    if not uow.mark_fired([due], now):
         return None  # no longer pending
     stored = uow.load_case(due.timer.case_id)
-    directory = Directory.load(connection, [due.case_key])
+    directory = uow.directory([due.case_key])
     step, notices = _fire(uow, directory, stored, due, now, channels)
     uow.save_step(stored, step, notices.history_note(due.timer, stored, now))
-    write_outbox(connection, notices.rows)
+    uow.write_outbox(notices.rows)
     return len(notices.sent)
 
 
 def _fire(
-    uow: SqlUnitOfWork,
+    uow: FiringUnitOfWork,
     directory: Directory,
     stored: StoredCase,
     due: DueTimer,

@@ -1,6 +1,6 @@
 """What a fired timer says and to whom: its notifications as outbox rows, and the history note.
 
-Pure given a `Directory` (store/recipients.py): no query per notification, so the sweep can
+Pure given a `Directory` (app/recipients.py): no query per notification, so the sweep can
 compose a whole batch from what it read in a few queries.
 """
 
@@ -12,9 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection
-
-from drejebog.app.ports import HistoryNote, StoredCase
+from drejebog.app.ports import HistoryNote, OutboxRow, StoredCase
 from drejebog.app.recipients import Directory, Recipient, Unreachable
 from drejebog.engine.deadlines import COPENHAGEN, local_date
 from drejebog.engine.model import Drejebog, Message, Recurring, Task
@@ -22,27 +20,11 @@ from drejebog.engine.runtime import Step
 from drejebog.engine.templates import danish_date
 from drejebog.engine.timers import Timer, TimerKind
 from drejebog.notifications.render import render, render_default
-from drejebog.store.fastsql import FastStatement, run_many
-from drejebog.store.tables import OUTBOX
 
 log = logging.getLogger(__name__)
 
 KIND_DA = {"reminder": "påmindelse", "escalation": "eskalering", "checkin_missing": "mangler"}
 LATE_NOTE_AFTER_SECONDS = 3600
-
-_INSERT_OUTBOX = FastStatement(
-    """INSERT INTO outbox (case_id, timer_id, kind, rule, role, channel, recipient, worker_id,
-       subject, body_text, created_at, status, attempts, next_attempt_at,
-       last_error, sent_at)
-       VALUES (:case_id, :timer_id, :kind, :rule, :role, :channel, :recipient, :worker_id,
-       :subject, :body_text, :created_at, :status, 0, :next_attempt_at, '',
-       :sent_at)""",
-    {
-        "created_at": OUTBOX.c.created_at.type,
-        "next_attempt_at": OUTBOX.c.next_attempt_at.type,
-        "sent_at": OUTBOX.c.sent_at.type,
-    },
-)
 
 
 @dataclass(frozen=True)
@@ -58,7 +40,7 @@ class Channels:
 class Notices:
     """A fired timer's outbox rows and what the case history says was sent and not sent."""
 
-    rows: list[dict[str, Any]]
+    rows: list[OutboxRow]
     sent: list[dict[str, str]]
     not_sent: list[dict[str, str]]
     template_error: str = ""  # the drejebog's template failed; the default text went out
@@ -80,11 +62,6 @@ class Notices:
                 **({"skabelonfejl": self.template_error} if self.template_error else {}),
             },
         )
-
-
-def write_outbox(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        run_many(connection, _INSERT_OUTBOX, rows)
 
 
 def message_for(rule: Any, timer: Timer) -> Message | None:

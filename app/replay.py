@@ -9,24 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import func, select
-
 from drejebog.app.firing import Channels, SweepReport, sweep
+from drejebog.app.ports import FiringUnitOfWork
 from drejebog.engine.clock import SimulatedClock
-from drejebog.store.tables import TIMER
-from drejebog.store.unit_of_work import SqlUnitOfWork
 
 
-def next_due(unit_of_work: Callable[[], SqlUnitOfWork]) -> datetime | None:
+def next_due(unit_of_work: Callable[[], FiringUnitOfWork]) -> datetime | None:
     with unit_of_work() as uow:
-        due: datetime | None = uow.connection.execute(
-            select(func.min(TIMER.c.due_at)).where(TIMER.c.status == "pending")
-        ).scalar()
-    return due
+        return uow.next_due()
 
 
 def run_until(
-    unit_of_work: Callable[[], SqlUnitOfWork],
+    unit_of_work: Callable[[], FiringUnitOfWork],
     clock: SimulatedClock,
     until: datetime,
     channels: Channels,

@@ -9,8 +9,9 @@ spread over a year, each with the rows the real engine writes: case, history, ta
 then measures
   - events/s: `tilmeld_holdforloeb` applied through CaseService to --events cases, each event
     its own transaction (case update, history row, tasks and timers written, old ones cancelled);
-  - the due query (store.queries.due_timers, LIMIT 500): median of 200 runs, with nothing due
-    and with timers due.
+  - the daemon's claim of due timers (`claim_due` of the unit of work the sweep uses, a batch
+    of 500: the query, FOR UPDATE SKIP LOCKED on PostgreSQL, and the timers built from the
+    rows): median of 200 runs, with nothing due and with timers due.
 """
 
 from __future__ import annotations
@@ -32,9 +33,8 @@ from drejebog.bootstrap import bootstrap
 from drejebog.engine.clock import SimulatedClock
 from drejebog.engine.codec import facts_to_json, runtime_to_json
 from drejebog.store import admin
-from drejebog.store.queries import due_timers
-from drejebog.store.step_writes import timer_row
 from drejebog.store.tables import CASE, CITIZEN, HISTORY, TASK, TIMER
+from drejebog.store.timer_rows import timer_row
 from drejebog.workflows import SHIPPED_DIR
 
 START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
@@ -193,12 +193,14 @@ def measure_path(app, case_ids: list[str]) -> float:  # type: ignore[no-untyped-
 
 
 def measure_due(app, now: datetime, runs: int = 200) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    """The sweep's own claim (`FiringUnitOfWork.claim_due`), in one transaction rolled back
+    at the end, as a sweep that finds its batch contested would."""
     samples = []
     found = 0
-    with app.engine.connect() as connection:
+    with app.unit_of_work() as uow:
         for _ in range(runs):
             started = time.perf_counter()
-            found = len(due_timers(connection, now, limit=500))
+            found = len(uow.claim_due(now, 500))
             samples.append(time.perf_counter() - started)
     return statistics.median(samples) * 1000, found
 

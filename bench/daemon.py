@@ -6,7 +6,7 @@ Run on demand (never in the tests):
 
 For each size N: a fresh database with N open ressourceforløb cases (bench/cases.py's bulk
 fill), then, each in a fresh child process so its memory is its own:
-  (a) idle sweep: `store.firing.sweep` when nothing is due, median of 50;
+  (a) idle sweep: `app.firing.sweep` when nothing is due, median of 50;
   (b) 10,000 timers made due at once, fired by one sweep (or --daemons sweeps in parallel
       processes), their notifications rendered and written: timers per second;
   (c) the child's peak resident memory (VmHWM).

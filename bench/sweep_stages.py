@@ -24,7 +24,6 @@ from sqlmodel import SQLModel
 
 import drejebog.app.firing
 import drejebog.app.notices
-import drejebog.app.recipients
 import drejebog.engine.runtime
 import drejebog.store.step_writes
 import drejebog.store.unit_of_work
@@ -53,21 +52,20 @@ def timed(label: str, function: Callable[..., Any]) -> Callable[..., Any]:
 
 def instrument() -> None:
     firing = drejebog.app.firing
-    firing.claim_due = timed("claim the due timers", firing.claim_due)  # type: ignore[assignment]
     firing.compose = timed("compose the notices (incl. render)", firing.compose)  # type: ignore[assignment]
-    firing.write_outbox = timed("write the outbox rows", firing.write_outbox)  # type: ignore[assignment]
     drejebog.app.notices.render = timed("render subject and text", drejebog.app.notices.render)  # type: ignore[assignment]
     uow = drejebog.store.unit_of_work.SqlUnitOfWork
+    uow.claim_due = timed("claim the due timers", uow.claim_due)  # type: ignore[method-assign]
+    uow.mark_fired = timed("mark them fired", uow.mark_fired)  # type: ignore[method-assign]
     uow.load_cases = timed("load the cases", uow.load_cases)  # type: ignore[method-assign]
+    uow.directory = timed("read assignments and staff", uow.directory)  # type: ignore[method-assign]
+    uow.write_outbox = timed("write the outbox rows", uow.write_outbox)  # type: ignore[method-assign]
     uow.commit = timed("commit", uow.commit)  # type: ignore[method-assign]
     writes = drejebog.store.step_writes.StepWrites
     writes.add = timed("collect the step writes", writes.add)  # type: ignore[method-assign]
     writes.flush = timed("write cases, history, timers", writes.flush)  # type: ignore[method-assign]
     runtime = drejebog.engine.runtime.CaseRuntime
     runtime.fire = timed("the engine's fire()", runtime.fire)  # type: ignore[method-assign]
-    directory = drejebog.app.recipients.Directory
-    load = directory.load.__func__  # type: ignore[attr-defined]
-    directory.load = classmethod(timed("read assignments and staff", load))  # type: ignore[method-assign, assignment]
 
 
 def main() -> None:

@@ -15,18 +15,6 @@ from drejebog.store.tables import ASSIGNMENT, CASE, CITIZEN, HISTORY, TASK, TIME
 from drejebog.store.unit_of_work import case_key
 
 
-def due_timers(connection: Connection, now: datetime, limit: int = 500) -> list[Any]:
-    """Pending timers due at or before `now`, soonest first: one range scan of ix_timer_due."""
-    return list(
-        connection.execute(
-            select(TIMER)
-            .where(TIMER.c.status == "pending", TIMER.c.due_at <= now)
-            .order_by(TIMER.c.due_at)
-            .limit(limit)
-        )
-    )
-
-
 def open_tasks(
     connection: Connection,
     today: date,

@@ -29,6 +29,8 @@ def _utc(nullable: bool = False, index: bool = False) -> Column[datetime]:
 
 MISSING_NOTICES = "kind = 'checkin_missing' AND status = 'fired'"
 DIGESTS = "kind = 'digest'"
+# the timer's fields stored under another column name ("index" is an SQL keyword)
+TIMER_RENAMED = {"index": "idx"}
 
 
 class Worker(SQLModel, table=True):
@@ -108,7 +110,11 @@ class HistoryEntry(SQLModel, table=True):
     data: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
-class Timer(SQLModel, table=True):
+class TimerRow(SQLModel, table=True):
+    """A stored engine Timer (drejebog.engine.timers.Timer): a column per field of it, named
+    as the field except `TIMER_RENAMED` (store/timer_rows.py maps the two), plus the row's key,
+    the drejebog version it was planned under, and its status."""
+
     __tablename__ = "timer"
     __table_args__ = (
         UniqueConstraint("case_id", "rule", "occurrence", "step", name="uq_timer_natural_key"),
@@ -177,7 +183,7 @@ VERSION = _table(DrejebogVersion)
 CASE = _table(Case)
 ASSIGNMENT = _table(Assignment)
 HISTORY = _table(HistoryEntry)
-TIMER = _table(Timer)
+TIMER = _table(TimerRow)
 TASK = _table(TaskRow)
 
 

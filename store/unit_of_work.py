@@ -1,62 +1,35 @@
-"""The SQL implementation of the engine's CaseUnitOfWork: one instance, one transaction.
+"""The SQL implementation of the app's ports (CaseUnitOfWork, FiringUnitOfWork): one
+instance, one transaction.
 
-Hot path statements are SQLAlchemy Core (one event is a handful of indexed statements);
-driver errors are translated into the engine's errors here.
+The hot path's statements are hand-written (store/sql.py) and run on the driver's cursor;
+the rest is SQLAlchemy Core. Driver errors become the engine's errors through
+store/driver_errors.py, naming the cases this unit of work read or wrote.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from functools import lru_cache
 from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
-from drejebog.app.ports import AppliedEvent, HistoryNote, StoredCase
+from drejebog.app.ports import AppliedEvent, DueTimer, HistoryNote, OutboxRow, StoredCase
+from drejebog.app.recipients import Directory
 from drejebog.engine.codec import snapshot_from_json
 from drejebog.engine.cpr import InvalidCpr, parse_cpr
-from drejebog.engine.errors import ConcurrencyConflict, NotFound, StoreError
+from drejebog.engine.errors import NotFound, StoreError
 from drejebog.engine.model import Drejebog
 from drejebog.engine.runtime import Step
+from drejebog.store import firing_store, sql
 from drejebog.store.drejebog_cache import DrejebogCache
-from drejebog.store.fastsql import FastQuery, fetch_all, fetch_one
+from drejebog.store.driver_errors import shown, translate, translating
+from drejebog.store.fastsql import fetch_all, fetch_one
 from drejebog.store.step_writes import StepWrites
 from drejebog.store.tables import ASSIGNMENT, CASE, CITIZEN, HISTORY, VERSION, WORKER
-
-# The hot path's statements are built once: constructing and compiling a Core statement
-# per call cost more than running it. Bind parameter names carry a b_ prefix where a column
-# of the same name is also assigned.
-_LOAD_CASE = FastQuery(
-    """SELECT c.state, c.facts, c.runtime, c.entered_at, c.drejebog_version_id,
-       c.lock_version, p.name
-       FROM "case" c JOIN citizen p ON p.id = c.citizen_id WHERE c.id = :key""",
-    [
-        ("state", CASE.c.state.type),
-        ("facts", CASE.c.facts.type),
-        ("runtime", CASE.c.runtime.type),
-        ("entered_at", CASE.c.entered_at.type),
-        ("drejebog_version_id", CASE.c.drejebog_version_id.type),
-        ("lock_version", CASE.c.lock_version.type),
-        ("citizen_name", CITIZEN.c.name.type),
-    ],
-)
-_LOAD_CASES_SQL = """SELECT c.id, c.state, c.facts, c.runtime, c.entered_at,
-    c.drejebog_version_id, c.lock_version, p.name
-    FROM "case" c JOIN citizen p ON p.id = c.citizen_id WHERE c.id IN ({keys})"""
-
-
-@lru_cache(maxsize=64)
-def _load_cases(count: int, lock: bool) -> FastQuery:
-    """The batch query for `count` cases (a batch has one size, its last one another)."""
-    sql = _LOAD_CASES_SQL.format(keys=", ".join(f":k{i}" for i in range(count)))
-    if lock:  # in id order, so two daemons locking overlapping batches cannot deadlock
-        sql += " ORDER BY c.id FOR UPDATE OF c"
-    return FastQuery(sql, [("id", CASE.c.id.type), *_LOAD_CASE.columns])
-
 
 _APPLIED_EVENT = select(HISTORY.c.case_id, HISTORY.c.event).where(
     HISTORY.c.event_id == bindparam("b_event_id")
@@ -70,33 +43,13 @@ def case_key(case_id: str) -> int:
     return int(text)
 
 
-def is_conflict(exc: DBAPIError) -> bool:
-    """A lost race with another writer: retrying the whole operation can succeed."""
-    text = str(exc.orig).lower() if exc.orig is not None else str(exc).lower()
-    return any(
-        marker in text
-        for marker in ("database is locked", "could not serialize", "deadlock detected")
-    )
-
-
-def translate_driver_error(exc: Exception, case_id: str) -> Exception:
-    """A driver error from the fast path as the engine's error."""
-    text = str(exc).lower()
-    if "event_id" in text:
-        return ConcurrencyConflict(case_id)
-    if any(m in text for m in ("database is locked", "could not serialize", "deadlock")):
-        return ConcurrencyConflict(case_id)
-    if type(exc).__name__ in ("IntegrityError", "UniqueViolation", "ForeignKeyViolation"):
-        return StoreError(f"sag {case_id}: databasen afviste ændringen: {exc}")
-    return StoreError(f"databasefejl: {exc}", retryable=True)
-
-
 class SqlUnitOfWork:
     def __init__(self, engine: Engine, cache: DrejebogCache) -> None:
         self._engine = engine
         self._cache = cache
         self._database = str(engine.url)  # rendering the URL costs ~10 µs: once, not per case
         self._connection: Connection | None = None
+        self._cases: set[str] = set()  # the cases read or written: an error names them
 
     @property
     def connection(self) -> Connection:
@@ -120,6 +73,7 @@ class SqlUnitOfWork:
     ) -> None:
         connection = self._connection
         self._connection = None
+        self._cases = set()
         if connection is None:
             return
         try:
@@ -131,10 +85,8 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         try:
             self.connection.commit()
-        except OperationalError as exc:
-            if is_conflict(exc):
-                raise ConcurrencyConflict("?") from exc
-            raise StoreError(f"databasefejl ved commit: {exc.orig}", retryable=True) from exc
+        except DBAPIError as exc:
+            raise translate(exc, shown(self._cases)) from exc
 
     # -- drejebøger ------------------------------------------------------------------------
 
@@ -224,6 +176,7 @@ class SqlUnitOfWork:
         )
         key = result.inserted_primary_key
         assert key is not None
+        self._cases.add(str(key[0]))
         return str(key[0]), name
 
     def worker_id(self, handle: str) -> int:
@@ -242,23 +195,26 @@ class SqlUnitOfWork:
 
     def load_case(self, case_id: str) -> StoredCase:
         key = case_key(case_id)
-        row = fetch_one(self.connection, _LOAD_CASE, {"key": key})
+        self._cases.add(str(key))
+        with translating(str(key)):
+            row = fetch_one(self.connection, sql.LOAD_CASE, {"key": key})
         if row is None:
             raise NotFound("sag", str(case_id))
         return self._stored(key, row)
 
     def load_cases(self, keys: Collection[int], lock: bool = False) -> dict[int, StoredCase]:
-        """Several cases in one query; with `lock`, PostgreSQL holds their rows until commit."""
+        """Several cases in one query; with `lock`, PostgreSQL holds their rows until commit
+        (a lock wait that times out is a ConcurrencyConflict naming the cases)."""
         wanted = sorted(set(keys))
         if not wanted:
             return {}
-        query = _load_cases(len(wanted), lock and self.connection.dialect.name == "postgresql")
+        self._cases.update(map(str, wanted))
+        query = sql.load_cases(len(wanted), lock and self.connection.dialect.name == "postgresql")
         params = {f"k{i}": key for i, key in enumerate(wanted)}
         names = [name for name, _ in query.columns]
-        return {
-            row[0]: self._stored(row[0], dict(zip(names, row, strict=True)))
-            for row in fetch_all(self.connection, query, params)
-        }
+        with translating(lambda: shown(wanted)):
+            rows = fetch_all(self.connection, query, params)
+        return {row[0]: self._stored(row[0], dict(zip(names, row, strict=True))) for row in rows}
 
     def _stored(self, key: int, row: Mapping[Any, Any]) -> StoredCase:
         drejebog = self.drejebog_version(row["drejebog_version_id"])
@@ -281,26 +237,38 @@ class SqlUnitOfWork:
         self, case: StoredCase, step: Step, note: HistoryNote, version_key: int | None = None
     ) -> None:
         writes = self.step_writes()
-        with self.translating_errors(case.snapshot.id):
-            writes.add(case_key(step.case.id), case, step, note, version_key or case.version_key)
-            writes.flush()
+        writes.add(case_key(step.case.id), case, step, note, version_key or case.version_key)
+        writes.flush()
 
     def step_writes(self) -> StepWrites:
         return StepWrites(self.connection, self.drejebog_version)
 
+    # -- the sweep (store/firing_store.py) -----------------------------------------------------
+
+    def claim_due(
+        self, now: datetime, limit: int, passing_over: Collection[int] = ()
+    ) -> list[DueTimer]:
+        return firing_store.claim_due(self.connection, now, limit, passing_over)
+
+    def mark_fired(self, claimed: Sequence[DueTimer], now: datetime) -> list[DueTimer]:
+        self._cases.update(due.timer.case_id for due in claimed)
+        return firing_store.mark_fired(self.connection, claimed, now)
+
+    def directory(self, case_keys: Collection[int]) -> Directory:
+        return firing_store.load_directory(self.connection, case_keys)
+
+    def write_outbox(self, rows: Sequence[OutboxRow]) -> None:
+        firing_store.write_outbox(self.connection, rows)
+
+    def next_due(self) -> datetime | None:
+        return firing_store.next_due(self.connection)
+
     @contextmanager
-    def translating_errors(self, case_id: str) -> Iterator[None]:
-        """Driver errors of a write as the engine's errors (a lost race is a conflict)."""
-        dbapi = self._engine.dialect.loaded_dbapi
+    def savepoint(self) -> Iterator[None]:
+        nested = self.connection.begin_nested()
         try:
             yield
-        except dbapi.Error as exc:  # raised by the raw cursor of the fast path
-            raise translate_driver_error(exc, case_id) from exc
-        except IntegrityError as exc:
-            if "event_id" in str(exc.orig):
-                raise ConcurrencyConflict(case_id) from exc
-            raise StoreError(f"sag {case_id}: databasen afviste ændringen: {exc.orig}") from exc
-        except OperationalError as exc:
-            if is_conflict(exc):
-                raise ConcurrencyConflict(case_id) from exc
-            raise StoreError(f"databasefejl: {exc.orig}", retryable=True) from exc
+        except BaseException:
+            nested.rollback()
+            raise
+        nested.commit()

@@ -1,0 +1,114 @@
+"""Driver errors become the engine's errors in one place (store/driver_errors.py), by class and
+constraint name, naming the cases involved."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import insert
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlmodel import SQLModel
+
+from drejebog.engine.errors import ConcurrencyConflict, StoreError
+from drejebog.store import sql
+from drejebog.store.driver_errors import (
+    EVENT_ID_TAKEN,
+    constraint_name,
+    shown,
+    translate,
+    translating,
+    unique_constraints,
+)
+from drejebog.store.fastsql import run_many
+from drejebog.store.tables import HISTORY
+from tests.store.test_firing import open_rehab
+
+
+class FakeDriverError(Exception):
+    """What a driver raises, with the fields psycopg or sqlite3 give."""
+
+    def __init__(self, message: str, **fields: object) -> None:
+        super().__init__(message)
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+
+def wrapped(cls: type[DBAPIError], orig: Exception) -> DBAPIError:
+    return cls("statement", None, orig)
+
+
+def test_postgresql_sqlstates_of_a_lost_race_are_conflicts() -> None:
+    for sqlstate in ("40001", "40P01", "55P03"):
+        error = translate(wrapped(OperationalError, FakeDriverError("x", sqlstate=sqlstate)), "7")
+        assert isinstance(error, ConcurrencyConflict) and error.case_id == "7"
+    other = translate(wrapped(OperationalError, FakeDriverError("x", sqlstate="08006")), "7")
+    assert isinstance(other, StoreError) and other.retryable
+
+
+def test_sqlite_busy_and_locked_are_conflicts_by_their_result_code() -> None:
+    for code in (5, 6, 517):  # SQLITE_BUSY, SQLITE_LOCKED, SQLITE_BUSY_SNAPSHOT
+        error = translate(
+            wrapped(OperationalError, FakeDriverError("nothing to match", sqlite_errorcode=code)),
+            "7, 8",
+        )
+        assert isinstance(error, ConcurrencyConflict) and error.case_id == "7, 8"
+    # the message alone decides nothing
+    full = wrapped(OperationalError, FakeDriverError("database is locked", sqlite_errorcode=13))
+    assert isinstance(translate(full, "7"), StoreError)
+
+
+def test_a_lost_race_on_no_case_in_particular_is_a_retryable_store_error() -> None:
+    error = translate(wrapped(OperationalError, FakeDriverError("x", sqlstate="55P03")), "")
+    assert isinstance(error, StoreError) and error.retryable and "sag" not in str(error)
+
+
+def test_the_constraint_is_psycopgs_name_or_sqlites_columns() -> None:
+    diag = SimpleNamespace(constraint_name="uq_outbox_once")
+    assert constraint_name(wrapped(IntegrityError, FakeDriverError("x", diag=diag))) == (
+        "uq_outbox_once"
+    )
+    sqlite_error = FakeDriverError(
+        "UNIQUE constraint failed: case_history.event_id", sqlite_errorcode=2067
+    )
+    assert constraint_name(wrapped(IntegrityError, sqlite_error)) == EVENT_ID_TAKEN
+    names = unique_constraints(SQLModel.metadata)
+    assert names["timer.case_id, timer.rule, timer.occurrence, timer.step"] == (
+        "uq_timer_natural_key"
+    )
+    assert names["case_history.event_id"] == EVENT_ID_TAKEN
+
+
+def test_case_ids_are_named_and_a_long_list_is_cut() -> None:
+    assert shown([3, "1", 2, 2]) == "1, 2, 3"
+    assert shown(range(1, 10)) == "1, 2, 3, 4, 5 og 4 andre"
+
+
+def test_on_the_database_an_event_id_taken_is_a_conflict_and_another_key_is_refused(
+    staffed,
+) -> None:
+    """The real drivers' errors, on SQLite and PostgreSQL, from the raw cursor and from Core."""
+    case_id = open_rehab(staffed)
+    row = {
+        "case_id": int(case_id),
+        "at": staffed.clock.now(),
+        "actor": "test",
+        "kind": "hændelse",
+        "event": None,
+        "from_state": None,
+        "to_state": None,
+        "data": {},
+    }
+    with staffed.engine.begin() as connection:
+        run_many(connection, sql.INSERT_HISTORY, [{**row, "seq": 90, "event_id": "e-1"}])
+    with staffed.engine.connect() as connection:
+        connection.begin()
+        with pytest.raises(ConcurrencyConflict) as taken, translating(case_id):
+            run_many(connection, sql.INSERT_HISTORY, [{**row, "seq": 91, "event_id": "e-1"}])
+        assert taken.value.case_id == case_id
+        connection.rollback()
+        connection.begin()
+        with pytest.raises(StoreError) as refused, translating(case_id):
+            connection.execute(insert(HISTORY).values(**row, seq=90, event_id="e-2"))
+        assert f"sag {case_id}:" in str(refused.value) and not refused.value.retryable
+        connection.rollback()
