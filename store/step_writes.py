@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any, NotRequired, TypedDict
 
 from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.exc import DBAPIError
 
 from drejebog.app.ports import HistoryNote, StoredCase
 from drejebog.engine.codec import facts_to_json, runtime_to_json
@@ -20,7 +21,7 @@ from drejebog.engine.errors import ConcurrencyConflict
 from drejebog.engine.model import Drejebog, Task
 from drejebog.engine.runtime import Step
 from drejebog.store import sql
-from drejebog.store.driver_errors import shown, translating
+from drejebog.store.driver_errors import shown, translate
 from drejebog.store.fastsql import FastStatement, run_many
 from drejebog.store.tables import CASE
 from drejebog.store.timer_rows import TimerInsert, timer_row
@@ -177,8 +178,10 @@ class StepWrites:
     def flush(self) -> None:
         """Write what was added; driver errors come out as the engine's errors, naming the
         cases written (store/driver_errors.py)."""
-        with translating(lambda: shown(self._case_ids.values())):
+        try:
             self._flush()
+        except DBAPIError as exc:
+            raise translate(exc, shown(self._case_ids.values())) from exc
         self._clear()
 
     def _flush(self) -> None:

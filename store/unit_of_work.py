@@ -196,8 +196,10 @@ class SqlUnitOfWork:
     def load_case(self, case_id: str) -> StoredCase:
         key = case_key(case_id)
         self._cases.add(str(key))
-        with translating(str(key)):
+        try:
             row = fetch_one(self.connection, sql.LOAD_CASE, {"key": key})
+        except DBAPIError as exc:
+            raise translate(exc, str(key)) from exc
         if row is None:
             raise NotFound("sag", str(case_id))
         return self._stored(key, row)
