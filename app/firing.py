@@ -28,7 +28,7 @@ from drejebog.app.ports import DueTimer, FiringUnitOfWork, OutboxRow, StoredCase
 from drejebog.app.recipients import Directory
 from drejebog.engine.errors import ConcurrencyConflict, StoreError
 from drejebog.engine.model import Drejebog
-from drejebog.engine.runtime import Record, Step
+from drejebog.engine.runtime import Step
 
 __all__ = ["Channels", "DueTimer", "SweepReport", "sweep"]
 
@@ -184,21 +184,6 @@ def _fire(
     else:
         # due before a migration: it fires once under the old version, without follow-ups
         drejebog = uow.drejebog_version(due.version_key)
-        _, rule = drejebog.rule(timer.rule)
-        step = Step(case=stored.snapshot)
-        for role in timer.roles or (None,):
-            step.records.append(
-                Record(
-                    now,
-                    timer.case_id,
-                    timer.kind.value,
-                    rule.name,
-                    role,
-                    stored.snapshot.state,
-                    rule.title,
-                    timer.due_date,
-                    timer.step,
-                )
-            )
+        step = runtime_for(drejebog).fire_superseded(stored.snapshot, timer, now)
     notices = compose(directory, stored, drejebog, timer, due.id, step, now, channels)
     return step, notices

@@ -8,22 +8,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
 
 from drejebog.app.ports import HistoryNote, OutboxRow, StoredCase
 from drejebog.app.recipients import Directory, Recipient, Unreachable
 from drejebog.engine.deadlines import COPENHAGEN, local_date
-from drejebog.engine.model import Drejebog, Message, Recurring, Task
-from drejebog.engine.runtime import Step
+from drejebog.engine.model import Drejebog, Rule
+from drejebog.engine.runtime import CaseSnapshot, Step
 from drejebog.engine.templates import danish_date
-from drejebog.engine.timers import Timer, TimerKind
+from drejebog.engine.timers import Timer
 from drejebog.notifications.render import render, render_default
 
 log = logging.getLogger(__name__)
 
-KIND_DA = {"reminder": "påmindelse", "escalation": "eskalering", "checkin_missing": "mangler"}
 LATE_NOTE_AFTER_SECONDS = 3600
 
 
@@ -49,7 +47,7 @@ class Notices:
         return HistoryNote(
             now,
             "system",
-            KIND_DA[timer.kind.value],
+            timer.kind.danish,
             event=timer.rule,
             from_state=case.snapshot.state,
             to_state=case.snapshot.state,
@@ -62,17 +60,6 @@ class Notices:
                 **({"skabelonfejl": self.template_error} if self.template_error else {}),
             },
         )
-
-
-def message_for(rule: Any, timer: Timer) -> Message | None:
-    deadline = rule.deadline if isinstance(rule, Task) else rule
-    if timer.kind is TimerKind.REMINDER and deadline is not None:
-        return deadline.reminders[timer.index].message
-    if timer.kind is TimerKind.ESCALATION and deadline is not None:
-        return deadline.escalation[timer.index].message
-    if timer.kind is TimerKind.CHECKIN_MISSING and isinstance(rule, Recurring) and rule.missing:
-        return rule.missing.message
-    return None
 
 
 def late_note(timer: Timer, now: datetime) -> str:
@@ -109,30 +96,10 @@ def compose(
     """Render the notifications of one fired timer for each recipient and channel."""
     case_key = int(timer.case_id)
     _, rule = drejebog.rule(timer.rule)
-    owner = rule.role if isinstance(rule, Task) else rule.owner
-    today = _local_date(now)
+    owner = rule.owner
     snapshot = case.snapshot
-    base_scope: dict[str, object] = {
-        **snapshot.facts,
-        "sag": {
-            "id": snapshot.id,
-            "tilstand": snapshot.state,
-            "tilstand_titel": drejebog.states[snapshot.state].title,
-        },
-        "borger": {"navn": snapshot.citizen_name},
-        "drejebog": {"titel": drejebog.title},
-        "frist": {
-            "titel": rule.title,
-            "dato": timer.due_date,
-            "klokken": rule.time_of_day.strftime("%H:%M")
-            if hasattr(rule, "time_of_day")
-            else "08:00",
-            "dage_tilbage": max((timer.due_date - today).days, 0),
-            "dage_over": max((today - timer.due_date).days, 0),
-        },
-        "opgave": {"titel": rule.title} if isinstance(rule, Task) else None,
-    }
-    message = message_for(rule, timer)
+    base_scope = _scope(drejebog, snapshot, rule, timer, _local_date(now))
+    message = rule.message_for(timer.kind, timer.index)
     note = late_note(timer, now)
     notices = Notices([], [], [])
     seen: set[tuple[str, str]] = set()
@@ -193,6 +160,30 @@ def compose(
                 {"rolle": role, "til": target.handle or target.name, "kanal": channel}
             )
     return notices
+
+
+def _scope(
+    drejebog: Drejebog, snapshot: CaseSnapshot, rule: Rule, timer: Timer, today: date
+) -> dict[str, object]:
+    """The names a message's template may use, all but `modtager` (workflows/README.md 2.4)."""
+    return {
+        **snapshot.facts,
+        "sag": {
+            "id": snapshot.id,
+            "tilstand": snapshot.state,
+            "tilstand_titel": drejebog.states[snapshot.state].title,
+        },
+        "borger": {"navn": snapshot.citizen_name},
+        "drejebog": {"titel": drejebog.title},
+        "frist": {
+            "titel": rule.title,
+            "dato": timer.due_date,
+            "klokken": f"{rule.time_of_day:%H:%M}",
+            "dage_tilbage": max((timer.due_date - today).days, 0),
+            "dage_over": max((today - timer.due_date).days, 0),
+        },
+        "opgave": {"titel": rule.title} if rule.is_task else None,
+    }
 
 
 def _deliveries(target: Recipient, channels: Channels) -> list[tuple[str, str]]:

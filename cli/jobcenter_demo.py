@@ -30,6 +30,7 @@ from drejebog.engine.calendar import WorkingCalendar
 from drejebog.engine.clock import SimulatedClock
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.errors import CaseError
+from drejebog.engine.names import danish_kind
 from drejebog.workflows import SHIPPED_DIR
 
 START = date(2027, 1, 4)
@@ -336,19 +337,11 @@ def _run(app: App, clock: SimulatedClock, citizens: int, seed: int, end: date) -
     return summarize(app.statistics, len(case_of), refused)
 
 
-KIND_DA = {
-    "reminder": "påmindelse",
-    "escalation": "eskalering",
-    "checkin_missing": "mangler",
-    "digest": "dagens overblik",
-}
-
-
 def print_summary(summary: dict[str, Any]) -> None:
     click.echo(f"{summary['cases']} sager åbnet; {summary['digests']} daglige overblik sendt")
     click.echo("Beskeder efter type og rolle:")
     for kind, role, count in summary["fired"]:
-        click.echo(f"  {KIND_DA.get(kind, kind):<12} → {role:<28} {count:>6}")
+        click.echo(f"  {danish_kind(kind):<12} → {role:<28} {count:>6}")
     click.echo("Frister (opfyldt rettidigt / for sent, bedømt på dansk dato):")
     for rule, counter in summary["deadlines"].items():
         click.echo(
@@ -361,6 +354,6 @@ def print_summary(summary: dict[str, Any]) -> None:
     for kind, sample in summary["samples"].items():
         if sample is None:
             continue
-        click.echo(f"\n--- Eksempel: {KIND_DA[kind]} til {sample.recipient} ---")
+        click.echo(f"\n--- Eksempel: {danish_kind(kind)} til {sample.recipient} ---")
         click.echo(f"Emne: {sample.subject}")
         click.echo(sample.body_text.rstrip())

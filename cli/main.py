@@ -15,19 +15,11 @@ from drejebog.engine.diagram import FORMATS, render
 from drejebog.engine.errors import DrejebogInvalid
 from drejebog.engine.loader import check_file, drejebog_files, load_file
 from drejebog.engine.model import Drejebog
+from drejebog.engine.names import danish_kind
 from drejebog.engine.runtime import Record
 from drejebog.engine.scenario import load_scenario
 from drejebog.engine.simulator import simulate
 from drejebog.workflows import SCENARIOS_DIR, SHIPPED_DIR
-
-KIND_DA = {
-    "state": "tilstand",
-    "task": "opgave",
-    "reminder": "påmindelse",
-    "escalation": "eskalering",
-    "checkin_missing": "mangler",
-    "milestone": "milepæl",
-}
 
 
 @click.group(help="drejebog: eksekverbare drejebøger for jobcentre.")
@@ -105,7 +97,7 @@ def record_text(record: Record) -> str:
     local = record.at.astimezone(COPENHAGEN)
     line = (
         f"{local:%Y-%m-%d %H:%M} {local:%z}  {record.case_id:<10} "
-        f"{KIND_DA[record.kind]:<11} {record.name:<32}"
+        f"{danish_kind(record.kind):<11} {record.name:<32}"
     )
     if record.role:
         line += f" → {record.role}"
@@ -175,7 +167,7 @@ def demo(database: str, citizens: int) -> None:
             sys.exit(1)
         for record in records:
             click.echo(record_text(record))
-        counts = Counter(KIND_DA[r.kind] for r in records)
+        counts = Counter(danish_kind(r.kind) for r in records)
         click.echo("I alt: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
     click.echo(f"\n== Jobcentret: {citizens} borgere over 18 måneder i SQLite ({database}) ==")
     from drejebog.cli.jobcenter_demo import print_summary, run_jobcenter_demo

@@ -1,7 +1,13 @@
-"""The parsed drejebog: plain, immutable data. No YAML, no database, no clock.
+"""The parsed drejebog: immutable data, and what its rules mean. No YAML, no database, no clock.
 
 Every element keeps the `Mark` (line, column) where it was written, so later checks and
 runtime errors can point the projektleder at the right line.
+
+The three kinds of rule (`Deadline`, `Task`, `Recurring`) answer the same questions in their
+own way, so no caller has to tell them apart: who owns it (`owner`), at what time of day its
+timers fire (`time_of_day`), which rule plans its timers (`timing`: a task's deadline), the
+message of a timer kind and step (`message_for`), and, for the rules that plan timers, the
+due date and the breach day (`due`, `breach_day`).
 """
 
 from __future__ import annotations
@@ -9,8 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, time
 from enum import Enum
+from typing import ClassVar, TypeAlias
 
+from drejebog.engine.calendar import WorkingCalendar
+from drejebog.engine.deadlines import add_duration, breach_date, due_date, occurrence_due
 from drejebog.engine.durations import Adjust, Duration
+from drejebog.engine.names import danish_kind
 from drejebog.engine.yamlnodes import Mark
 
 BUILTIN_ROLES: dict[str, str] = {
@@ -33,6 +43,18 @@ class FactType(Enum):
     DATE = "dato"
     YES_NO = "ja_nej"
     CHOICE = "valg"
+
+
+class TimerKind(Enum):
+    """What a timer does when it fires; the value is the word records and the store keep."""
+
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    CHECKIN_MISSING = "checkin_missing"
+
+    @property
+    def danish(self) -> str:
+        return danish_kind(self.value)
 
 
 @dataclass(frozen=True)
@@ -90,6 +112,23 @@ class Deadline:
     escalation: tuple[EscalationStep, ...]
     mark: Mark
 
+    is_task: ClassVar[bool] = False
+
+    @property
+    def timing(self) -> Deadline:
+        return self
+
+    def due(self, anchor: date, calendar: WorkingCalendar) -> date:
+        """The local due date, counted from `anchor` (see engine/deadlines.py)."""
+        return due_date(anchor, self.duration, self.adjust, calendar)
+
+    def breach_day(self, due: date, calendar: WorkingCalendar) -> date:
+        """The first working day after the due date: the escalation ladder counts from it."""
+        return breach_date(due, calendar)
+
+    def message_for(self, kind: TimerKind, index: int) -> Message | None:
+        return _ladder_message(self.reminders, self.escalation, kind, index)
+
 
 @dataclass(frozen=True)
 class Task:
@@ -101,7 +140,22 @@ class Task:
     condition: Expression | None
     met_by: tuple[str, ...]
     message: Message
+    time_of_day: time  # its deadline's `klokken` (the drejebog's when it has no deadline)
     mark: Mark
+
+    is_task: ClassVar[bool] = True
+
+    @property
+    def owner(self) -> str:
+        return self.role
+
+    @property
+    def timing(self) -> Deadline | None:
+        """A task's timers are its deadline's (a task without a deadline has none)."""
+        return self.deadline
+
+    def message_for(self, kind: TimerKind, index: int) -> Message | None:
+        return self.deadline.message_for(kind, index) if self.deadline is not None else None
 
 
 @dataclass(frozen=True)
@@ -120,6 +174,44 @@ class Recurring:
     escalation: tuple[EscalationStep, ...]
     mark: Mark
 
+    is_task: ClassVar[bool] = False
+
+    @property
+    def timing(self) -> Recurring:
+        return self
+
+    def due(self, anchor: date, k: int, calendar: WorkingCalendar) -> date:
+        """The local due date of occurrence k (anchor + k × period, see engine/deadlines.py)."""
+        return occurrence_due(anchor, self.period, k, self.adjust, calendar)
+
+    def breach_day(self, due: date, calendar: WorkingCalendar) -> date:
+        """The first working day after the due date plus the grace: the missing notice goes
+        out then, and the escalation ladder counts from it."""
+        return breach_date(add_duration(due, self.grace, calendar), calendar)
+
+    def message_for(self, kind: TimerKind, index: int) -> Message | None:
+        if kind is TimerKind.CHECKIN_MISSING:
+            return self.missing.message if self.missing is not None else None
+        return _ladder_message(self.reminders, self.escalation, kind, index)
+
+
+Rule: TypeAlias = Deadline | Task | Recurring
+"""A rule of a state: what `Drejebog.rule` finds by its `navn`."""
+
+
+def _ladder_message(
+    reminders: tuple[Reminder, ...],
+    escalation: tuple[EscalationStep, ...],
+    kind: TimerKind,
+    index: int,
+) -> Message | None:
+    """The message of reminder or escalation step `index` (a deadline has no missing notice)."""
+    if kind is TimerKind.REMINDER:
+        return reminders[index].message
+    if kind is TimerKind.ESCALATION:
+        return escalation[index].message
+    return None
+
 
 @dataclass(frozen=True)
 class State:
@@ -133,7 +225,7 @@ class State:
     mark: Mark
 
     @property
-    def rules(self) -> tuple[Deadline | Task | Recurring, ...]:
+    def rules(self) -> tuple[Rule, ...]:
         return (*self.deadlines, *self.tasks, *self.recurring)
 
 
@@ -195,11 +287,9 @@ class Drejebog:
     events: dict[str, Event]
     source: str = ""
     content_hash: str = ""
-    rules: dict[str, tuple[State, Deadline | Task | Recurring]] = field(
-        default_factory=dict, compare=False, repr=False
-    )
+    rules: dict[str, tuple[State, Rule]] = field(default_factory=dict, compare=False, repr=False)
 
-    def rule(self, name: str) -> tuple[State, Deadline | Task | Recurring]:
+    def rule(self, name: str) -> tuple[State, Rule]:
         return self.rules[name]
 
     def role_title(self, role: str) -> str:

@@ -547,6 +547,7 @@ class DrejebogParser(FieldReader):
             condition=self.expression(get("hvis"), "'hvis'"),
             met_by=met_by,
             message=self.message(body),
+            time_of_day=deadline.time_of_day if deadline else self.default_time,
             mark=body.mark,
         )
 

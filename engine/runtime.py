@@ -28,10 +28,19 @@ from drejebog.engine.errors import (
 from drejebog.engine.expressions import EVENT_DATE_NAME, compile_expression
 from drejebog.engine.facts import FactValueError, convert_fact
 from drejebog.engine.machine import machine_for
-from drejebog.engine.model import ANCHOR_ENTRY, Deadline, Drejebog, Event, Recurring, State, Task
+from drejebog.engine.model import (
+    ANCHOR_ENTRY,
+    Deadline,
+    Drejebog,
+    Event,
+    Recurring,
+    Rule,
+    State,
+    Task,
+    TimerKind,
+)
 from drejebog.engine.timers import (
     Timer,
-    TimerKind,
     escalation_timer,
     plan_deadline,
     plan_occurrence,
@@ -72,9 +81,11 @@ class CaseSnapshot:
     citizen_name: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Record:
-    """Something that happened to a case, in the vocabulary of the simulator's output."""
+    """Something that happened to a case, in the vocabulary of the simulator's output.
+
+    `kind` is one of the words of engine/names.py (a timer's is its `TimerKind.value`)."""
 
     at: datetime
     case_id: str
@@ -178,7 +189,15 @@ class CaseRuntime:
         step = Step(case=replace(case, facts=new_facts), event=event_id, previous_state=case.state)
         if event.milestone:
             step.records.append(
-                Record(at, case.id, "milestone", event.id, None, case.state, event.title)
+                Record(
+                    at=at,
+                    case_id=case.id,
+                    kind="milestone",
+                    name=event.id,
+                    role=None,
+                    state=case.state,
+                    title=event.title,
+                )
             )
         self._meet_rules(step, event, at, state_changes=outcome.destination is not None)
         if outcome.destination is not None:
@@ -194,63 +213,18 @@ class CaseRuntime:
         if not self._is_current(case, timer):
             return step
         _, rule = self.drejebog.rule(timer.rule)
-        late = max(0.0, (at - timer.due_at).total_seconds())
-        roles: tuple[str | None, ...] = timer.roles or (None,)
-        for role in roles:
-            step.records.append(
-                Record(
-                    at,
-                    case.id,
-                    timer.kind.value,
-                    rule.name,
-                    role,
-                    case.state,
-                    rule.title,
-                    timer.due_date,
-                    timer.step,
-                    late,
-                )
-            )
-        escalating = rule.deadline if isinstance(rule, Task) else rule
-        next_index = timer.index + 1
-        if (
-            timer.kind is TimerKind.ESCALATION
-            and escalating is not None
-            and next_index < len(escalating.escalation)
-        ):
-            step.schedule.append(
-                escalation_timer(
-                    case.id,
-                    escalating,
-                    timer.occurrence,
-                    timer.due_date,
-                    next_index,
-                    timer.anchor,
-                    timer.k,
-                    self.calendar,
-                )
-            )
-        if timer.kind is TimerKind.CHECKIN_MISSING and isinstance(rule, Recurring):
-            if rule.escalation:
-                step.schedule.append(
-                    escalation_timer(
-                        case.id,
-                        rule,
-                        timer.occurrence,
-                        timer.due_date,
-                        0,
-                        timer.anchor,
-                        timer.k,
-                        self.calendar,
-                    )
-                )
-            cycle = case.cycles[rule.name]
-            step.schedule.extend(
-                plan_occurrence(
-                    case.id, rule, cycle.anchor, cycle.occurrence, timer.k + 1, at, self.calendar
-                )
-            )
+        step.records.extend(_fired(case, timer, rule, at))
+        timing = rule.timing
+        if timing is not None:
+            step.schedule.extend(self._follow_ups(case, timer, timing, at))
         return step
+
+    def fire_superseded(self, case: CaseSnapshot, timer: Timer, at: datetime) -> Step:
+        """Fire a timer of this (older) version that fell due before the case was migrated
+        to a newer one: it fires once, as planned, with no follow-ups and the case unchanged.
+        """
+        _, rule = self.drejebog.rule(timer.rule)
+        return Step(case=case, records=_fired(case, timer, rule, at))
 
     def migrate(self, case: CaseSnapshot, old: Drejebog, new_state: str, at: datetime) -> Step:
         """Move a case from the `old` drejebog version onto this one, in `new_state`.
@@ -307,6 +281,36 @@ class CaseRuntime:
         return self._done(step)
 
     # -- helpers ---------------------------------------------------------------------------
+
+    def _follow_ups(
+        self, case: CaseSnapshot, timer: Timer, rule: Deadline | Recurring, at: datetime
+    ) -> list[Timer]:
+        """What a fired timer sets going: the next rung of an escalation ladder; after a
+        missing check-in, the first rung of the ladder and the duty's next occurrence."""
+        timers: list[Timer] = []
+        rung = {TimerKind.ESCALATION: timer.index + 1, TimerKind.CHECKIN_MISSING: 0}.get(timer.kind)
+        if rung is not None and rung < len(rule.escalation):
+            timers.append(
+                escalation_timer(
+                    case.id,
+                    rule,
+                    timer.occurrence,
+                    timer.due_date,
+                    rung,
+                    timer.anchor,
+                    timer.k,
+                    self.calendar,
+                )
+            )
+        # only a recurring duty has missing check-ins; the test narrows the type for mypy
+        if timer.kind is TimerKind.CHECKIN_MISSING and isinstance(rule, Recurring):
+            cycle = case.cycles[rule.name]
+            timers.extend(
+                plan_occurrence(
+                    case.id, rule, cycle.anchor, cycle.occurrence, timer.k + 1, at, self.calendar
+                )
+            )
+        return timers
 
     def _is_current(self, case: CaseSnapshot, timer: Timer) -> bool:
         if timer.case_id != case.id or timer.rule not in self.drejebog.rules:
@@ -396,7 +400,15 @@ class CaseRuntime:
             step.case, state=state.id, entered_at=at, open_rules={}, open_tasks={}, cycles={}
         )
         step.records.append(
-            Record(at, step.case.id, "state", state.id, None, state.id, state.title)
+            Record(
+                at=at,
+                case_id=step.case.id,
+                kind="state",
+                name=state.id,
+                role=None,
+                state=state.id,
+                title=state.title,
+            )
         )
         open_rules: dict[str, OpenRule] = {}
         for deadline in state.deadlines:
@@ -414,14 +426,14 @@ class CaseRuntime:
             open_tasks[task.name] = planned
             step.records.append(
                 Record(
-                    at,
-                    step.case.id,
-                    "task",
-                    task.name,
-                    task.role,
-                    state.id,
-                    task.title,
-                    planned.due_date,
+                    at=at,
+                    case_id=step.case.id,
+                    kind="task",
+                    name=task.name,
+                    role=task.role,
+                    state=state.id,
+                    title=task.title,
+                    due_date=planned.due_date,
                 )
             )
         step.case = replace(step.case, open_rules=open_rules, open_tasks=open_tasks)
@@ -486,3 +498,24 @@ class CaseRuntime:
                 self._start_cycle(
                     step, recurring, self._anchor(step.case, recurring.name, recurring.anchor), at
                 )
+
+
+def _fired(case: CaseSnapshot, timer: Timer, rule: Rule, at: datetime) -> list[Record]:
+    """The records of a fired timer: one per role it goes to (one without a role if none)."""
+    late = max(0.0, (at - timer.due_at).total_seconds())
+    roles: tuple[str | None, ...] = timer.roles or (None,)
+    return [
+        Record(
+            at=at,
+            case_id=case.id,
+            kind=timer.kind.value,
+            name=rule.name,
+            role=role,
+            state=case.state,
+            title=rule.title,
+            due_date=timer.due_date,
+            step=timer.step,
+            late_seconds=late,
+        )
+        for role in roles
+    ]

@@ -10,28 +10,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import Enum
 
 from drejebog.engine.calendar import WorkingCalendar
-from drejebog.engine.deadlines import (
-    add_duration,
-    breach_date,
-    due_date,
-    escalation_date,
-    local_instant,
-    occurrence_due,
-    reminder_date,
-)
-from drejebog.engine.model import Deadline, EscalationStep, Recurring
+from drejebog.engine.deadlines import escalation_date, local_instant, reminder_date
+from drejebog.engine.model import Deadline, EscalationStep, Recurring, TimerKind
+
+__all__ = [
+    "Timer",
+    "TimerKind",
+    "deadline_due",
+    "escalation_timer",
+    "first_escalation_from",
+    "plan_deadline",
+    "plan_occurrence",
+    "reminder_timers",
+    "replan_cycle",
+    "replan_deadline",
+]
 
 
-class TimerKind(Enum):
-    REMINDER = "reminder"
-    ESCALATION = "escalation"
-    CHECKIN_MISSING = "checkin_missing"
-
-
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, kw_only=True)
 class Timer:
     due_at: datetime  # aware UTC: when it fires
     case_id: str
@@ -51,7 +49,7 @@ class Timer:
 
 
 def deadline_due(rule: Deadline, anchor: date, calendar: WorkingCalendar) -> date:
-    return due_date(anchor, rule.duration, rule.adjust, calendar)
+    return rule.due(anchor, calendar)
 
 
 def reminder_timers(
@@ -72,17 +70,17 @@ def reminder_timers(
         if at > now:
             timers.append(
                 Timer(
-                    at,
-                    case_id,
-                    rule.name,
-                    occurrence,
-                    f"påmindelse.{index}",
-                    TimerKind.REMINDER,
-                    reminder.roles,
-                    due,
-                    index,
-                    anchor,
-                    k,
+                    due_at=at,
+                    case_id=case_id,
+                    rule=rule.name,
+                    occurrence=occurrence,
+                    step=f"påmindelse.{index}",
+                    kind=TimerKind.REMINDER,
+                    roles=reminder.roles,
+                    due_date=due,
+                    index=index,
+                    anchor=anchor,
+                    k=k,
                 )
             )
     return timers
@@ -115,27 +113,20 @@ def escalation_timer(
     calendar: WorkingCalendar,
 ) -> Timer:
     step: EscalationStep = rule.escalation[index]
-    day = escalation_date(_breach_day(rule, due, calendar), step.after, step.adjust, calendar)
+    day = escalation_date(rule.breach_day(due, calendar), step.after, step.adjust, calendar)
     return Timer(
-        local_instant(day, rule.time_of_day),
-        case_id,
-        rule.name,
-        occurrence,
-        f"eskalering.{index}",
-        TimerKind.ESCALATION,
-        step.roles,
-        due,
-        index,
-        anchor,
-        k,
+        due_at=local_instant(day, rule.time_of_day),
+        case_id=case_id,
+        rule=rule.name,
+        occurrence=occurrence,
+        step=f"eskalering.{index}",
+        kind=TimerKind.ESCALATION,
+        roles=step.roles,
+        due_date=due,
+        index=index,
+        anchor=anchor,
+        k=k,
     )
-
-
-def _breach_day(rule: Deadline | Recurring, due: date, calendar: WorkingCalendar) -> date:
-    """The first working day after the due date (after the grace, for recurring duties)."""
-    if isinstance(rule, Recurring):
-        return breach_date(add_duration(due, rule.grace, calendar), calendar)
-    return breach_date(due, calendar)
 
 
 def plan_occurrence(
@@ -148,24 +139,24 @@ def plan_occurrence(
     calendar: WorkingCalendar,
 ) -> list[Timer]:
     """Occurrence k of a recurring duty: its reminders still ahead and its missing notice."""
-    due = occurrence_due(anchor, rule.period, k, rule.adjust, calendar)
+    due = rule.due(anchor, k, calendar)
     occurrence = f"{cycle}.k{k}"
     timers = reminder_timers(case_id, rule, occurrence, due, anchor, k, now, calendar)
-    missing_day = _breach_day(rule, due, calendar)
+    missing_day = rule.breach_day(due, calendar)
     roles = rule.missing.roles if rule.missing else ()
     timers.append(
         Timer(
-            local_instant(missing_day, rule.time_of_day),
-            case_id,
-            rule.name,
-            occurrence,
-            "mangler",
-            TimerKind.CHECKIN_MISSING,
-            roles,
-            due,
-            0,
-            anchor,
-            k,
+            due_at=local_instant(missing_day, rule.time_of_day),
+            case_id=case_id,
+            rule=rule.name,
+            occurrence=occurrence,
+            step="mangler",
+            kind=TimerKind.CHECKIN_MISSING,
+            roles=roles,
+            due_date=due,
+            index=0,
+            anchor=anchor,
+            k=k,
         )
     )
     return timers

@@ -1,0 +1,28 @@
+"""The Danish names of the kinds of things that happen to a case, as people see them.
+
+One table: the CLI's timeline, the case history, the demo's summary and `TimerKind.danish`
+all name a kind from here, so a kind is never called two things. The keys are the words the
+engine records and the store keeps (`Record.kind`, `TimerKind.value`, the outbox's `kind`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+KIND_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "state": "tilstand",  # the case entered a state
+        "task": "opgave",
+        "milestone": "milepæl",
+        "reminder": "påmindelse",
+        "escalation": "eskalering",
+        "checkin_missing": "mangler",  # a recurring check-in did not come
+        "digest": "dagens overblik",  # the daily overview (an outbox kind, not a record)
+    }
+)
+
+
+def danish_kind(kind: str) -> str:
+    """The Danish name of a kind; an unknown kind is shown as it is."""
+    return KIND_NAMES.get(kind, kind)
