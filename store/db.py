@@ -1,5 +1,6 @@
 """Connections: SQLite as a file in WAL mode with a busy timeout and foreign keys, or
-PostgreSQL chosen by DATABASE_URL. Driver errors are translated here, at the boundary."""
+PostgreSQL chosen by DATABASE_URL (the SQLite pragmas are in store/sql.py; driver errors are
+translated in store/driver_errors.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 from drejebog.app.settings import Settings
+from drejebog.store import sql
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -16,19 +18,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy's BEGIN start transactions instead of the driver's implicit ones.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache per connection
-    cursor.execute("PRAGMA temp_store=MEMORY")
-    # checkpoint every ~40 MiB of WAL instead of ~4 MiB: fewer, larger copies into the db file
-    cursor.execute("PRAGMA wal_autocheckpoint=10000")
+    for pragma in sql.SQLITE_PRAGMAS:  # WAL, busy timeout, foreign keys, cache sizes
+        cursor.execute(pragma.format(busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS))
     cursor.close()
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql(sql.SQLITE_BEGIN)
 
 
 def make_engine(settings: Settings, **kwargs: Any) -> Engine:
@@ -39,7 +35,3 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
-
-
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
