@@ -15,6 +15,7 @@ from drejebog.bootstrap import App, bootstrap
 from drejebog.engine.cpr import mask_cpr_in_text
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.errors import DrejebogError, DrejebogInvalid
+from drejebog.engine.names import danish_kind
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -219,8 +220,8 @@ def case_event(
     click.echo(f"sag {result.case_id}: {event} registreret ({move}), id {result.event_id}")
     for record in result.records:
         if record.kind in ("task", "milestone"):
-            label = "opgave" if record.kind == "task" else "milepæl"
-            click.echo(f"  {label}: {record.title}" + (f" → {record.role}" if record.role else ""))
+            role = f" → {record.role}" if record.role else ""
+            click.echo(f"  {danish_kind(record.kind)}: {record.title}{role}")
 
 
 @case.command("assign", help="Tildel en medarbejder en rolle på en sag.")
