@@ -1,12 +1,15 @@
-"""Every store test runs twice: on a SQLite file and on the PostgreSQL of this machine, each
-test in its own database file or PostgreSQL schema."""
+"""Every store test runs on a SQLite file and on the PostgreSQL of this machine, each test in
+its own database file or PostgreSQL schema; the behavioural tests (the `backend` fixture) run
+on the in-memory store too."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -15,11 +18,10 @@ from sqlmodel import SQLModel
 from drejebog.app.settings import Settings
 from drejebog.bootstrap import App, bootstrap
 from drejebog.engine.clock import SimulatedClock
-from drejebog.store import (
-    admin,
-    tables,  # noqa: F401  (registers the tables)
-)
+from drejebog.store import tables  # noqa: F401  (registers the tables)
+from drejebog.store.memory import MemoryStore
 from tests.conftest import FIXTURES
+from tests.store.backends import Backend, MemoryBackend, SqlBackend
 
 POSTGRES_URL = os.environ.get(
     "DREJEBOG_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -50,9 +52,10 @@ def postgres_ok() -> bool:
     return available
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path, postgres_ok) -> Iterator[str]:
-    if request.param == "sqlite":
+@contextmanager
+def _database(kind: str, tmp_path: Path, postgres_ok: bool) -> Iterator[str]:
+    """A fresh SQLite file, or a PostgreSQL schema of its own (dropped afterwards)."""
+    if kind == "sqlite":
         yield f"sqlite:///{tmp_path / 'drejebog.db'}"
         return
     if not postgres_ok:
@@ -67,6 +70,27 @@ def database_url(request: pytest.FixtureRequest, tmp_path, postgres_ok) -> Itera
         with admin_engine.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin_engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path, postgres_ok) -> Iterator[str]:
+    with _database(request.param, tmp_path, postgres_ok) as url:
+        yield url
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path, postgres_ok, clock) -> Iterator[Backend]:
+    """The behavioural suite's store: in memory, SQLite or PostgreSQL (tests/store/backends.py)."""
+    if request.param == "memory":
+        yield MemoryBackend(MemoryStore(), clock)
+        return
+    with _database(request.param, tmp_path, postgres_ok) as url:
+        application = bootstrap(Settings(url), clock)
+        SQLModel.metadata.create_all(application.engine)
+        try:
+            yield SqlBackend(application)
+        finally:
+            application.engine.dispose()
 
 
 @pytest.fixture
@@ -84,38 +108,48 @@ def app(database_url: str, clock: SimulatedClock) -> Iterator[App]:
         application.engine.dispose()
 
 
-@pytest.fixture
-def staffed(app: App) -> App:
-    """Staff, two citizens and the mini drejebog loaded."""
-    admin.add_worker(app.engine, "lene", "Lene Leder", "leder", "lene@jobcenter.dk", "team1")
-    admin.add_worker(
-        app.engine,
-        "anna_s",
-        "Anna Sagsbehandler",
-        "sagsbehandler",
-        "anna@jobcenter.dk",
-        "team1",
-        "lene",
-    )
-    admin.add_worker(
-        app.engine,
+# the staff every store test starts with: handle, name, role, e-mail, team, leader
+STAFF = (
+    ("lene", "Lene Leder", "leder", "lene@jobcenter.dk", "team1", None),
+    ("anna_s", "Anna Sagsbehandler", "sagsbehandler", "anna@jobcenter.dk", "team1", "lene"),
+    (
         "karl",
         "Karl Koordinator",
         "koordinerende_sagsbehandler",
         "karl@jobcenter.dk",
         "team1",
         "lene",
-    )
-    admin.add_worker(
-        app.engine,
+    ),
+    (
         "vera",
         "Vera Virksomhedskonsulent",
         "virksomhedskonsulent",
         "vera@jobcenter.dk",
         "team1",
         "lene",
-    )
-    admin.add_citizen(app.engine, ANNA_CPR, "Anna Andersen", "anna@example.org")
-    admin.add_citizen(app.engine, BO_CPR, "Bo Bertelsen")
-    admin.load_drejebog_files(app.engine, [FIXTURES / "mini.yaml"], START)
+    ),
+)
+
+
+def staff(backend: Backend) -> Backend:
+    """Staff, two citizens and the mini drejebog loaded."""
+    admin = backend.admin
+    for worker in STAFF:
+        admin.add_worker(*worker)
+    admin.add_citizen(ANNA_CPR, "Anna Andersen", "anna@example.org")
+    admin.add_citizen(BO_CPR, "Bo Bertelsen")
+    admin.load_drejebog_files([FIXTURES / "mini.yaml"])
+    return backend
+
+
+@pytest.fixture
+def staffed(app: App) -> App:
+    """Staff, two citizens and the mini drejebog loaded."""
+    staff(SqlBackend(app))
     return app
+
+
+@pytest.fixture
+def staffed_backend(backend: Backend) -> Backend:
+    """`staffed` on every back-end, the in-memory store included."""
+    return staff(backend)

@@ -1,4 +1,4 @@
-"""The case service on SQLite and PostgreSQL: one event, one transaction."""
+"""The case service on every store (memory, SQLite, PostgreSQL): one event, one transaction."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
 
 from drejebog.engine.errors import (
     BadEventData,
@@ -16,32 +15,10 @@ from drejebog.engine.errors import (
     GuardRejected,
     NotFound,
 )
-from drejebog.store.tables import CASE, HISTORY, TASK, TIMER
+from tests.store.backends import case_rows
 from tests.store.conftest import ANNA_CPR, BO_CPR
 
 REHAB = {"rehab_moede": "2027-03-01", "indstilling": "ressourceforloeb"}
-
-
-def dump(app, case_id: str) -> dict[str, object]:
-    """Every row that belongs to the case, for before/after comparisons."""
-    key = int(case_id)
-    with app.engine.connect() as connection:
-
-        def rows(table, order):
-            return [
-                dict(row._mapping)
-                for row in connection.execute(
-                    select(table).where(table.c.case_id == key).order_by(order)
-                )
-            ]
-
-        case = dict(connection.execute(select(CASE).where(CASE.c.id == key)).one()._mapping)
-        return {
-            "case": case,
-            "timers": rows(TIMER, TIMER.c.id),
-            "tasks": rows(TASK, TASK.c.id),
-            "history": rows(HISTORY, HISTORY.c.seq),
-        }
 
 
 def opened(staffed) -> str:
@@ -51,12 +28,12 @@ def opened(staffed) -> str:
     return result.case_id
 
 
-def test_open_and_apply_write_state_timers_tasks_and_history(staffed, clock):
-    case_id = opened(staffed)
+def test_open_and_apply_write_state_timers_tasks_and_history(staffed_backend, clock):
+    case_id = opened(staffed_backend)
     clock.advance(timedelta(hours=1))
-    result = staffed.cases.apply_event(case_id, "rehab_holdt", REHAB, "anna_s", "ev-1")
+    result = staffed_backend.cases.apply_event(case_id, "rehab_holdt", REHAB, "anna_s", "ev-1")
     assert (result.applied, result.from_state, result.to_state) == (True, "visiteret", "rehab")
-    rows = dump(staffed, case_id)
+    rows = case_rows(staffed_backend, case_id)
     timers = {(t["rule"], t["step"], t["kind"]) for t in rows["timers"]}
     assert timers == {
         ("overdragelse", "påmindelse.0", "reminder"),
@@ -87,23 +64,23 @@ def test_open_and_apply_write_state_timers_tasks_and_history(staffed, clock):
     ids=["guard-false", "wrong-state", "bad-date"],
 )
 def test_rejected_event_leaves_case_timers_tasks_and_history_exactly_as_they_were(
-    staffed, clock, event, data, error
+    staffed_backend, clock, event, data, error
 ):
-    case_id = opened(staffed)
-    staffed.cases.apply_event(case_id, "rehab_holdt", REHAB, "anna_s")
-    before = dump(staffed, case_id)
+    case_id = opened(staffed_backend)
+    staffed_backend.cases.apply_event(case_id, "rehab_holdt", REHAB, "anna_s")
+    before = case_rows(staffed_backend, case_id)
     clock.advance(timedelta(days=1))
     with pytest.raises(error):
-        staffed.cases.apply_event(case_id, event, data, "anna_s")
-    assert dump(staffed, case_id) == before
+        staffed_backend.cases.apply_event(case_id, event, data, "anna_s")
+    assert case_rows(staffed_backend, case_id) == before
 
 
-def test_leaving_a_state_cancels_its_timers_and_lapses_nothing_met(staffed, clock):
-    case_id = opened(staffed)
-    staffed.cases.apply_event(case_id, "rehab_holdt", REHAB, "anna_s")
+def test_leaving_a_state_cancels_its_timers_and_lapses_nothing_met(staffed_backend, clock):
+    case_id = opened(staffed_backend)
+    staffed_backend.cases.apply_event(case_id, "rehab_holdt", REHAB, "anna_s")
     clock.advance(timedelta(days=3))
-    staffed.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
-    rows = dump(staffed, case_id)
+    staffed_backend.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
+    rows = case_rows(staffed_backend, case_id)
     by_rule = {}
     for timer in rows["timers"]:
         by_rule.setdefault(timer["rule"], set()).add(timer["status"])
@@ -115,41 +92,43 @@ def test_leaving_a_state_cancels_its_timers_and_lapses_nothing_met(staffed, cloc
     }
 
 
-def test_same_event_id_twice_changes_nothing_the_second_time(staffed):
-    case_id = opened(staffed)
-    first = staffed.cases.apply_event(case_id, "praktik_startet", {}, "anna_s", "id-7")
-    before = dump(staffed, case_id)
-    second = staffed.cases.apply_event(case_id, "praktik_startet", {}, "anna_s", "id-7")
+def test_same_event_id_twice_changes_nothing_the_second_time(staffed_backend):
+    case_id = opened(staffed_backend)
+    first = staffed_backend.cases.apply_event(case_id, "praktik_startet", {}, "anna_s", "id-7")
+    before = case_rows(staffed_backend, case_id)
+    second = staffed_backend.cases.apply_event(case_id, "praktik_startet", {}, "anna_s", "id-7")
     assert first.applied and not second.applied
-    assert dump(staffed, case_id) == before
+    assert case_rows(staffed_backend, case_id) == before
     with pytest.raises(EventIdReused):
-        staffed.cases.apply_event(case_id, "afslut", {}, "anna_s", "id-7")
+        staffed_backend.cases.apply_event(case_id, "afslut", {}, "anna_s", "id-7")
 
 
-def test_a_write_based_on_a_stale_read_is_a_conflict_and_writes_nothing(staffed):
-    case_id = opened(staffed)
+def test_a_write_based_on_a_stale_read_is_a_conflict_and_writes_nothing(staffed_backend):
+    case_id = opened(staffed_backend)
     runtime_case = None
-    with staffed.unit_of_work() as slow:
+    with staffed_backend.unit_of_work() as slow:
         stale = slow.load_case(case_id)  # worker 1 reads ...
-        staffed.cases.apply_event(case_id, "praktik_startet", {}, "anna_s")  # worker 2 wins
+        staffed_backend.cases.apply_event(case_id, "praktik_startet", {}, "anna_s")  # worker 2 wins
         from drejebog.app.cases import runtime_for
 
         step = runtime_for(stale.drejebog).apply(
-            stale.snapshot, "rehab_holdt", REHAB, staffed.clock.now()
+            stale.snapshot, "rehab_holdt", REHAB, staffed_backend.clock.now()
         )
         from drejebog.app.ports import HistoryNote
 
         with pytest.raises(ConcurrencyConflict) as caught:
-            slow.save_step(stale, step, HistoryNote(staffed.clock.now(), "karl", "hændelse"))
+            slow.save_step(
+                stale, step, HistoryNote(staffed_backend.clock.now(), "karl", "hændelse")
+            )
             slow.commit()
         runtime_case = caught.value.case_id
     assert runtime_case == case_id and "sagen blev ændret af en anden" in str(caught.value)
-    rows = dump(staffed, case_id)
+    rows = case_rows(staffed_backend, case_id)
     assert rows["case"]["state"] == "visiteret" and len(rows["history"]) == 2
 
 
-def test_concurrent_workers_on_real_connections_one_wins_others_conflict(staffed):
-    case_id = opened(staffed)
+def test_concurrent_workers_one_wins_the_others_conflict(staffed_backend):
+    case_id = opened(staffed_backend)
     workers = 6
     barrier = threading.Barrier(workers)
     outcomes: list[str] = []
@@ -158,7 +137,9 @@ def test_concurrent_workers_on_real_connections_one_wins_others_conflict(staffed
     def apply(index: int) -> None:
         barrier.wait()
         try:
-            staffed.cases.apply_event(case_id, "praktik_startet", {}, "anna_s", f"c-{index}")
+            staffed_backend.cases.apply_event(
+                case_id, "praktik_startet", {}, "anna_s", f"c-{index}"
+            )
             outcome = "ok"
         except ConcurrencyConflict:
             outcome = "conflict"
@@ -172,28 +153,29 @@ def test_concurrent_workers_on_real_connections_one_wins_others_conflict(staffed
         thread.join()
     successes = outcomes.count("ok")
     assert successes >= 1 and successes + outcomes.count("conflict") == workers
-    rows = dump(staffed, case_id)
+    rows = case_rows(staffed_backend, case_id)
     assert len(rows["history"]) == 1 + successes  # nothing lost, nothing half-written
     assert (
         rows["case"]["lock_version"] == 1 + successes
     )  # lock_version counts every committed write
 
 
-def test_unknown_names_fail_clearly_and_cpr_is_masked(staffed):
+def test_unknown_names_fail_clearly_and_cpr_is_masked(staffed_backend):
     with pytest.raises(NotFound, match="ukendt sag '999'"):
-        staffed.cases.apply_event("999", "afslut", {}, "anna_s")
+        staffed_backend.cases.apply_event("999", "afslut", {}, "anna_s")
     with pytest.raises(NotFound, match="ukendt drejebog 'findes_ikke'"):
-        staffed.cases.open_case(ANNA_CPR, "findes_ikke", "anna_s")
+        staffed_backend.cases.open_case(ANNA_CPR, "findes_ikke", "anna_s")
     with pytest.raises(NotFound, match="ukendt medarbejder 'nobody'"):
-        staffed.cases.open_case(ANNA_CPR, "mini", "anna_s", assignments={"mentor": "nobody"})
+        staffed_backend.cases.open_case(
+            ANNA_CPR, "mini", "anna_s", assignments={"mentor": "nobody"}
+        )
     with pytest.raises(NotFound) as caught:
-        staffed.cases.open_case("691299-9999", "mini", "anna_s")
+        staffed_backend.cases.open_case("691299-9999", "mini", "anna_s")
     assert "691299-xxxx" in str(caught.value) and "9999" not in str(caught.value)
-    with staffed.engine.connect() as connection:
-        assert connection.execute(select(func.count()).select_from(CASE)).scalar() == 0
+    assert staffed_backend.rows("case") == []
 
 
-def test_two_citizens_two_cases(staffed):
-    first = opened(staffed)
-    second = staffed.cases.open_case(BO_CPR, "mini", "anna_s").case_id
+def test_two_citizens_two_cases(staffed_backend):
+    first = opened(staffed_backend)
+    second = staffed_backend.cases.open_case(BO_CPR, "mini", "anna_s").case_id
     assert first != second

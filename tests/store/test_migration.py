@@ -1,19 +1,18 @@
-"""`drejebog migrate`: running cases move to a new drejebog version, or nothing moves."""
+"""`drejebog migrate` on every store (in memory, SQLite, PostgreSQL): running cases move to a
+new drejebog version, or nothing moves."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
 
 from drejebog.app.firing import Channels, sweep
 from drejebog.engine.errors import MigrationRefused, NotFound
-from drejebog.store import admin
-from drejebog.store.tables import CASE, HISTORY, OUTBOX, TIMER
 from tests.conftest import FIXTURES, local
+from tests.store.backends import case_rows
 from tests.store.conftest import ANNA_CPR, BO_CPR
-from tests.store.test_case_service import REHAB, dump
+from tests.store.test_case_service import REHAB
 
 V1 = (FIXTURES / "mini.yaml").read_text(encoding="utf-8")
 # Version 2: the overdragelse is due within 10 dage (not 14), and 'forloeb' is renamed.
@@ -28,11 +27,11 @@ V2 = (
 
 
 @pytest.fixture
-def two_versions(staffed, tmp_path):
+def two_versions(staffed_backend, tmp_path):
     path = tmp_path / "mini_v2.yaml"
     path.write_text(V2, encoding="utf-8")
-    staffed.v2_path = path
-    return staffed
+    staffed_backend.v2_path = path
+    return staffed_backend
 
 
 def open_in_rehab(app, cpr: str) -> str:
@@ -41,14 +40,13 @@ def open_in_rehab(app, cpr: str) -> str:
     return case_id
 
 
-def timers(app, case_id: str, status: str = "pending") -> set[tuple[str, str, str]]:
-    with app.engine.connect() as connection:
-        rows = connection.execute(
-            select(TIMER.c.rule, TIMER.c.step, TIMER.c.due_at).where(
-                TIMER.c.case_id == int(case_id), TIMER.c.status == status
-            )
-        )
-        return {(r.rule, r.step, f"{r.due_at:%Y-%m-%d %H:%M}") for r in rows}
+def timers(store, case_id: str, status: str = "pending") -> set[tuple[str, str, str]]:
+    rows = store.rows("timer", case_id=int(case_id), status=status)
+    return {(r["rule"], r["step"], f"{r['due_at']:%Y-%m-%d %H:%M}") for r in rows}
+
+
+def history(store, case_id: str) -> list[dict[str, object]]:
+    return sorted(store.rows("case_history", case_id=int(case_id)), key=lambda h: h["seq"])
 
 
 def test_migration_refuses_when_a_state_has_no_place_and_changes_nothing(two_versions, clock):
@@ -56,19 +54,19 @@ def test_migration_refuses_when_a_state_has_no_place_and_changes_nothing(two_ver
     in_rehab = open_in_rehab(app, ANNA_CPR)
     in_forloeb = open_in_rehab(app, BO_CPR)
     app.cases.apply_event(in_forloeb, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
-    admin.load_drejebog_files(app.engine, [app.v2_path], clock.now())
-    before = (dump(app, in_rehab), dump(app, in_forloeb))
+    app.admin.load_drejebog_files([app.v2_path])
+    before = (case_rows(app, in_rehab), case_rows(app, in_forloeb))
     with pytest.raises(MigrationRefused) as caught:
         app.cases.migrate("mini", "2", "lene")
     assert f"sag {in_forloeb} (forloeb)" in str(caught.value) and "--map" in str(caught.value)
-    assert (dump(app, in_rehab), dump(app, in_forloeb)) == before
+    assert (case_rows(app, in_rehab), case_rows(app, in_forloeb)) == before
 
 
 def test_migration_recomputes_future_timers_under_the_new_rules(two_versions, clock):
     app = two_versions
     case_id = open_in_rehab(app, ANNA_CPR)  # rehab meeting 1 March: v1 due 15 March
     assert ("overdragelse", "påmindelse.0", "2027-03-12 07:00") in timers(app, case_id)
-    admin.load_drejebog_files(app.engine, [app.v2_path], clock.now())
+    app.admin.load_drejebog_files([app.v2_path])
     clock.advance(timedelta(days=2))  # migrate on 3 March 09:00 local
     dry = app.cases.migrate("mini", "2", "lene", dry_run=True)
     assert [(m.case_id, m.from_version, m.to_version) for m in dry] == [(case_id, "1", "2")]
@@ -82,22 +80,16 @@ def test_migration_recomputes_future_timers_under_the_new_rules(two_versions, cl
         ("overdragelse", "påmindelse.0", "2027-03-08 07:00"),
         ("overdragelse", "eskalering.0", "2027-03-12 07:00"),
     }
-    with app.engine.connect() as connection:
-        history = connection.execute(
-            select(HISTORY).where(HISTORY.c.case_id == int(case_id)).order_by(HISTORY.c.seq)
-        ).all()
-        version = connection.execute(
-            select(CASE.c.drejebog_version_id).where(CASE.c.id == int(case_id))
-        ).scalar()
-    last = history[-1]
-    assert (last.kind, last.actor, last.from_state, last.to_state) == (
+    last = history(app, case_id)[-1]
+    (case,) = app.rows("case", id=int(case_id))
+    assert (last["kind"], last["actor"], last["from_state"], last["to_state"]) == (
         "migrering",
         "lene",
         "rehab",
         "rehab",
     )
-    assert last.data["fra_version"] == "1" and last.data["til_version"] == "2"
-    assert version == 2
+    assert last["data"]["fra_version"] == "1" and last["data"]["til_version"] == "2"
+    assert case["drejebog_version_id"] == 2
     # a case on the new version keeps working under it
     result = app.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
     assert result.to_state == "ressourceforloeb"
@@ -109,22 +101,22 @@ def test_mapped_states_move_and_cycles_keep_their_anchor(two_versions, clock):
     clock.advance(timedelta(days=2))
     app.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
     before = timers(app, case_id)  # cycle anchored 3 March: report-back due 3 April
-    admin.load_drejebog_files(app.engine, [app.v2_path], clock.now())
+    app.admin.load_drejebog_files([app.v2_path])
     clock.advance(timedelta(days=1))
     moved = app.cases.migrate("mini", "2", "lene", {"forloeb": "ressourceforloeb"})
     assert [(m.from_state, m.to_state) for m in moved] == [("forloeb", "ressourceforloeb")]
     assert {(r, s, at) for r, s, at in timers(app, case_id)} == before  # same instants
 
 
-def test_migration_to_an_unknown_version_fails_clearly(staffed):
+def test_migration_to_an_unknown_version_fails_clearly(staffed_backend):
     with pytest.raises(NotFound, match=r"ukendt version 'mini 7'.*indlæste versioner: 1"):
-        staffed.cases.migrate("mini", "7", "lene")
+        staffed_backend.cases.migrate("mini", "7", "lene")
 
 
 def test_timers_due_before_the_migration_stay_with_the_old_version(two_versions, clock):
     app = two_versions
     case_id = open_in_rehab(app, ANNA_CPR)
-    admin.load_drejebog_files(app.engine, [app.v2_path], clock.now())
+    app.admin.load_drejebog_files([app.v2_path])
     clock.advance_to(local("2027-03-13 09:00"))  # after v1's reminder (12 March), unfired
     app.cases.migrate("mini", "2", "lene")
     pending = timers(app, case_id)
@@ -140,12 +132,9 @@ def test_timers_due_before_the_migration_stay_with_the_old_version(two_versions,
     assert (report.fired, report.by_kind) == (1, {"reminder": 1})
     assert timers(app, case_id) == {("overdragelse", "eskalering.1", "2027-03-19 07:00")}
     assert sweep(app.unit_of_work, clock.now(), Channels()).fired == 0
-    with app.engine.connect() as connection:
-        message = connection.execute(select(OUTBOX)).one()
-        last = connection.execute(
-            select(HISTORY).where(HISTORY.c.case_id == int(case_id)).order_by(HISTORY.c.seq.desc())
-        ).first()
-    assert message.subject == "Påmindelse: Overdragelse til koordinerende sagsbehandler"
-    assert message.recipient == "lene"  # nobody holds sagsbehandler here: the leader
-    assert "kommer 1 dag og 1 time for sent" in message.body_text
-    assert last.kind == "påmindelse" and last.data["frist"] == "2027-03-15"
+    (message,) = app.rows("outbox")
+    last = history(app, case_id)[-1]
+    assert message["subject"] == "Påmindelse: Overdragelse til koordinerende sagsbehandler"
+    assert message["recipient"] == "lene"  # nobody holds sagsbehandler here: the leader
+    assert "kommer 1 dag og 1 time for sent" in message["body_text"]
+    assert last["kind"] == "påmindelse" and last["data"]["frist"] == "2027-03-15"

@@ -1,0 +1,169 @@
+"""The store back-ends the behavioural suite runs on: in memory, SQLite and PostgreSQL.
+
+A test written against a `Backend` does not know where the rows live: it gets the case service
+and the unit of work, sets up staff, citizens and drejebøger, and reads committed rows by
+table name (the schema's columns, store/tables.py) to compare before and after. What only SQL
+can show (a statement, a driver error, two connections' locks) is tested on the `App` instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from sqlalchemy import select
+
+from drejebog.app.admin import Admin
+from drejebog.app.cases import CaseService
+from drejebog.app.ports import CaseUnitOfWork
+from drejebog.app.settings import Settings
+from drejebog.bootstrap import App, bootstrap
+from drejebog.engine.clock import SimulatedClock
+from drejebog.store.memory import MemoryStore
+from drejebog.store.tables import (
+    ASSIGNMENT,
+    CASE,
+    CITIZEN,
+    HISTORY,
+    OUTBOX,
+    TASK,
+    TIMER,
+    VERSION,
+    WORKER,
+)
+
+_TABLES = {
+    t.name: t for t in (WORKER, CITIZEN, VERSION, CASE, ASSIGNMENT, HISTORY, TIMER, TASK, OUTBOX)
+}
+
+
+class Backend(Protocol):
+    name: str
+    clock: SimulatedClock
+
+    def unit_of_work(self) -> CaseUnitOfWork: ...
+
+    @property
+    def cases(self) -> CaseService: ...
+
+    @property
+    def admin(self) -> Admin: ...
+
+    def rows(self, table: str, **where: object) -> list[dict[str, Any]]:
+        """The committed rows of a table matching `where`, by id."""
+        ...
+
+    def insert(self, table: str, **values: object) -> None:
+        """Insert one row and commit it (a test's way around the use cases)."""
+        ...
+
+    def close(self) -> None:
+        """Let go of connections (the data stays)."""
+        ...
+
+
+class SqlBackend:
+    """SQLite or PostgreSQL, through the wired application."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.name = app.engine.dialect.name
+        self.clock: SimulatedClock = app.clock  # type: ignore[assignment]
+
+    def unit_of_work(self) -> CaseUnitOfWork:
+        return self.app.unit_of_work()
+
+    @property
+    def cases(self) -> CaseService:
+        return self.app.cases
+
+    @property
+    def admin(self) -> Admin:
+        return self.app.admin
+
+    def rows(self, table: str, **where: object) -> list[dict[str, Any]]:
+        columns = _TABLES[table].c
+        query = select(_TABLES[table]).where(*(columns[k] == v for k, v in where.items()))
+        with self.app.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query.order_by(columns.id))]
+
+    def insert(self, table: str, **values: object) -> None:
+        with self.app.engine.begin() as connection:
+            connection.execute(_TABLES[table].insert().values(**values))
+
+    def close(self) -> None:
+        self.app.close()
+
+
+class MemoryBackend:
+    """The in-memory store (store/memory.py)."""
+
+    name = "memory"
+
+    def __init__(self, store: MemoryStore, clock: SimulatedClock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def unit_of_work(self) -> CaseUnitOfWork:
+        return self.store.unit_of_work()
+
+    @property
+    def cases(self) -> CaseService:
+        return CaseService(self.unit_of_work, self.clock)
+
+    @property
+    def admin(self) -> Admin:
+        return Admin(self.store, self.unit_of_work, self.clock)
+
+    def rows(self, table: str, **where: object) -> list[dict[str, Any]]:
+        return [
+            row
+            for row in self.store.rows(table)
+            if all(row[column] == value for column, value in where.items())
+        ]
+
+    def insert(self, table: str, **values: object) -> None:
+        with self.store.unit_of_work() as uow:
+            uow.insert(table, values)
+            uow.commit()
+
+    def close(self) -> None:
+        pass
+
+
+Connect = Callable[[SimulatedClock], Backend]  # a (new) connection to one store
+
+
+def sql_connection(url: str) -> Connect:
+    """Connect to the database at `url`, its schema created (by migrations) the first time."""
+    created = False
+
+    def connect(clock: SimulatedClock) -> Backend:
+        nonlocal created
+        app = bootstrap(Settings(url), clock)
+        if not created:
+            app.upgrade_schema()
+            created = True
+        return SqlBackend(app)
+
+    return connect
+
+
+def memory_connection(store: MemoryStore) -> Connect:
+    return lambda clock: MemoryBackend(store, clock)
+
+
+def case_rows(backend: Backend, case_id: str) -> dict[str, object]:
+    """Every row that belongs to the case, for before/after comparisons."""
+    key = int(case_id)
+    (case,) = backend.rows("case", id=key)
+    return {
+        "case": case,
+        "timers": backend.rows("timer", case_id=key),
+        "tasks": backend.rows("task", case_id=key),
+        "history": sorted(backend.rows("case_history", case_id=key), key=_seq),
+    }
+
+
+def _seq(row: dict[str, Any]) -> int:
+    return int(row["seq"])
