@@ -41,9 +41,9 @@ What it does not emulate:
   again after a restart (store/drejebog_cache.py).
 - Durability: nothing outlives the process.
 
-Not implemented yet: the ports of delivery, the digest, the inbox and the reports (`Outbox`,
-`DigestUnitOfWork`, `InboxStore`, `CaseReads`, `DeliveryStatistics`); their tests run on the
-databases only.
+The outbox's delivery, the inbox and the daily digest (`Outbox`, `InboxStore`,
+`DigestUnitOfWork`) are in store/memory_delivery.py. Not implemented yet: the read-only ports
+of the reports (`CaseReads`, `DeliveryStatistics`); their commands are tested on the databases.
 """
 
 from __future__ import annotations

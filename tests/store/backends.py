@@ -15,11 +15,13 @@ from sqlalchemy import select
 
 from drejebog.app.admin import Admin
 from drejebog.app.cases import CaseService
-from drejebog.app.ports import CaseUnitOfWork
+from drejebog.app.inbox import Inbox
+from drejebog.app.ports import CaseUnitOfWork, DigestUnitOfWork, Outbox
 from drejebog.app.settings import Settings
 from drejebog.bootstrap import App, bootstrap
 from drejebog.engine.clock import SimulatedClock
 from drejebog.store.memory import MemoryStore
+from drejebog.store.memory_delivery import MemoryDigestUnitOfWork, MemoryInbox, MemoryOutbox
 from drejebog.store.tables import (
     ASSIGNMENT,
     CASE,
@@ -53,8 +55,20 @@ class Backend(Protocol):
         """The committed rows of a table matching `where`, by id."""
         ...
 
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def inbox(self) -> Inbox: ...
+
+    def digest_unit_of_work(self) -> DigestUnitOfWork: ...
+
     def insert(self, table: str, **values: object) -> None:
         """Insert one row and commit it (a test's way around the use cases)."""
+        ...
+
+    def update(self, table: str, values: dict[str, object], **where: object) -> None:
+        """Change the rows matching `where` and commit (a test's way around the use cases)."""
         ...
 
     def close(self) -> None:
@@ -87,9 +101,26 @@ class SqlBackend:
         with self.app.engine.connect() as connection:
             return [dict(r._mapping) for r in connection.execute(query.order_by(columns.id))]
 
+    @property
+    def outbox(self) -> Outbox:
+        return self.app.outbox
+
+    @property
+    def inbox(self) -> Inbox:
+        return self.app.inbox
+
+    def digest_unit_of_work(self) -> DigestUnitOfWork:
+        return self.app.digest_unit_of_work()
+
     def insert(self, table: str, **values: object) -> None:
         with self.app.engine.begin() as connection:
             connection.execute(_TABLES[table].insert().values(**values))
+
+    def update(self, table: str, values: dict[str, object], **where: object) -> None:
+        columns = _TABLES[table].c
+        query = _TABLES[table].update().where(*(columns[k] == v for k, v in where.items()))
+        with self.app.engine.begin() as connection:
+            connection.execute(query.values(**values))
 
     def close(self) -> None:
         self.app.close()
@@ -122,9 +153,26 @@ class MemoryBackend:
             if all(row[column] == value for column, value in where.items())
         ]
 
+    @property
+    def outbox(self) -> Outbox:
+        return MemoryOutbox(self.store)
+
+    @property
+    def inbox(self) -> Inbox:
+        return Inbox(MemoryInbox(self.store), self.clock)
+
+    def digest_unit_of_work(self) -> DigestUnitOfWork:
+        return MemoryDigestUnitOfWork(self.store)
+
     def insert(self, table: str, **values: object) -> None:
         with self.store.unit_of_work() as uow:
             uow.insert(table, values)
+            uow.commit()
+
+    def update(self, table: str, values: dict[str, object], **where: object) -> None:
+        with self.store.unit_of_work() as uow:
+            for row in uow.table(table).where(**where):
+                uow.update(table, row, **values)
             uow.commit()
 
     def close(self) -> None:

@@ -1,5 +1,5 @@
-"""Delivering the outbox over real SMTP and HTTP servers on loopback; a dead channel delays,
-never drops; dead letters are listed and retried."""
+"""Delivering the outbox over real SMTP and HTTP servers on loopback, from every store (in
+memory too); a dead channel delays, never drops; dead letters are listed and retried."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select, update
 
 from drejebog.app.delivery import backoff, deliver, retry_dead
 from drejebog.app.firing import Channels, sweep
@@ -25,7 +24,6 @@ from drejebog.notifications.channels import (
     SmtpChannel,
     WebhookChannel,
 )
-from drejebog.store.tables import CITIZEN, OUTBOX
 from tests.conftest import local
 from tests.store.test_firing import open_rehab
 
@@ -80,19 +78,20 @@ def webhook_server():
         server.server_close()
 
 
-def fire_reminder(app, clock, channels: Channels) -> None:
-    open_rehab(app)
+def fire_reminder(store, clock, channels: Channels) -> None:
+    open_rehab(store)
     clock.advance_to(local("2027-03-12 08:00"))
-    sweep(app.unit_of_work, clock.now(), channels)
+    sweep(store.unit_of_work, clock.now(), channels)
 
 
 def test_email_goes_out_over_smtp_with_text_html_and_a_stable_message_id(
-    staffed, clock, smtp_server
+    staffed_backend, clock, smtp_server
 ):
+    store = staffed_backend
     collector, port = smtp_server
-    fire_reminder(staffed, clock, Channels(email=True))
+    fire_reminder(store, clock, Channels(email=True))
     settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_from="drejebog@jobcenter.dk")
-    report = deliver(staffed.outbox, {"email": SmtpChannel(smtp_config(settings))}, clock.now(), 5)
+    report = deliver(store.outbox, {"email": SmtpChannel(smtp_config(settings))}, clock.now(), 5)
     assert report.sent == 1
     ((sender, recipients, content),) = collector.messages
     assert sender == "drejebog@jobcenter.dk" and recipients == ["anna@jobcenter.dk"]
@@ -107,43 +106,42 @@ def test_email_goes_out_over_smtp_with_text_html_and_a_stable_message_id(
     first = plain.split("\n\n")[0].strip()
     assert first.startswith("Kære Anna Sagsbehandler") and f"<p>{first}</p>" in html
     assert html.count("<p>") == len([p for p in plain.split("\n\n") if p.strip()])
-    again = deliver(staffed.outbox, {"email": SmtpChannel(smtp_config(settings))}, clock.now(), 5)
+    again = deliver(store.outbox, {"email": SmtpChannel(smtp_config(settings))}, clock.now(), 5)
     assert again.sent == 0 and len(collector.messages) == 1
 
 
-def test_a_dead_smtp_server_delays_with_backoff_then_dead_letters_then_retry(staffed, clock):
-    fire_reminder(staffed, clock, Channels(email=True))
+def test_a_dead_smtp_server_delays_with_backoff_then_dead_letters_then_retry(
+    staffed_backend, clock
+):
+    store = staffed_backend
+    fire_reminder(store, clock, Channels(email=True))
     settings = Settings(smtp_host="127.0.0.1", smtp_port=free_port())
     channels = {"email": SmtpChannel(smtp_config(settings), timeout=2)}
-    first = deliver(staffed.outbox, channels, clock.now(), max_attempts=3)
+    first = deliver(store.outbox, channels, clock.now(), max_attempts=3)
     assert (first.sent, first.failed, first.dead) == (0, 1, 0)
-    assert deliver(staffed.outbox, channels, clock.now(), 3).failed == 0  # waiting for backoff
+    assert deliver(store.outbox, channels, clock.now(), 3).failed == 0  # waiting for backoff
     clock.advance(backoff(1))
-    assert deliver(staffed.outbox, channels, clock.now(), 3).failed == 1
+    assert deliver(store.outbox, channels, clock.now(), 3).failed == 1
     clock.advance(backoff(2))
-    assert deliver(staffed.outbox, channels, clock.now(), 3).dead == 1
-    with staffed.engine.connect() as connection:
-        message = connection.execute(select(OUTBOX).where(OUTBOX.c.channel == "email")).one()
-    assert message.status == "dead" and message.attempts == 3
-    assert "fejlede" in message.last_error
-    assert retry_dead(staffed.outbox, clock.now()) == 1
-    with staffed.engine.connect() as connection:
-        status = connection.execute(
-            select(OUTBOX.c.status).where(OUTBOX.c.channel == "email")
-        ).scalar_one()
-    assert status == "pending"
+    assert deliver(store.outbox, channels, clock.now(), 3).dead == 1
+    (message,) = store.rows("outbox", channel="email")
+    assert message["status"] == "dead" and message["attempts"] == 3
+    assert "fejlede" in message["last_error"]
+    assert retry_dead(store.outbox, clock.now()) == 1
+    (message,) = store.rows("outbox", channel="email")
+    assert message["status"] == "pending"
 
 
-def test_citizen_sms_goes_to_the_webhook_with_json(staffed, clock, webhook_server):
+def test_citizen_sms_goes_to_the_webhook_with_json(staffed_backend, clock, webhook_server):
+    store = staffed_backend
     received, url = webhook_server
-    with staffed.engine.begin() as connection:
-        connection.execute(update(CITIZEN).values(phone="+4512345678"))
-    case_id = open_rehab(staffed)
+    store.update("citizen", {"phone": "+4512345678"})
+    case_id = open_rehab(store)
     clock.advance(timedelta(days=1))
-    staffed.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
+    store.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
     clock.advance_to(local("2027-03-31 08:00"))  # reminder to borger before 2 April
-    sweep(staffed.unit_of_work, clock.now(), Channels(citizen_webhook=True))
-    report = deliver(staffed.outbox, {"webhook": WebhookChannel(url)}, clock.now(), 5)
+    sweep(store.unit_of_work, clock.now(), Channels(citizen_webhook=True))
+    report = deliver(store.outbox, {"webhook": WebhookChannel(url)}, clock.now(), 5)
     assert report.sent == 1
     (payload,) = received
     assert payload["rolle"] == "borger" and payload["modtager"] == "+4512345678"
@@ -155,11 +153,11 @@ def test_backoff_grows_and_is_capped():
     assert backoff(40) == timedelta(hours=6)
 
 
-def test_inbox_is_delivered_on_write(staffed, clock):
-    fire_reminder(staffed, clock, Channels())
-    with staffed.engine.connect() as connection:
-        row = connection.execute(select(OUTBOX)).one()
-    assert (row.channel, row.status, row.recipient) == ("inbox", "sent", "anna_s")
+def test_inbox_is_delivered_on_write(staffed_backend, clock):
+    store = staffed_backend
+    fire_reminder(store, clock, Channels())
+    (row,) = store.rows("outbox")
+    assert (row["channel"], row["status"], row["recipient"]) == ("inbox", "sent", "anna_s")
 
 
 class FakeOutbox:
