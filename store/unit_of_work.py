@@ -253,7 +253,6 @@ class SqlUnitOfWork:
         return firing_store.claim_due(self.connection, now, limit, passing_over)
 
     def mark_fired(self, claimed: Sequence[DueTimer], now: datetime) -> list[DueTimer]:
-        self._cases.update(due.timer.case_id for due in claimed)
         return firing_store.mark_fired(self.connection, claimed, now)
 
     def directory(self, case_keys: Collection[int]) -> Directory:
