@@ -18,7 +18,6 @@ from drejebog.engine.model import Deadline, EscalationStep, Recurring, TimerKind
 __all__ = [
     "Timer",
     "TimerKind",
-    "deadline_due",
     "escalation_timer",
     "first_escalation_from",
     "plan_deadline",
@@ -46,10 +45,6 @@ class Timer:
     @property
     def natural_key(self) -> tuple[str, str, str, str]:
         return (self.case_id, self.rule, self.occurrence, self.step)
-
-
-def deadline_due(rule: Deadline, anchor: date, calendar: WorkingCalendar) -> date:
-    return rule.due(anchor, calendar)
 
 
 def reminder_timers(
@@ -95,7 +90,7 @@ def plan_deadline(
     calendar: WorkingCalendar,
 ) -> tuple[date, list[Timer]]:
     """The due date and the timers of one deadline: reminders still ahead, first escalation."""
-    due = deadline_due(rule, anchor, calendar)
+    due = rule.due(anchor, calendar)
     timers = reminder_timers(case_id, rule, occurrence, due, anchor, 0, now, calendar)
     if rule.escalation:
         timers.append(escalation_timer(case_id, rule, occurrence, due, 0, anchor, 0, calendar))
