@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
+from drejebog.app.cases import SYSTEM_ACTOR
 from drejebog.app.ports import HistoryNote, OutboxRow, StoredCase
 from drejebog.app.recipients import Directory, Recipient, Unreachable
 from drejebog.engine.deadlines import COPENHAGEN, local_date
@@ -46,7 +47,7 @@ class Notices:
     def history_note(self, timer: Timer, case: StoredCase, now: datetime) -> HistoryNote:
         return HistoryNote(
             now,
-            "system",
+            SYSTEM_ACTOR,
             timer.kind.danish,
             event=timer.rule,
             from_state=case.snapshot.state,
