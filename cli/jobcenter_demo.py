@@ -107,9 +107,32 @@ def working(day: date) -> date:
 
 
 def plan_citizen(i: int, rng: random.Random, end: date) -> list[Planned]:
-    """One citizen's path, generated so each event is allowed when it happens."""
-    referred = working(START + timedelta(days=int(i * 365 / 216)))
+    """One citizen's path, generated so each event is allowed when it happens.
+
+    The helpers below draw from `rng` in a fixed order: the demo is the same on every run."""
     sb, kb = ("anna", "bent")[i % 2], ("karl", "kirsten")[i % 2]
+    plan, rehab, recommendation = _plan_until_rehab(i, rng, sb)
+    if recommendation != "ressourceforloeb":
+        return plan
+    handover = working(rehab + timedelta(days=rng.choice([5, 7, 9, 11, 12, 13, 16, 21])))
+    kickoff = working(handover + timedelta(days=rng.randint(7, 14)))
+    plan.append(
+        Planned(
+            at_local(handover, 10),
+            i,
+            "overdragelse_holdt",
+            {"opstartsmoede": kickoff.isoformat()},
+            kb,
+        )
+    )
+    if rng.random() < 0.9:
+        plan.append(Planned(at_local(kickoff, 9, 30), i, "opstartsmoede_holdt", {}, kb))
+    return plan + sorted(_plan_ressourceforloeb(i, rng, handover, end, kb), key=lambda p: p.at)
+
+
+def _plan_until_rehab(i: int, rng: random.Random, sb: str) -> tuple[list[Planned], date, str]:
+    """Referral, holdforløb and the rehab meeting: (events, meeting day, recommendation)."""
+    referred = working(START + timedelta(days=int(i * 365 / 216)))
     plan = [
         Planned(
             at_local(referred, 9),
@@ -155,56 +178,22 @@ def plan_citizen(i: int, rng: random.Random, end: date) -> list[Planned]:
         if rng.random() < 168 / 216
         else rng.choice(["fleksjob", "foertidspension", "jobrettet_indsats"])
     }
-    start_work: date | None = None
     if rng.random() < 0.35:
         start_work = rehab + timedelta(days=rng.choice([30, 60, 120, 250, 270]))
         meeting["virksomhedsrettet_fra"] = start_work.isoformat()
     plan.append(Planned(at_local(rehab, 13), i, "rehab_moede_holdt", meeting, sb))
-    if meeting["indstilling"] != "ressourceforloeb":
-        return plan
-    handover = working(rehab + timedelta(days=rng.choice([5, 7, 9, 11, 12, 13, 16, 21])))
-    kickoff = working(handover + timedelta(days=rng.randint(7, 14)))
-    plan.append(
-        Planned(
-            at_local(handover, 10),
-            i,
-            "overdragelse_holdt",
-            {"opstartsmoede": kickoff.isoformat()},
-            kb,
-        )
-    )
-    if rng.random() < 0.9:
-        plan.append(Planned(at_local(kickoff, 9, 30), i, "opstartsmoede_holdt", {}, kb))
-    # monthly report-backs (sometimes late or missed), reviews, milestones, maybe an ending
-    day, anchor = handover, handover
+    return plan, rehab, meeting["indstilling"]
+
+
+def _plan_ressourceforloeb(
+    i: int, rng: random.Random, handover: date, end: date, kb: str
+) -> list[Planned]:
+    """The ressourceforløb after the hand-over: report-backs, reviews, milestones, an ending."""
     finish = min(end, handover + timedelta(days=rng.randint(300, 520)))
     praktik = rng.random() < 0.42
     loen = rng.random() < 0.22
     mentor = rng.random() < 0.38
-    events: list[Planned] = []
-    while True:
-        anchor = anchor + timedelta(days=30)
-        if anchor > finish:
-            break
-        roll = rng.random()
-        if roll < 0.78:
-            report = anchor - timedelta(days=rng.randint(0, 6))
-        elif roll < 0.93:
-            report = anchor + timedelta(days=rng.randint(5, 12))  # after the missing notice
-        else:
-            continue  # no report-back this month
-        if report >= finish:
-            break
-        events.append(
-            Planned(
-                at_local(max(report, day + timedelta(days=1)), 15),
-                i,
-                "tilbagemelding",
-                {},
-                "mona" if i % 2 else "mads",
-            )
-        )
-        anchor = report
+    events = _plan_report_backs(i, rng, handover, finish)
     review = handover
     while (review := review + timedelta(days=rng.randint(30, 46))) < finish:
         if rng.random() < 0.85:
@@ -257,7 +246,37 @@ def plan_citizen(i: int, rng: random.Random, end: date) -> list[Planned]:
                 kb,
             )
         )
-    return plan + sorted(events, key=lambda p: p.at)
+    return events
+
+
+def _plan_report_backs(i: int, rng: random.Random, handover: date, finish: date) -> list[Planned]:
+    """Monthly report-backs: most on time, some late (after the missing notice), some missed."""
+    events: list[Planned] = []
+    anchor = handover
+    while True:
+        anchor = anchor + timedelta(days=30)
+        if anchor > finish:
+            break
+        roll = rng.random()
+        if roll < 0.78:
+            report = anchor - timedelta(days=rng.randint(0, 6))
+        elif roll < 0.93:
+            report = anchor + timedelta(days=rng.randint(5, 12))  # after the missing notice
+        else:
+            continue  # no report-back this month
+        if report >= finish:
+            break
+        events.append(
+            Planned(
+                at_local(max(report, handover + timedelta(days=1)), 15),
+                i,
+                "tilbagemelding",
+                {},
+                "mona" if i % 2 else "mads",
+            )
+        )
+        anchor = report
+    return events
 
 
 def cpr_of(i: int) -> str:
