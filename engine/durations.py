@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from drejebog.engine.errors import DrejebogError
+
 
 class Unit(Enum):
     """A duration's unit; the value is the Danish plural."""
@@ -29,7 +31,7 @@ class Adjust(Enum):
     KEEP = "behold"
 
 
-class DurationError(ValueError):
+class DurationError(DrejebogError, ValueError):
     """A duration that cannot be read; the message is Danish and quotes the text."""
 
 

@@ -5,14 +5,32 @@
     ├── NotFound                  an unknown case, worker, citizen or drejebog (version)
     ├── ConcurrencyConflict       someone else changed the case first; retrying can help
     ├── StoreError                the database failed; `retryable` tells whether to retry
-    └── CaseError                 an event or timer cannot be applied to a case
-        ├── UnknownEvent          the drejebog has no such event
-        ├── EventNotAllowed       the event exists, but not from the case's current state
-        ├── GuardRejected         the event's condition is false for the case's facts
-        ├── BadEventData          missing, unknown or malformed event data
-        ├── EventIdReused         an event id already used for another case or event
-        ├── MissingAnchor         a deadline counts from a date fact the case does not have
-        └── MigrationRefused      a running case has no place in the new drejebog version
+    ├── CaseError                 an event or timer cannot be applied to a case
+    │   ├── UnknownEvent          the drejebog has no such event
+    │   ├── EventNotAllowed       the event exists, but not from the case's current state
+    │   ├── GuardRejected         the event's condition is false for the case's facts
+    │   ├── BadEventData          missing, unknown or malformed event data
+    │   ├── EventIdReused         an event id already used for another case or event
+    │   ├── MissingAnchor         a deadline counts from a date fact the case does not have
+    │   └── MigrationRefused      a running case has no place in the new drejebog version
+    ├── DurationError             [engine.durations] a duration that cannot be read (*)
+    ├── ExpressionSyntaxError     [engine.expressions] a condition that cannot be read (*)
+    ├── FactValueError            [engine.facts] a value that does not fit its fact's type (*)
+    ├── InvalidCpr                [engine.cpr] not a valid CPR number; never echoes it (*)
+    ├── SettingsError             [app.settings] a DREJEBOG_* setting is malformed (*)
+    ├── AdminError                [app.admin] a worker or citizen cannot be added as given
+    ├── DeliveryError             [notifications.channels] a channel failed; retryable
+    └── DaemonLocked              [cli.daemon] another daemon holds the SQLite database
+
+A class lives where its layer needs it ([module] under drejebog; none: this module): the
+engine's own here or beside the code that raises it, an outer layer's in that layer, always
+below DrejebogError, so the CLI, the daemon and the coming web app catch one root.
+(*) also a ValueError, so code that catches ValueError around parsing still does. DurationError,
+ExpressionSyntaxError and FactValueError are usually translated on the way out, with the
+file:line:column (DrejebogInvalid) or the case and event (BadEventData) added; they are in
+the tree because a caller of the engine (the coming web app's forms, a stored fact read
+back by engine/codec.py) can meet them directly. tests/test_errors.py keeps this drawing
+and the classes in step.
 
 Messages are Danish (case workers and projektledere read them) and carry the identifiers:
 the case, the event, the state, and file:line:column for YAML.

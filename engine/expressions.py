@@ -18,6 +18,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from drejebog.engine.calendar import WorkingCalendar
 from drejebog.engine.deadlines import add_duration
 from drejebog.engine.durations import DurationError, parse_duration
+from drejebog.engine.errors import DrejebogError
 
 _CALENDAR = WorkingCalendar()
 
@@ -49,8 +50,8 @@ def sandbox() -> ImmutableSandboxedEnvironment:
     return env
 
 
-class ExpressionSyntaxError(ValueError):
-    pass
+class ExpressionSyntaxError(DrejebogError, ValueError):
+    """A guard or condition that does not parse; the message quotes it."""
 
 
 def _parse(source: str) -> nodes.Template:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from drejebog.engine.errors import DrejebogError
 from drejebog.engine.model import Fact, FactType
 
 _TRUE = {"ja", "true", "sand", "1"}
 _FALSE = {"nej", "false", "falsk", "0"}
 
 
-class FactValueError(ValueError):
-    pass
+class FactValueError(DrejebogError, ValueError):
+    """A value that does not fit its fact's type; the message names the fact and the value."""
 
 
 def convert_fact(fact: Fact, value: object) -> object:
