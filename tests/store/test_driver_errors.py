@@ -112,3 +112,26 @@ def test_on_the_database_an_event_id_taken_is_a_conflict_and_another_key_is_refu
             connection.execute(insert(HISTORY).values(**row, seq=90, event_id="e-2"))
         assert f"sag {case_id}:" in str(refused.value) and not refused.value.retryable
         connection.rollback()
+
+
+def test_a_batch_written_over_a_case_saved_meanwhile_names_that_case(staffed) -> None:
+    """StepWrites updates a batch's cases in one executemany; when one was saved by someone
+    else in between, the conflict names it, not a placeholder. (SQLite refuses the whole
+    transaction, its read snapshot being stale: it names every case written.)"""
+    from drejebog.app.ports import HistoryNote
+    from drejebog.engine.runtime import Step
+    from tests.store.conftest import BO_CPR
+
+    first, second = open_rehab(staffed), open_rehab(staffed, BO_CPR)
+    with staffed.unit_of_work() as uow:
+        cases = uow.load_cases([int(first), int(second)])
+        for event in ("praktik_startet", "afslut"):  # the second case moves on twice
+            staffed.cases.apply_event(second, event, {}, "anna_s")
+        writes = uow.step_writes()
+        note = HistoryNote(staffed.clock.now(), "test", "påmindelse")
+        for key, stored in cases.items():
+            writes.add(key, stored, Step(case=stored.snapshot), note, stored.version_key)
+        with pytest.raises(ConcurrencyConflict) as caught:
+            writes.flush()
+    sqlite = staffed.engine.dialect.name == "sqlite"
+    assert caught.value.case_id == (f"{first}, {second}" if sqlite else second)
