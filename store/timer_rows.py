@@ -7,18 +7,19 @@ Three fields change type on the way (`_CONVERTED`): the case id (text in the eng
 case's integer key in the table), the kind (an enum, stored as its value) and the roles (a
 tuple, stored as a JSON list).
 
-The two mapping functions are generated from that list once, at import, as plain Python
-source (the way `dataclasses` writes `__init__`): a loop over the fields at run time cost
-1-1.5 µs more per timer than the written-out dict and call (measured), on a path that runs
-for every timer an event plans and every timer the sweep claims.
+Both mappings read and build the plain fields in one C-level step each (`attrgetter`,
+`itemgetter`, `zip`) and convert the three others by hand: about 1.3 µs per row written and
+5.4 µs per claimed timer on this machine, against 0.6 and 4.9 µs for source generated with
+`exec` (the way `dataclasses` writes `__init__`), which the project does not use.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, TypedDict
+from operator import attrgetter, itemgetter
+from typing import Any, TypedDict, cast
 
 from drejebog.app.ports import DueTimer
 from drejebog.engine.timers import Timer, TimerKind
@@ -56,47 +57,36 @@ class TimerInsert(TypedDict):
 
 
 _KINDS = {kind.value: kind for kind in TimerKind}
-# field -> (how the row gets it from `timer`, how the Timer gets it from the column `{}`)
-_CONVERTED = {
-    "case_id": ("case_key", "str({})"),  # the caller's key: the row's case, as an int
-    "kind": ("timer.kind.value", "_KINDS[{}]"),
-    "roles": ("list(timer.roles)", "tuple({})"),
-}
+# the fields whose value changes type between the Timer and its row (see the docstring)
+_CONVERTED = ("case_id", "kind", "roles")
+_PLAIN_FIELDS = tuple(field for field in TIMER_FIELDS if field not in _CONVERTED)
+_PLAIN_COLUMNS = tuple(
+    column
+    for field, column in zip(TIMER_FIELDS, TIMER_COLUMNS, strict=True)
+    if field in _PLAIN_FIELDS
+)
+_read_plain_fields = attrgetter(*_PLAIN_FIELDS)
+# positions in a claimed row (CLAIM_COLUMNS): the key and version first, then the fields
+_POSITION = {field: i for i, field in enumerate(TIMER_FIELDS, start=2)}
+_pick_plain_columns = itemgetter(*(_POSITION[field] for field in _PLAIN_FIELDS))
+_CASE, _KIND, _ROLES = (_POSITION[field] for field in _CONVERTED)
 
 
-def _generated(name: str, source: str) -> Callable[..., Any]:
-    namespace: dict[str, Any] = {"DueTimer": DueTimer, "Timer": Timer, "_KINDS": _KINDS}
-    # the source is built from the dataclass's field names and the literals above, nothing else
-    exec(compile(source, f"<store.timer_rows.{name}>", "exec"), namespace)
-    function: Callable[..., Any] = namespace[name]
-    return function
+def timer_row(case_key: int, version_key: int, timer: Timer) -> TimerInsert:
+    """The row that stores `timer` of the case with store key `case_key`, planned under the
+    drejebog version `version_key`."""
+    row: dict[str, Any] = dict(zip(_PLAIN_COLUMNS, _read_plain_fields(timer), strict=True))
+    row["case_id"] = case_key
+    row["kind"] = timer.kind.value
+    row["roles"] = list(timer.roles)
+    row["drejebog_version_id"] = version_key
+    return cast(TimerInsert, row)  # built from the columns TimerInsert lists
 
 
-def _row_source() -> str:
-    items = [
-        f"{column!r}: {_CONVERTED.get(field, (f'timer.{field}',))[0]}"
-        for field, column in zip(TIMER_FIELDS, TIMER_COLUMNS, strict=True)
-    ]
-    items.append("'drejebog_version_id': version_key")
-    return f"def timer_row(case_key, version_key, timer):\n    return {{{', '.join(items)}}}\n"
-
-
-def _read(field: str, column: str) -> str:
-    return _CONVERTED[field][1].format(column) if field in _CONVERTED else column
-
-
-def _claim_source() -> str:
-    arguments = [
-        f"{field}={_read(field, f'row[{i}]')}" for i, field in enumerate(TIMER_FIELDS, start=2)
-    ]
-    return (
-        "def due_timer(row):\n"
-        f"    return DueTimer(id=row[0], version_key=row[1], timer=Timer({', '.join(arguments)}))\n"
+def due_timer(row: Sequence[Any]) -> DueTimer:
+    """A claimed row (its columns in CLAIM_COLUMNS' order) as a DueTimer."""
+    plain = dict(zip(_PLAIN_FIELDS, _pick_plain_columns(row), strict=True))
+    timer = Timer(
+        case_id=str(row[_CASE]), kind=_KINDS[row[_KIND]], roles=tuple(row[_ROLES]), **plain
     )
-
-
-# timer_row(case_key, version_key, timer): the row that stores `timer` of the case with store
-# key `case_key`, planned under the drejebog version `version_key`
-timer_row: Callable[[int, int, Timer], TimerInsert] = _generated("timer_row", _row_source())
-# due_timer(row): a claimed row (its columns in CLAIM_COLUMNS' order) as a DueTimer
-due_timer: Callable[[Sequence[Any]], DueTimer] = _generated("due_timer", _claim_source())
+    return DueTimer(id=row[0], version_key=row[1], timer=timer)
