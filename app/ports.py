@@ -17,8 +17,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from types import TracebackType
-from typing import Any, Protocol, TypedDict
+from typing import Any, Protocol, Self, TypedDict
 
 from drejebog.app.recipients import Directory
 from drejebog.engine.model import Drejebog
@@ -54,18 +53,19 @@ class AppliedEvent:
     event: str | None
 
 
-class CaseUnitOfWork(Protocol):
-    def __enter__(self) -> CaseUnitOfWork: ...
+class UnitOfWork(Protocol):
+    """One transaction, used as a with-block: what is not committed is rolled back."""
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc_info: object) -> None:
         """Roll back whatever was not committed."""
 
     def commit(self) -> None: ...
+
+
+class CaseUnitOfWork(UnitOfWork, Protocol):
+    """What the case service needs from storage: one instance, one transaction."""
 
     def latest_drejebog(self, drejebog_id: str) -> tuple[int, Drejebog]:
         """The newest stored version: (version key, drejebog). Raises NotFound."""
@@ -155,20 +155,8 @@ class StepWriter(Protocol):
         ...
 
 
-class FiringUnitOfWork(Protocol):
+class FiringUnitOfWork(UnitOfWork, Protocol):
     """What the sweep needs from storage: one instance, one transaction."""
-
-    def __enter__(self) -> FiringUnitOfWork: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Roll back whatever was not committed."""
-
-    def commit(self) -> None: ...
 
     def claim_due(
         self, now: datetime, limit: int, passing_over: Collection[int] = ()
@@ -328,20 +316,8 @@ class StaffMember:
     role: str
 
 
-class DigestUnitOfWork(Protocol):
+class DigestUnitOfWork(UnitOfWork, Protocol):
     """What the daily digest reads and writes: one instance, one transaction."""
-
-    def __enter__(self) -> DigestUnitOfWork: ...
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Roll back whatever was not committed."""
-
-    def commit(self) -> None: ...
 
     def drejebog_versions(self) -> dict[int, Drejebog]:
         """Every stored drejebog version by its key."""

@@ -17,7 +17,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
-from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import JSON, Table, UniqueConstraint
@@ -268,12 +267,7 @@ class Transaction:
         self._active = True
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._active = False
         self._begin()  # what was not committed is gone
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, insert, select
@@ -65,12 +64,7 @@ class SqlUnitOfWork:
             raise StoreError(f"databasen kan ikke nås: {exc.orig}", retryable=True) from exc
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         connection = self._connection
         self._connection = None
         self._cases = set()
