@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol, Self, TypedDict
 
-from drejebog.app.recipients import Directory
+from drejebog.app.recipients import Directory, StaffMember
 from drejebog.engine.model import Drejebog
 from drejebog.engine.runtime import CaseSnapshot, Step
 from drejebog.engine.timers import Timer
@@ -305,15 +305,6 @@ class MissingNotice:
     runtime: Mapping[str, Any] | None  # the case's runtime (its current check-in cycles)
     citizen: str
     worker_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class StaffMember:
-    id: int
-    handle: str
-    name: str
-    email: str
-    role: str
 
 
 class DigestUnitOfWork(UnitOfWork, Protocol):

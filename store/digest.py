@@ -10,8 +10,10 @@ from typing import Any
 
 from sqlalchemy import Select, select, text
 
-from drejebog.app.ports import DueTask, MissingNotice, OutboxRow, StaffMember
+from drejebog.app.ports import DueTask, MissingNotice, OutboxRow
+from drejebog.app.recipients import StaffMember
 from drejebog.engine.model import Drejebog
+from drejebog.store.firing_store import staff_member
 from drejebog.store.tables import (
     ASSIGNMENT,
     CASE,
@@ -107,11 +109,9 @@ class SqlDigestUnitOfWork(SqlUnitOfWork):
 
     def active_staff(self) -> list[StaffMember]:
         rows = self.connection.execute(
-            select(WORKER.c.id, WORKER.c.handle, WORKER.c.name, WORKER.c.email, WORKER.c.role)
-            .where(WORKER.c.active.is_(True))
-            .order_by(WORKER.c.id)
+            select(WORKER).where(WORKER.c.active.is_(True)).order_by(WORKER.c.id)
         )
-        return [StaffMember(r.id, r.handle, r.name, r.email, r.role) for r in rows]
+        return [staff_member(r._mapping) for r in rows]
 
     def write_digests(self, rows: Sequence[OutboxRow]) -> None:
         self.connection.execute(

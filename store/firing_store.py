@@ -8,8 +8,9 @@ between wins. The recipients of a whole batch are read in a few queries.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
@@ -119,12 +120,17 @@ def _load_staff(connection: Connection, directory: Directory, ids: set[int]) -> 
     if not missing:
         return
     for row in connection.execute(_STAFF, {"ids": missing}):
-        directory.staff[row.id] = StaffMember(
-            id=row.id,
-            handle=row.handle,
-            name=row.name,
-            email=row.email,
-            role=row.role,
-            leader_id=row.leader_id,
-            active=bool(row.active),
-        )
+        directory.staff[row.id] = staff_member(row._mapping)
+
+
+def staff_member(row: Mapping[Any, Any]) -> StaffMember:
+    """The StaffMember of a worker row (SQL or in-memory)."""
+    return StaffMember(
+        id=row["id"],
+        handle=row["handle"],
+        name=row["name"],
+        email=row["email"],
+        role=row["role"],
+        leader_id=row["leader_id"],
+        active=bool(row["active"]),
+    )

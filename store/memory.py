@@ -61,13 +61,14 @@ from drejebog.app.ports import (
     StoredCase,
     WorkerListing,
 )
-from drejebog.app.recipients import CitizenContact, Directory, StaffMember
+from drejebog.app.recipients import CitizenContact, Directory
 from drejebog.engine.codec import facts_to_json, runtime_to_json, snapshot_from_json
 from drejebog.engine.cpr import InvalidCpr, parse_cpr
 from drejebog.engine.errors import ConcurrencyConflict, NotFound, StoreError
 from drejebog.engine.model import Drejebog
 from drejebog.engine.runtime import Step
 from drejebog.store.driver_errors import EVENT_ID_TAKEN, shown
+from drejebog.store.firing_store import staff_member
 from drejebog.store.memory_tables import MemoryDatabase, Refused, Row, Transaction
 from drejebog.store.step_writes import StepWrites
 from drejebog.store.tables import CASE
@@ -418,18 +419,7 @@ class MemoryUnitOfWork(Transaction):
         workers = self.table("worker").rows
         for key in sorted(k for k in ids if k is not None and k in workers):
             row = workers[key]
-            directory.staff.setdefault(
-                key,
-                StaffMember(
-                    id=key,
-                    handle=row["handle"],
-                    name=row["name"],
-                    email=row["email"],
-                    role=row["role"],
-                    leader_id=row["leader_id"],
-                    active=bool(row["active"]),
-                ),
-            )
+            directory.staff.setdefault(key, staff_member(row))
 
     def write_outbox(self, rows: Sequence[OutboxRow]) -> None:
         with self._refusals(lambda: shown(row["case_id"] for row in rows)):

@@ -17,9 +17,10 @@ from drejebog.app.ports import (
     OutboxEntry,
     OutboxRow,
     Retry,
-    StaffMember,
 )
+from drejebog.app.recipients import StaffMember
 from drejebog.engine.model import Drejebog
+from drejebog.store.firing_store import staff_member
 from drejebog.store.memory import MemoryStore, MemoryUnitOfWork
 from drejebog.store.memory_tables import Row
 
@@ -225,16 +226,7 @@ class MemoryDigestUnitOfWork(MemoryUnitOfWork):
         return {row["worker_id"] for row in self.table("outbox").where(kind="digest", rule=rule)}
 
     def active_staff(self) -> list[StaffMember]:
-        return [
-            StaffMember(
-                id=row["id"],
-                handle=row["handle"],
-                name=row["name"],
-                email=row["email"],
-                role=row["role"],
-            )
-            for row in self.table("worker").where(active=True)
-        ]
+        return [staff_member(row) for row in self.table("worker").where(active=True)]
 
     def write_digests(self, rows: Sequence[OutboxRow]) -> None:
         for row in rows:
