@@ -31,46 +31,6 @@ class LoadResult:
     status: str  # "gemt" or "uændret"
 
 
-def add_worker(
-    store: AdminStore,
-    handle: str,
-    name: str,
-    role: str,
-    email: str = "",
-    team: str = "",
-    leader: str | None = None,
-) -> int:
-    """Create an active worker; returns the store's key."""
-    if not IDENTIFIER.match(handle):
-        raise AdminError(f"ugyldigt brugernavn '{handle}': brug små bogstaver, tal og _")
-    if not IDENTIFIER.match(role) or role == "borger":
-        staff = ", ".join(r for r in BUILTIN_ROLES if r != "borger")
-        raise AdminError(f"ugyldig rolle '{role}': brug fx {staff}")
-    if email and "@" not in email:
-        raise AdminError(f"ugyldig e-mailadresse '{email}'")
-    leader_key = None
-    if leader:
-        leader_key = store.worker_key(leader)
-        if leader_key is None:
-            raise NotFound("leder", leader, " (opret lederen først)")
-    key = store.add_worker(handle, name, role, email, team, leader_key)
-    if key is None:
-        raise AdminError(f"medarbejderen '{handle}' findes allerede")
-    return key
-
-
-def add_citizen(
-    store: AdminStore, cpr_text: str, name: str, email: str = "", phone: str = ""
-) -> str:
-    """Store a citizen; returns the masked CPR number (the only form ever shown)."""
-    cpr = parse_cpr(cpr_text)
-    if not name.strip():
-        raise AdminError("borgeren skal have et navn")
-    if not store.add_citizen(cpr.formatted, name.strip(), email, phone):
-        raise AdminError(f"borgeren med CPR-nummer {cpr.masked} findes allerede")
-    return cpr.masked
-
-
 def load_drejebog_files(
     store: AdminStore, paths: Sequence[str | Path], now: datetime
 ) -> list[LoadResult]:
@@ -136,7 +96,8 @@ def assign(
 
 
 class Admin:
-    """The use cases above bound to a store and a clock, as the App hands them out."""
+    """The admin use cases bound to a store and a clock, as the App hands them out (adding a
+    worker or a citizen is written here, the others above)."""
 
     def __init__(
         self, store: AdminStore, unit_of_work: Callable[[], CaseUnitOfWork], clock: Clock
@@ -154,10 +115,32 @@ class Admin:
         team: str = "",
         leader: str | None = None,
     ) -> int:
-        return add_worker(self.store, handle, name, role, email, team, leader)
+        """Create an active worker; returns the store's key."""
+        if not IDENTIFIER.match(handle):
+            raise AdminError(f"ugyldigt brugernavn '{handle}': brug små bogstaver, tal og _")
+        if not IDENTIFIER.match(role) or role == "borger":
+            staff = ", ".join(r for r in BUILTIN_ROLES if r != "borger")
+            raise AdminError(f"ugyldig rolle '{role}': brug fx {staff}")
+        if email and "@" not in email:
+            raise AdminError(f"ugyldig e-mailadresse '{email}'")
+        leader_key = None
+        if leader:
+            leader_key = self.store.worker_key(leader)
+            if leader_key is None:
+                raise NotFound("leder", leader, " (opret lederen først)")
+        key = self.store.add_worker(handle, name, role, email, team, leader_key)
+        if key is None:
+            raise AdminError(f"medarbejderen '{handle}' findes allerede")
+        return key
 
     def add_citizen(self, cpr_text: str, name: str, email: str = "", phone: str = "") -> str:
-        return add_citizen(self.store, cpr_text, name, email, phone)
+        """Store a citizen; returns the masked CPR number (the only form ever shown)."""
+        cpr = parse_cpr(cpr_text)
+        if not name.strip():
+            raise AdminError("borgeren skal have et navn")
+        if not self.store.add_citizen(cpr.formatted, name.strip(), email, phone):
+            raise AdminError(f"borgeren med CPR-nummer {cpr.masked} findes allerede")
+        return cpr.masked
 
     def load_drejebog_files(self, paths: Sequence[str | Path]) -> list[LoadResult]:
         return load_drejebog_files(self.store, paths, self.clock.now())

@@ -35,7 +35,6 @@ from drejebog.app.settings import Settings
 from drejebog.bootstrap import bootstrap
 from drejebog.cli.daemon import settle
 from drejebog.engine.clock import SimulatedClock
-from drejebog.store import admin
 from drejebog.store.tables import ASSIGNMENT, TIMER
 
 DUE_AT_ONCE = 10_000
@@ -98,9 +97,9 @@ def in_children(target, url: str, count: int, *args) -> list[dict[str, float]]: 
 def staff_all_cases(app, size: int) -> None:  # type: ignore[no-untyped-def]
     """A leder and a sagsbehandler with e-mail on every case, so every timer has recipients
     (inbox and e-mail: two messages rendered and written per recipient)."""
-    admin.add_worker(app.engine, "lene", "Lene Leder", "leder", "lene@jobcenter.dk")
-    worker = admin.add_worker(
-        app.engine, "anna", "Anna A", "sagsbehandler", "anna@jobcenter.dk", "", "lene"
+    app.admin.add_worker("lene", "Lene Leder", "leder", "lene@jobcenter.dk")
+    worker = app.admin.add_worker(
+        "anna", "Anna A", "sagsbehandler", "anna@jobcenter.dk", "", "lene"
     )
     with app.engine.begin() as connection:
         for first in range(1, size + 1, 20_000):

@@ -1,8 +1,9 @@
 """Staff, citizens and stored drejebog versions in SQL: the `AdminStore` port of app/ports.py.
 The rules (valid handles, a version never changes) are app/admin.py's.
 
-The functions at the end take an Engine, for the tests, benchmarks and seed scripts that set
-up a database without an App; the CLI goes through the App (drejebog/bootstrap.py)."""
+`load_drejebog_files` at the end takes an Engine and a time, for the benchmark that loads a
+drejebog as of another day than its App's clock; everything else goes through the App
+(drejebog/bootstrap.py)."""
 
 from __future__ import annotations
 
@@ -16,26 +17,19 @@ from sqlalchemy.exc import IntegrityError
 from drejebog.app import admin
 from drejebog.app.admin import AdminError, LoadResult
 from drejebog.app.ports import NewVersion, WorkerListing
+from drejebog.store.queries import WorkerLookup
 from drejebog.store.tables import CITIZEN, VERSION, WORKER
 
 __all__ = [
     "AdminError",
     "LoadResult",
     "SqlAdmin",
-    "add_citizen",
-    "add_worker",
     "load_drejebog_files",
 ]
 
 
-class SqlAdmin:
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def worker_key(self, handle: str) -> int | None:
-        with self._engine.connect() as connection:
-            row = connection.execute(select(WORKER.c.id).where(WORKER.c.handle == handle)).first()
-        return None if row is None else int(row.id)
+class SqlAdmin(WorkerLookup):
+    """The `AdminStore` port; worker_key is WorkerLookup's."""
 
     def workers(self) -> list[WorkerListing]:
         leader = WORKER.alias("leader")
@@ -112,22 +106,6 @@ class SqlAdmin:
                         loaded_at=now,
                     )
                 )
-
-
-def add_worker(
-    engine: Engine,
-    handle: str,
-    name: str,
-    role: str,
-    email: str = "",
-    team: str = "",
-    leader: str | None = None,
-) -> int:
-    return admin.add_worker(SqlAdmin(engine), handle, name, role, email, team, leader)
-
-
-def add_citizen(engine: Engine, cpr_text: str, name: str, email: str = "", phone: str = "") -> str:
-    return admin.add_citizen(SqlAdmin(engine), cpr_text, name, email, phone)
 
 
 def load_drejebog_files(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from drejebog.app.ports import TaskView
 from drejebog.engine.cpr import parse_cpr
@@ -13,6 +13,20 @@ from drejebog.engine.deadlines import local_date
 from drejebog.engine.errors import NotFound
 from drejebog.store.tables import ASSIGNMENT, CASE, CITIZEN, HISTORY, TASK, TIMER, VERSION, WORKER
 from drejebog.store.unit_of_work import case_key
+
+
+class WorkerLookup:
+    """The base of the stores that run each call on an Engine of their own (SqlAdmin,
+    SqlReads): both look a worker up by handle."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def worker_key(self, handle: str) -> int | None:
+        """The worker's store key, None if there is no such worker."""
+        with self._engine.connect() as connection:
+            row = connection.execute(select(WORKER.c.id).where(WORKER.c.handle == handle)).first()
+        return None if row is None else int(row.id)
 
 
 def open_tasks(

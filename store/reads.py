@@ -8,26 +8,20 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import func, select, update
 
 from drejebog.app.ports import InboxMessage, SampleMessage, TaskView
-from drejebog.store.queries import case_details, open_tasks
-from drejebog.store.tables import HISTORY, OUTBOX, WORKER
+from drejebog.store.queries import WorkerLookup, case_details, open_tasks
+from drejebog.store.tables import HISTORY, OUTBOX
 
 # the notifications the demo counts: to an inbox or a webhook, no digests
 _NOTIFIED = (OUTBOX.c.kind != "digest", OUTBOX.c.channel.in_(["inbox", "webhook"]))
 
 
-class SqlReads:
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+class SqlReads(WorkerLookup):
+    """The reads above, each call one short transaction on the Engine."""
 
-    # -- a worker's inbox -------------------------------------------------------------------
-
-    def worker_key(self, handle: str) -> int | None:
-        with self._engine.connect() as connection:
-            row = connection.execute(select(WORKER.c.id).where(WORKER.c.handle == handle)).first()
-        return None if row is None else int(row.id)
+    # -- a worker's inbox (worker_key is WorkerLookup's) ------------------------------------
 
     def inbox(self, worker_key: int, unread_only: bool) -> list[InboxMessage]:
         query = (

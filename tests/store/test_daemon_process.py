@@ -25,7 +25,6 @@ from drejebog.app.settings import Settings
 from drejebog.bootstrap import bootstrap
 from drejebog.cli.daemon import Daemon, StopRequest, settle
 from drejebog.engine.clock import SimulatedClock
-from drejebog.store import admin
 from drejebog.store.migrate_schema import upgrade
 from drejebog.store.tables import HISTORY, OUTBOX, TIMER
 from tests.conftest import FIXTURES
@@ -39,12 +38,12 @@ DREJEBOG = str(Path(sys.executable).with_name("drejebog"))
 def overdue(database_url):
     app = bootstrap(Settings(database_url), SimulatedClock(datetime(2025, 3, 1, 9, tzinfo=UTC)))
     upgrade(app.engine)
-    admin.add_worker(app.engine, "lene", "Lene Leder", "leder")
-    admin.add_worker(app.engine, "anna", "Anna A", "sagsbehandler", "", "", "lene")
-    admin.load_drejebog_files(app.engine, [FIXTURES / "mini.yaml"], app.clock.now())
+    app.admin.add_worker("lene", "Lene Leder", "leder")
+    app.admin.add_worker("anna", "Anna A", "sagsbehandler", "", "", "lene")
+    app.admin.load_drejebog_files([FIXTURES / "mini.yaml"])
     for i in range(CASES):
         cpr = f"{61 + i % 28:02d}0190-{i:04d}"
-        admin.add_citizen(app.engine, cpr, f"Borger {i}")
+        app.admin.add_citizen(cpr, f"Borger {i}")
         case_id = app.cases.open_case(cpr, "mini", "anna", assignments={"sagsbehandler": "anna"})
         app.cases.apply_event(
             case_id.case_id,
