@@ -13,7 +13,7 @@ from sqlalchemy import Select, select, text
 from drejebog.app.ports import DueTask, MissingNotice, OutboxRow
 from drejebog.app.recipients import StaffMember
 from drejebog.engine.model import Drejebog
-from drejebog.store.firing_store import staff_member
+from drejebog.store.rows import staff_member
 from drejebog.store.tables import (
     ASSIGNMENT,
     CASE,

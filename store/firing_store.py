@@ -8,17 +8,17 @@ between wins. The recipients of a whole batch are read in a few queries.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from drejebog.app.ports import DueTimer, OutboxRow
-from drejebog.app.recipients import CitizenContact, Directory, StaffMember
+from drejebog.app.recipients import CitizenContact, Directory
 from drejebog.store import sql
 from drejebog.store.driver_errors import shown, translating
 from drejebog.store.fastsql import fetch_all, run_many
+from drejebog.store.rows import staff_member
 from drejebog.store.tables import ASSIGNMENT, CASE, CITIZEN, TIMER, WORKER
 from drejebog.store.timer_rows import due_timer
 
@@ -121,16 +121,3 @@ def _load_staff(connection: Connection, directory: Directory, ids: set[int]) -> 
         return
     for row in connection.execute(_STAFF, {"ids": missing}):
         directory.staff[row.id] = staff_member(row._mapping)
-
-
-def staff_member(row: Mapping[Any, Any]) -> StaffMember:
-    """The StaffMember of a worker row (SQL or in-memory)."""
-    return StaffMember(
-        id=row["id"],
-        handle=row["handle"],
-        name=row["name"],
-        email=row["email"],
-        role=row["role"],
-        leader_id=row["leader_id"],
-        active=bool(row["active"]),
-    )

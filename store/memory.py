@@ -68,8 +68,8 @@ from drejebog.engine.errors import ConcurrencyConflict, NotFound, StoreError
 from drejebog.engine.model import Drejebog
 from drejebog.engine.runtime import Step
 from drejebog.store.driver_errors import EVENT_ID_TAKEN, shown
-from drejebog.store.firing_store import staff_member
 from drejebog.store.memory_tables import MemoryDatabase, Refused, Row, Transaction
+from drejebog.store.rows import staff_member
 from drejebog.store.step_writes import StepWrites
 from drejebog.store.tables import CASE
 from drejebog.store.timer_rows import CLAIM_COLUMNS, due_timer, timer_row

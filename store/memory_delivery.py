@@ -20,9 +20,9 @@ from drejebog.app.ports import (
 )
 from drejebog.app.recipients import StaffMember
 from drejebog.engine.model import Drejebog
-from drejebog.store.firing_store import staff_member
 from drejebog.store.memory import MemoryStore, MemoryUnitOfWork
 from drejebog.store.memory_tables import Row
+from drejebog.store.rows import claimed_message, inbox_message, outbox_entry, staff_member
 
 
 class MemoryOutbox:
@@ -43,19 +43,7 @@ class MemoryOutbox:
             for row in due[:limit]:
                 uow.update("outbox", row, claimed_until=until)
             uow.commit()
-        return [
-            ClaimedMessage(
-                id=r["id"],
-                case_id=r["case_id"],
-                kind=r["kind"],
-                role=r["role"],
-                channel=r["channel"],
-                recipient=r["recipient"],
-                subject=r["subject"],
-                text=r["body_text"],
-            )
-            for r in due[:limit]
-        ]
+        return [claimed_message(row) for row in due[:limit]]
 
     def mark_sent(self, message_id: int, now: datetime) -> None:
         with self._store.unit_of_work() as uow:
@@ -105,17 +93,7 @@ class MemoryOutbox:
 
     def undelivered(self, dead_only: bool) -> list[OutboxEntry]:
         return [
-            OutboxEntry(
-                id=row["id"],
-                case_id=row["case_id"],
-                channel=row["channel"],
-                recipient=row["recipient"],
-                subject=row["subject"],
-                status=row["status"],
-                attempts=row["attempts"],
-                last_error=row["last_error"],
-                next_attempt_at=row["next_attempt_at"],
-            )
+            outbox_entry(row)
             for row in self._store.tables["outbox"].where()
             if row["channel"] != "inbox"
             and (row["status"] == "dead" if dead_only else row["status"] != "sent")
@@ -138,18 +116,7 @@ class MemoryInbox:
             if row["read_at"] is None or not unread_only
         ]
         rows.sort(key=lambda row: (-row["created_at"].timestamp(), row["id"]))
-        return [
-            InboxMessage(
-                id=r["id"],
-                case_id=r["case_id"],
-                kind=r["kind"],
-                subject=r["subject"],
-                text=r["body_text"],
-                created_at=r["created_at"],
-                read_at=r["read_at"],
-            )
-            for r in rows
-        ]
+        return [inbox_message(row) for row in rows]
 
     def mark_read(self, worker_key: int, message_id: int, at: datetime) -> bool:
         with self._store.unit_of_work() as uow:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Engine, Row, select, update
+from sqlalchemy import Engine, select, update
 
 from drejebog.app.ports import ClaimedMessage, OutboxEntry, Retry
+from drejebog.store.rows import claimed_message, outbox_entry
 from drejebog.store.tables import OUTBOX
 
 
@@ -39,12 +39,7 @@ class SqlOutbox:
                     .where(OUTBOX.c.id.in_([r.id for r in rows]))
                     .values(claimed_until=until)
                 )
-        return [
-            ClaimedMessage(
-                r.id, r.case_id, r.kind, r.role, r.channel, r.recipient, r.subject, r.body_text
-            )
-            for r in rows
-        ]
+        return [claimed_message(r._mapping) for r in rows]
 
     def mark_sent(self, message_id: int, now: datetime) -> None:
         with self._engine.begin() as connection:
@@ -94,18 +89,4 @@ class SqlOutbox:
         query = query.where(OUTBOX.c.status == "dead" if dead_only else OUTBOX.c.status != "sent")
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
-        return [_entry(r) for r in rows]
-
-
-def _entry(row: Row[Any]) -> OutboxEntry:
-    return OutboxEntry(
-        id=row.id,
-        case_id=row.case_id,
-        channel=row.channel,
-        recipient=row.recipient,
-        subject=row.subject,
-        status=row.status,
-        attempts=row.attempts,
-        last_error=row.last_error,
-        next_attempt_at=row.next_attempt_at,
-    )
+        return [outbox_entry(r._mapping) for r in rows]

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from drejebog.app.ports import InboxMessage, SampleMessage, TaskView
 from drejebog.store.queries import WorkerLookup, case_details, open_tasks
+from drejebog.store.rows import inbox_message
 from drejebog.store.tables import HISTORY, OUTBOX
 
 # the notifications the demo counts: to an inbox or a webhook, no digests
@@ -33,10 +34,7 @@ class SqlReads(WorkerLookup):
             query = query.where(OUTBOX.c.read_at.is_(None))
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
-        return [
-            InboxMessage(r.id, r.case_id, r.kind, r.subject, r.body_text, r.created_at, r.read_at)
-            for r in rows
-        ]
+        return [inbox_message(r._mapping) for r in rows]
 
     def mark_read(self, worker_key: int, message_id: int, at: datetime) -> bool:
         with self._engine.begin() as connection:
