@@ -47,6 +47,35 @@ class Timer:
         return (self.case_id, self.rule, self.occurrence, self.step)
 
 
+@dataclass(frozen=True, slots=True)
+class _Occurrence:
+    """What the timers of one occurrence of a rule share; `timer()` adds what each has."""
+
+    case_id: str
+    rule: str
+    occurrence: str
+    due_date: date
+    anchor: date
+    k: int
+
+    def timer(
+        self, due_at: datetime, step: str, kind: TimerKind, roles: tuple[str, ...], index: int
+    ) -> Timer:
+        return Timer(
+            due_at=due_at,
+            case_id=self.case_id,
+            rule=self.rule,
+            occurrence=self.occurrence,
+            step=step,
+            kind=kind,
+            roles=roles,
+            due_date=self.due_date,
+            index=index,
+            anchor=self.anchor,
+            k=self.k,
+        )
+
+
 def reminder_timers(
     case_id: str,
     rule: Deadline | Recurring,
@@ -59,24 +88,13 @@ def reminder_timers(
 ) -> list[Timer]:
     """The reminders before `due` still ahead of `now` (a passed one is never sent late)."""
     timers: list[Timer] = []
+    planned = _Occurrence(case_id, rule.name, occurrence, due, anchor, k)
     for index, reminder in enumerate(rule.reminders):
         day = reminder_date(due, reminder.before, reminder.adjust, calendar)
         at = local_instant(day, rule.time_of_day)
         if at > now:
             timers.append(
-                Timer(
-                    due_at=at,
-                    case_id=case_id,
-                    rule=rule.name,
-                    occurrence=occurrence,
-                    step=f"påmindelse.{index}",
-                    kind=TimerKind.REMINDER,
-                    roles=reminder.roles,
-                    due_date=due,
-                    index=index,
-                    anchor=anchor,
-                    k=k,
-                )
+                planned.timer(at, f"påmindelse.{index}", TimerKind.REMINDER, reminder.roles, index)
             )
     return timers
 
@@ -109,18 +127,12 @@ def escalation_timer(
 ) -> Timer:
     step: EscalationStep = rule.escalation[index]
     day = escalation_date(rule.breach_day(due, calendar), step.after, step.adjust, calendar)
-    return Timer(
-        due_at=local_instant(day, rule.time_of_day),
-        case_id=case_id,
-        rule=rule.name,
-        occurrence=occurrence,
-        step=f"eskalering.{index}",
-        kind=TimerKind.ESCALATION,
-        roles=step.roles,
-        due_date=due,
-        index=index,
-        anchor=anchor,
-        k=k,
+    return _Occurrence(case_id, rule.name, occurrence, due, anchor, k).timer(
+        local_instant(day, rule.time_of_day),
+        f"eskalering.{index}",
+        TimerKind.ESCALATION,
+        step.roles,
+        index,
     )
 
 
@@ -139,21 +151,9 @@ def plan_occurrence(
     timers = reminder_timers(case_id, rule, occurrence, due, anchor, k, now, calendar)
     missing_day = rule.breach_day(due, calendar)
     roles = rule.missing.roles if rule.missing else ()
-    timers.append(
-        Timer(
-            due_at=local_instant(missing_day, rule.time_of_day),
-            case_id=case_id,
-            rule=rule.name,
-            occurrence=occurrence,
-            step="mangler",
-            kind=TimerKind.CHECKIN_MISSING,
-            roles=roles,
-            due_date=due,
-            index=0,
-            anchor=anchor,
-            k=k,
-        )
-    )
+    missing_at = local_instant(missing_day, rule.time_of_day)
+    planned = _Occurrence(case_id, rule.name, occurrence, due, anchor, k)
+    timers.append(planned.timer(missing_at, "mangler", TimerKind.CHECKIN_MISSING, roles, 0))
     return timers
 
 
