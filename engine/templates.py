@@ -63,17 +63,18 @@ class Sandbox(SandboxedEnvironment):
         return super().getattr(obj, attribute)
 
 
-@lru_cache(maxsize=2)
-def template_environment(autoescape: bool = False) -> SandboxedEnvironment:
-    env = Sandbox(
-        undefined=StrictUndefined,
-        autoescape=autoescape,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=False,
-    )
+def text_sandbox(**options: Any) -> Sandbox:
+    """The environment a notification's text is rendered in: the sandbox, StrictUndefined,
+    block tags trimmed, no trailing newline kept, the `dansk_dato` filter; `options` add
+    what a caller needs besides (autoescape, a loader)."""
+    env = Sandbox(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, **options)
     env.filters["dansk_dato"] = danish_date
     return env
+
+
+@lru_cache(maxsize=2)
+def template_environment(autoescape: bool = False) -> SandboxedEnvironment:
+    return text_sandbox(autoescape=autoescape)
 
 
 def check_template(source: str, facts: Iterable[str]) -> list[str]:

@@ -15,7 +15,7 @@ from jinja2.runtime import new_context
 from jinja2.sandbox import SandboxedEnvironment
 
 from drejebog.engine.model import Drejebog, Message
-from drejebog.engine.templates import Sandbox, danish_date, template_environment
+from drejebog.engine.templates import Sandbox, template_environment, text_sandbox
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # a drejebog may override the default text of a kind with a template of this name
@@ -34,16 +34,10 @@ class Rendered:
 
 @lru_cache(maxsize=1)
 def _files() -> SandboxedEnvironment:
-    env = Sandbox(
+    return text_sandbox(
         loader=FileSystemLoader(str(TEMPLATES)),
         auto_reload=False,  # shipped files: no stat() of the template on every message
-        undefined=StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
     )
-    env.filters["dansk_dato"] = danish_date
-    return env
 
 
 @lru_cache(maxsize=1)
