@@ -78,29 +78,10 @@ def test_readme_path_open_events_show_and_tasks(setup):
         )
         assert "sag 1 åbnet i tilstanden 'visiteret'" in out
     with freeze_time("2027-01-11 09:00:00"):
-        out = run(
-            "case",
-            "event",
-            "1",
-            "tilmeld_holdforloeb",
-            "rehab_moede=2027-03-01",
-            "--as",
-            "anna",
-            "--id",
-            "e1",
-        )
+        event = ("case", "event", "1", "tilmeld_holdforloeb", "rehab_moede=2027-03-01")
+        out = run(*event, "--as", "anna", "--id", "e1")
         assert "visiteret → holdforloeb" in out
-        again = run(
-            "case",
-            "event",
-            "1",
-            "tilmeld_holdforloeb",
-            "rehab_moede=2027-03-01",
-            "--as",
-            "anna",
-            "--id",
-            "e1",
-        )
+        again = run(*event, "--as", "anna", "--id", "e1")  # the same event id once more
         assert "allerede registreret; intet er ændret" in again
     with freeze_time("2027-03-01 12:00:00"):
         run("case", "event", "1", "forberedelsesskema_udfyldt", "--as", "anna")
