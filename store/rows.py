@@ -4,14 +4,19 @@ The keys are the column names of store/tables.py."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from drejebog.app.ports import ClaimedMessage, InboxMessage, OutboxEntry
 from drejebog.app.recipients import StaffMember
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 # a row from either store: RowMapping's keys are typed Any
 TableRow = Mapping[Any, Any]
+T = TypeVar("T", bound="DataclassInstance")
 
 
 def staff_member(row: TableRow) -> StaffMember:
@@ -27,43 +32,18 @@ def staff_member(row: TableRow) -> StaffMember:
     )
 
 
-def claimed_message(row: TableRow) -> ClaimedMessage:
-    """An outbox row claimed for delivery."""
-    return ClaimedMessage(
-        id=row["id"],
-        case_id=row["case_id"],
-        kind=row["kind"],
-        role=row["role"],
-        channel=row["channel"],
-        recipient=row["recipient"],
-        subject=row["subject"],
-        text=row["body_text"],
-    )
+def _reader(cls: type[T], **columns: str) -> Callable[[TableRow], T]:
+    """A function reading a `cls` from a row, each field from the column of its name, or of
+    the name given in `columns`; the field list is the dataclass's, written nowhere else."""
+    pairs = tuple((f.name, columns.get(f.name, f.name)) for f in fields(cls))
+
+    def read(row: TableRow) -> T:
+        return cls(**{name: row[column] for name, column in pairs})
+
+    read.__doc__ = f"A {cls.__name__} read from a row."
+    return read
 
 
-def outbox_entry(row: TableRow) -> OutboxEntry:
-    """An outbox row as `drejebog outbox` lists it."""
-    return OutboxEntry(
-        id=row["id"],
-        case_id=row["case_id"],
-        channel=row["channel"],
-        recipient=row["recipient"],
-        subject=row["subject"],
-        status=row["status"],
-        attempts=row["attempts"],
-        last_error=row["last_error"],
-        next_attempt_at=row["next_attempt_at"],
-    )
-
-
-def inbox_message(row: TableRow) -> InboxMessage:
-    """An outbox row of a worker's inbox."""
-    return InboxMessage(
-        id=row["id"],
-        case_id=row["case_id"],
-        kind=row["kind"],
-        subject=row["subject"],
-        text=row["body_text"],
-        created_at=row["created_at"],
-        read_at=row["read_at"],
-    )
+claimed_message = _reader(ClaimedMessage, text="body_text")
+outbox_entry = _reader(OutboxEntry)
+inbox_message = _reader(InboxMessage, text="body_text")
