@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from drejebog.app.cases import SYSTEM_ACTOR
-from drejebog.app.ports import AdminStore, CaseUnitOfWork, NewVersion, WorkerListing
+from drejebog.app.ports import AdminStore, CaseUnitOfWork, NewVersion, NewWorker, WorkerListing
 from drejebog.engine.clock import Clock
 from drejebog.engine.cpr import parse_cpr
 from drejebog.engine.errors import DrejebogError, DrejebogInvalid, NotFound, Problem
@@ -128,7 +128,10 @@ class Admin:
             leader_key = self.store.worker_key(leader)
             if leader_key is None:
                 raise NotFound("leder", leader, " (opret lederen først)")
-        key = self.store.add_worker(handle, name, role, email, team, leader_key)
+        worker = NewWorker(
+            handle=handle, name=name, role=role, email=email, team=team, leader_id=leader_key
+        )
+        key = self.store.add_worker(worker)
         if key is None:
             raise AdminError(f"medarbejderen '{handle}' findes allerede")
         return key

@@ -368,6 +368,18 @@ class WorkerListing:
     leader: str | None  # the leader's handle
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewWorker:
+    """A worker to store (active), as the worker table's columns."""
+
+    handle: str
+    name: str
+    role: str
+    email: str
+    team: str
+    leader_id: int | None
+
+
 @dataclass(frozen=True, slots=True)
 class NewVersion:
     """A drejebog version to store, with the file it was read from."""
@@ -386,15 +398,7 @@ class AdminStore(Protocol):
         """Every worker, by handle."""
         ...
 
-    def add_worker(
-        self,
-        handle: str,
-        name: str,
-        role: str,
-        email: str,
-        team: str,
-        leader_key: int | None,
-    ) -> int | None:
+    def add_worker(self, worker: NewWorker) -> int | None:
         """Insert an active worker; returns the key, None if the handle is taken."""
         ...
 

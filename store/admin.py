@@ -8,6 +8,7 @@ drejebog as of another day than its App's clock; everything else goes through th
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from drejebog.app import admin
 from drejebog.app.admin import AdminError, LoadResult
-from drejebog.app.ports import NewVersion, WorkerListing
+from drejebog.app.ports import NewVersion, NewWorker, WorkerListing
 from drejebog.store.queries import WorkerLookup
 from drejebog.store.tables import CITIZEN, VERSION, WORKER
 
@@ -43,28 +44,10 @@ class SqlAdmin(WorkerLookup):
             WorkerListing(r.handle, r.name, r.role, r.team, r.email, r.leader_handle) for r in rows
         ]
 
-    def add_worker(
-        self,
-        handle: str,
-        name: str,
-        role: str,
-        email: str,
-        team: str,
-        leader_key: int | None,
-    ) -> int | None:
+    def add_worker(self, worker: NewWorker) -> int | None:
         try:
             with self._engine.begin() as connection:
-                result = connection.execute(
-                    insert(WORKER).values(
-                        handle=handle,
-                        name=name,
-                        email=email,
-                        role=role,
-                        team=team,
-                        leader_id=leader_key,
-                        active=True,
-                    )
-                )
+                result = connection.execute(insert(WORKER).values(**asdict(worker), active=True))
         except IntegrityError:
             return None  # the handle is taken
         key = result.inserted_primary_key

@@ -50,6 +50,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
 
 from drejebog.app.ports import (
@@ -57,6 +58,7 @@ from drejebog.app.ports import (
     DueTimer,
     HistoryNote,
     NewVersion,
+    NewWorker,
     OutboxRow,
     StoredCase,
     WorkerListing,
@@ -111,11 +113,8 @@ class MemoryStore(MemoryDatabase):
             for row in sorted(table.rows.values(), key=lambda r: str(r["handle"]))
         ]
 
-    def add_worker(
-        self, handle: str, name: str, role: str, email: str, team: str, leader_key: int | None
-    ) -> int | None:
-        values = {"handle": handle, "name": name, "role": role, "email": email, "team": team}
-        row = self._insert_one("worker", {**values, "leader_id": leader_key})
+    def add_worker(self, worker: NewWorker) -> int | None:
+        row = self._insert_one("worker", asdict(worker))
         return int(row["id"]) if row is not None else None
 
     def add_citizen(self, cpr: str, name: str, email: str, phone: str) -> bool:
