@@ -75,9 +75,7 @@ def echo_json(data: object) -> None:
 # -- db, load ------------------------------------------------------------------------------
 
 
-@click.group(help="Databasen.")
-def db() -> None:
-    pass
+db = click.Group("db", help="Databasen.")
 
 
 @db.command("upgrade", help="Opret eller opgrader databasens skema (Alembic-migreringer).")
@@ -100,9 +98,7 @@ def load(paths: tuple[str, ...]) -> None:
 # -- workers and citizens ------------------------------------------------------------------
 
 
-@click.group(help="Medarbejdere.")
-def worker() -> None:
-    pass
+worker = click.Group("worker", help="Medarbejdere.")
 
 
 @worker.command("add", help="Opret en medarbejder.")
@@ -147,9 +143,7 @@ def worker_list(as_json: bool) -> None:
         )
 
 
-@click.group(help="Borgere.")
-def citizen() -> None:
-    pass
+citizen = click.Group("citizen", help="Borgere.")
 
 
 @citizen.command("add", help="Opret en borger (CPR-nummeret vises kun maskeret).")
@@ -167,9 +161,7 @@ def citizen_add(cpr: str, name: str, email: str, phone: str) -> None:
 # -- cases ---------------------------------------------------------------------------------
 
 
-@click.group(help="Sager.")
-def case() -> None:
-    pass
+case = click.Group("case", help="Sager.")
 
 
 @case.command("open", help="Åbn en sag for en borger på en drejebog.")
