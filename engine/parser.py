@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, time
 from itertools import pairwise
+from typing import NamedTuple
 
 from drejebog.engine.durations import Adjust, Duration, Unit
 from drejebog.engine.expressions import (
@@ -115,6 +116,34 @@ BRANCH_KEYS = ("tilstand", "hvis")
 FACT_KEYS = ("titel", "type", "værdier")
 ROLE_KEYS = ("titel",)
 TEMPLATE_KEYS = ("emne", "tekst")
+
+
+class _OffsetList(NamedTuple):
+    """How a list of offsets from a due date is read: its key, what an item is called in a
+    problem (as a noun, then definite), the keys an item may have, the offset's key, and
+    which way a closing day moves the date unless the item says."""
+
+    key: str
+    item: str
+    item_known_as: str
+    allowed: tuple[str, ...]
+    offset: str
+    adjust: Adjust
+
+
+_REMINDERS = _OffsetList(
+    "påmindelser", "en påmindelse", "påmindelsen", REMINDER_KEYS, "før", Adjust.BACKWARD
+)
+_ESCALATION = _OffsetList(
+    "eskalering",
+    "et eskaleringstrin",
+    "eskaleringstrinnet",
+    ESCALATION_KEYS,
+    "efter",
+    Adjust.FORWARD,
+)
+# what an item of such a list holds: offset, roles, adjust, message, mark
+_Offset = tuple[Duration, tuple[str, ...], Adjust, Message, Mark]
 
 DEFAULT_TIME = time(8, 0)
 _APPROX_DAYS = {Unit.DAYS: 1.0, Unit.WORKING_DAYS: 1.4, Unit.WEEKS: 7.0, Unit.MONTHS: 30.0}
@@ -597,36 +626,28 @@ class DrejebogParser(FieldReader):
             mark=body.mark,
         )
 
-    def _reminders(self, node: Node | None) -> tuple[Reminder, ...]:
-        reminders: list[Reminder] = []
-        for item in self.sequence(node, "'påmindelser'"):
-            body = self.mapping(item, "en påmindelse")
+    def _offsets(self, node: Node | None, kind: _OffsetList) -> list[_Offset]:
+        """The items of a list of offsets from the due date: påmindelser or eskalering."""
+        offsets: list[_Offset] = []
+        for item in self.sequence(node, f"'{kind.key}'"):
+            body = self.mapping(item, kind.item)
             if body is None:
                 continue
-            self.keys(body, "påmindelsen", REMINDER_KEYS, ("før", "til"))
+            self.keys(body, kind.item_known_as, kind.allowed, (kind.offset, "til"))
             get = body.value
-            before = self.duration(get("før"), "'før'")
+            offset = self.duration(get(kind.offset), f"'{kind.offset}'")
             roles = self.role_list(get("til"), "'til'")
             message = self.message(body)
-            if before is not None:
-                adjust = self.adjust(get("helligdag")) or Adjust.BACKWARD
-                reminders.append(Reminder(before, roles, adjust, message, body.mark))
-        return tuple(reminders)
+            if offset is not None:
+                adjust = self.adjust(get("helligdag")) or kind.adjust
+                offsets.append((offset, roles, adjust, message, body.mark))
+        return offsets
+
+    def _reminders(self, node: Node | None) -> tuple[Reminder, ...]:
+        return tuple(Reminder(*parts) for parts in self._offsets(node, _REMINDERS))
 
     def _escalation(self, node: Node | None) -> tuple[EscalationStep, ...]:
-        steps: list[EscalationStep] = []
-        for item in self.sequence(node, "'eskalering'"):
-            body = self.mapping(item, "et eskaleringstrin")
-            if body is None:
-                continue
-            self.keys(body, "eskaleringstrinnet", ESCALATION_KEYS, ("efter", "til"))
-            get = body.value
-            after = self.duration(get("efter"), "'efter'")
-            roles = self.role_list(get("til"), "'til'")
-            message = self.message(body)
-            if after is not None:
-                adjust = self.adjust(get("helligdag")) or Adjust.FORWARD
-                steps.append(EscalationStep(after, roles, adjust, message, body.mark))
+        steps = [EscalationStep(*parts) for parts in self._offsets(node, _ESCALATION)]
         for earlier, later in pairwise(steps):
             if approx_days(later.after) < approx_days(earlier.after):
                 self.problem(later.mark, "eskaleringstrinnene skal stå i tidsrækkefølge")
