@@ -125,7 +125,7 @@ class _OffsetList(NamedTuple):
 
     key: str
     item: str
-    item_known_as: str
+    known_as: str
     allowed: tuple[str, ...]
     offset: str
     adjust: Adjust
@@ -142,6 +142,21 @@ _ESCALATION = _OffsetList(
     "efter",
     Adjust.FORWARD,
 )
+
+
+class _OwnedRule(NamedTuple):
+    """How a rule with one role is read (a deadline or a task): what it is called in a
+    problem (as a noun, then definite), the keys it may and must have, its role's key."""
+
+    noun: str
+    known_as: str
+    allowed: tuple[str, ...]
+    required: tuple[str, ...]
+    role_key: str
+
+
+_DEADLINE = _OwnedRule("en frist", "fristen", DEADLINE_KEYS, ("navn", "frist", "ejer"), "ejer")
+_TASK = _OwnedRule("en opgave", "opgaven", TASK_KEYS, ("navn", "titel", "rolle"), "rolle")
 # what an item of such a list holds: offset, roles, adjust, message, mark
 _Offset = tuple[Duration, tuple[str, ...], Adjust, Message, Mark]
 
@@ -330,6 +345,13 @@ class DrejebogParser(FieldReader):
                 continue
             roles.append(role)
         return tuple(roles)
+
+    def single_role(self, body: MapNode, key: str) -> str:
+        """The one role under `key` ('' when there is none); naming several is a problem."""
+        roles = self.role_list(body.value(key), f"'{key}'")
+        if len(roles) > 1:
+            self.problem(body.mark, f"'{key}' skal være én rolle")
+        return roles[0] if roles else ""
 
     def state_ref(self, node: Node | None, what: str) -> str | None:
         state = self.text(node, what)
@@ -535,32 +557,27 @@ class DrejebogParser(FieldReader):
             mark=body.mark,
         )
 
-    def _deadline(self, state_id: str, node: Node) -> Deadline | None:
-        body = self.mapping(node, "en frist")
+    def _owned_rule(self, node: Node, kind: _OwnedRule) -> tuple[MapNode, str, str, str] | None:
+        """A deadline's or a task's mapping with its one role, name and title: (body, role,
+        name, title); None when it is no mapping."""
+        body = self.mapping(node, kind.noun)
         if body is None:
             return None
-        self.keys(body, "fristen", DEADLINE_KEYS, ("navn", "frist", "ejer"))
-        get = body.value
-        name = self.rule_name(get("navn"), body)
-        owners = self.role_list(get("ejer"), "'ejer'")
-        if len(owners) > 1:
-            self.problem(body.mark, "'ejer' skal være én rolle")
-        owner = owners[0] if owners else ""
-        title = self.text(get("titel"), "'titel'") or name
-        return self._deadline_parts(state_id, body, owner, name, title)
+        self.keys(body, kind.known_as, kind.allowed, kind.required)
+        name = self.rule_name(body.value("navn"), body)
+        role = self.single_role(body, kind.role_key)
+        return body, role, name, self.text(body.value("titel"), "'titel'") or name
+
+    def _deadline(self, state_id: str, node: Node) -> Deadline | None:
+        found = self._owned_rule(node, _DEADLINE)
+        return None if found is None else self._deadline_parts(state_id, *found)
 
     def _task(self, state_id: str, node: Node) -> Task | None:
-        body = self.mapping(node, "en opgave")
-        if body is None:
+        found = self._owned_rule(node, _TASK)
+        if found is None:
             return None
-        self.keys(body, "opgaven", TASK_KEYS, ("navn", "titel", "rolle"))
+        body, role, name, title = found
         get = body.value
-        name = self.rule_name(get("navn"), body)
-        roles = self.role_list(get("rolle"), "'rolle'")
-        if len(roles) > 1:
-            self.problem(body.mark, "'rolle' skal være én rolle")
-        role = roles[0] if roles else ""
-        title = self.text(get("titel"), "'titel'") or name
         deadline = self._deadline_parts(state_id, body, role, name, title)
         met_by = (
             deadline.met_by
@@ -633,7 +650,7 @@ class DrejebogParser(FieldReader):
             body = self.mapping(item, kind.item)
             if body is None:
                 continue
-            self.keys(body, kind.item_known_as, kind.allowed, (kind.offset, "til"))
+            self.keys(body, kind.known_as, kind.allowed, (kind.offset, "til"))
             get = body.value
             offset = self.duration(get(kind.offset), f"'{kind.offset}'")
             roles = self.role_list(get("til"), "'til'")
