@@ -45,7 +45,6 @@ from drejebog.engine.timers import (
     plan_deadline,
     plan_occurrence,
     replan_cycle,
-    replan_deadline,
 )
 
 
@@ -258,7 +257,9 @@ class CaseRuntime:
                 continue  # met (or lapsed) under the old version
             occurrence = self._next_plan(step)
             anchor = self._anchor(step.case, deadline.name, deadline.anchor)
-            due, timers = replan_deadline(case.id, deadline, anchor, occurrence, at, self.calendar)
+            due, timers = plan_deadline(
+                case.id, deadline, anchor, occurrence, at, self.calendar, entered_earlier=True
+            )
             step.schedule.extend(timers)
             open_rules[deadline.name] = OpenRule(deadline.name, occurrence, anchor, due)
         for task in state.tasks:

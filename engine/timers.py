@@ -22,7 +22,6 @@ __all__ = [
     "plan_deadline",
     "plan_occurrence",
     "replan_cycle",
-    "replan_deadline",
 ]
 
 
@@ -110,13 +109,21 @@ def plan_deadline(
     occurrence: str,
     now: datetime,
     calendar: WorkingCalendar,
+    *,
+    entered_earlier: bool = False,
 ) -> tuple[date, list[Timer]]:
-    """The due date and the timers of one deadline: reminders still ahead, first escalation."""
+    """The due date and the timers of one deadline: the reminders still ahead of `now` and
+    the first rung of the escalation ladder; for a case that entered its state earlier
+    (a migration), the first rung still ahead of `now` (the ladder goes on from it)."""
     due = rule.due(anchor, calendar)
     planned = _Occurrence(case_id, rule, occurrence, due, anchor, 0)
     timers = planned.reminders(now, calendar)
-    if rule.escalation:
-        timers.append(planned.escalation(0, calendar))
+    if entered_earlier:
+        ladder = planned.first_escalation_from(now, calendar)
+    else:
+        ladder = planned.escalation(0, calendar) if rule.escalation else None
+    if ladder is not None:
+        timers.append(ladder)
     return due, timers
 
 
@@ -152,23 +159,6 @@ def plan_occurrence(
     roles = rule.missing.roles if rule.missing else ()
     timers.append(planned.timer(missing_at, "mangler", TimerKind.CHECKIN_MISSING, roles, 0))
     return timers
-
-
-def replan_deadline(
-    case_id: str,
-    rule: Deadline,
-    anchor: date,
-    occurrence: str,
-    now: datetime,
-    calendar: WorkingCalendar,
-) -> tuple[date, list[Timer]]:
-    """A deadline's timers from `now` on, for a case that entered its state earlier."""
-    due, timers = plan_deadline(case_id, rule, anchor, occurrence, now, calendar)
-    timers = [t for t in timers if t.kind is TimerKind.REMINDER]
-    ladder = _Occurrence(case_id, rule, occurrence, due, anchor, 0).first_escalation_from(
-        now, calendar
-    )
-    return due, [*timers, *([ladder] if ladder else [])]
 
 
 def replan_cycle(
