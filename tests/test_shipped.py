@@ -45,12 +45,14 @@ def test_scenario_output_matches_the_reviewed_golden_file(scenario):
 
 
 def events(
-    scenario: str, case: str, kinds: tuple[str, ...]
+    scenario: str, case: str, kinds: tuple[str, ...], rule: str | None = None
 ) -> list[tuple[str, str, str, str | None]]:
+    """The case's records of these kinds (and of this rule, if named), as (local time, kind,
+    name, role)."""
     return [
         (f"{r.at.astimezone(COPENHAGEN):%Y-%m-%d %H:%M %z}", r.kind, r.name, r.role)
         for r in simulate(load_scenario(SCENARIOS_DIR / scenario))
-        if r.case_id == case and r.kind in kinds
+        if r.case_id == case and r.kind in kinds and rule in (None, r.name)
     ]
 
 
@@ -60,11 +62,9 @@ def test_late_overdragelse_escalates_over_easter_to_leder_then_projektleder():
     # reminder 3 dage before (Sunday 21 March) moves back to Friday 19 March. The breach
     # day is the first working day after the 24th: Tuesday 30 March (after Easter and the
     # switch to summer time, so +0200). 5 arbejdsdage later: Tuesday 6 April.
-    got = [
-        e
-        for e in events("ressourceforloeb_flere.yaml", "cecilie", ("reminder", "escalation"))
-        if e[2] == "overdragelse"
-    ]
+    got = events(
+        "ressourceforloeb_flere.yaml", "cecilie", ("reminder", "escalation"), "overdragelse"
+    )
     assert got == [
         ("2027-03-19 08:00 +0100", "reminder", "overdragelse", "sagsbehandler"),
         ("2027-03-19 08:00 +0100", "reminder", "overdragelse", "koordinerende_sagsbehandler"),
@@ -86,11 +86,8 @@ def test_virksomhedskonsulent_rule_both_ways_in_the_shipped_drejebog():
 
 
 def test_anna_missing_report_back_reaches_mentor_then_leder():
-    got = [
-        e
-        for e in events("ressourceforloeb_anna.yaml", "anna", ("checkin_missing", "escalation"))
-        if e[2] == "maanedlig_tilbagemelding"
-    ]
+    kinds = ("checkin_missing", "escalation")
+    got = events("ressourceforloeb_anna.yaml", "anna", kinds, "maanedlig_tilbagemelding")
     # Anna reports back on Friday 7 May; the cycle restarts there, so the next report-back
     # is due one month later, Monday 7 June; + 3 dage henstand = Thursday 10 June; the
     # notice goes out on the next working day, Friday 11 June; the leder 5 arbejdsdage
