@@ -88,11 +88,14 @@ class SqlUnitOfWork:
         known = self._cache.by_key(self._database, version_key)
         if known is not None:
             return known
-        row = self.connection.execute(
-            select(VERSION.c.content_hash, VERSION.c.source_name, VERSION.c.source_text).where(
-                VERSION.c.id == version_key
-            )
-        ).one()
+        # read while a batch is being fired (a version not yet in the cache): a driver error
+        # here must reach the sweep as ours, so it falls back to one timer at a time
+        with translating(lambda: shown(self._cases)):
+            row = self.connection.execute(
+                select(VERSION.c.content_hash, VERSION.c.source_name, VERSION.c.source_text).where(
+                    VERSION.c.id == version_key
+                )
+            ).one()
         drejebog = self._cache.get(row.content_hash, row.source_name, row.source_text)
         self._cache.remember_key(self._database, version_key, drejebog)
         return drejebog
@@ -260,7 +263,8 @@ class SqlUnitOfWork:
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        nested = self.connection.begin_nested()
+        with translating(lambda: shown(self._cases)):
+            nested = self.connection.begin_nested()
         try:
             yield
         except BaseException:

@@ -3,6 +3,7 @@ constraint name, naming the cases involved."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -135,3 +136,38 @@ def test_a_batch_written_over_a_case_saved_meanwhile_names_that_case(staffed) ->
             writes.flush()
     sqlite = staffed.engine.dialect.name == "sqlite"
     assert caught.value.case_id == (f"{first}, {second}" if sqlite else second)
+
+
+def test_a_driver_error_while_a_batch_reads_a_drejebog_version_falls_back_one_by_one(
+    staffed, clock, monkeypatch
+) -> None:
+    """The version lookup runs in the middle of a batch when the cache is cold (after a new
+    'load'); its driver error must reach the sweep as ours, or the sweep stops instead of
+    firing one timer at a time."""
+    from sqlite3 import OperationalError as SqliteOperationalError
+
+    from sqlalchemy import Select
+    from sqlalchemy.engine import Connection
+
+    from drejebog.app.firing import Channels, sweep
+    from drejebog.store.drejebog_cache import DrejebogCache
+    from drejebog.store.tables import VERSION
+
+    app = staffed
+    open_rehab(app)
+    clock.advance(timedelta(days=30))
+    app.cache = DrejebogCache()  # a daemon that has not read this version yet
+    execute = Connection.execute
+    failures = []
+
+    def locked_once(self, statement, *args, **kwargs):  # type: ignore[no-untyped-def]
+        reads_versions = isinstance(statement, Select) and VERSION in statement.get_final_froms()
+        if reads_versions and not failures:
+            failures.append(statement)
+            raise OperationalError("SELECT", {}, SqliteOperationalError("database is locked"))
+        return execute(self, statement, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "execute", locked_once)
+    report = sweep(app.unit_of_work, clock.now(), Channels())
+    assert failures, "the version was not read from the database"
+    assert report.fired >= 1
