@@ -38,6 +38,7 @@ the case, the event, the state, and file:line:column for YAML.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -75,13 +76,41 @@ class NotFound(DrejebogError):
 
 
 class ConcurrencyConflict(DrejebogError):
+    """Someone else changed the cases first. `case_ids` are their ids (as data, each once,
+    in number order); only the message shortens a long list ('17, 18, 19, 20, 21 og 495
+    andre')."""
+
     retryable = True
 
-    def __init__(self, case_id: str) -> None:
-        self.case_id = case_id
+    def __init__(self, *case_ids: object) -> None:
+        self.case_ids = ordered_ids(case_ids)
         super().__init__(
-            f"sag {case_id}: sagen blev ændret af en anden samtidig; intet er gemt, prøv igen"
+            f"sag {shown(self.case_ids)}: sagen blev ændret af en anden samtidig; "
+            "intet er gemt, prøv igen"
         )
+
+    @property
+    def case_id(self) -> str:
+        """The case, for a conflict on one case (on several: the first of them)."""
+        return self.case_ids[0] if self.case_ids else ""
+
+
+_SHOWN_IDS = 5
+
+
+def ordered_ids(case_ids: Iterable[object]) -> tuple[str, ...]:
+    """Case ids as text, each once, in number order (shorter first, then by digits)."""
+    if isinstance(case_ids, str):  # one id given as a sequence would be split into digits
+        raise TypeError("case ids must be a collection of ids, not one string")
+    return tuple(sorted({str(case_id) for case_id in case_ids}, key=lambda i: (len(i), i)))
+
+
+def shown(case_ids: Iterable[object]) -> str:
+    """Case ids for a message: '17', '17, 18' or '17, 18, 19, 20, 21 og 495 andre'."""
+    ids = ordered_ids(case_ids)
+    if len(ids) <= _SHOWN_IDS:
+        return ", ".join(ids)
+    return f"{', '.join(ids[:_SHOWN_IDS])} og {len(ids) - _SHOWN_IDS} andre"
 
 
 class StoreError(DrejebogError):

@@ -20,12 +20,13 @@ its errors (its error code says only SQLITE_CONSTRAINT_UNIQUE): there, and only 
 message's column list ("UNIQUE constraint failed: case_history.event_id") is matched against
 the UNIQUE constraints of the schema, so both back-ends give the same name.
 
-Errors carry the ids of the cases involved (`case_ids`), as the caller knows them.
+Errors carry the ids of the cases involved, as the caller knows them: a ConcurrencyConflict
+as data (`case_ids`), a StoreError in its message (shortened there by engine.errors.shown).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
 
@@ -33,13 +34,12 @@ from sqlalchemy import MetaData, UniqueConstraint
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import SQLModel
 
-from drejebog.engine.errors import ConcurrencyConflict, StoreError
+from drejebog.engine.errors import ConcurrencyConflict, StoreError, ordered_ids, shown
 
 LOST_RACE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # primary result codes (the low byte of an extended one)
 EVENT_ID_TAKEN = "case_history_event_id_key"  # PostgreSQL's name for UNIQUE(event_id)
 _SQLITE_UNIQUE = "UNIQUE constraint failed: "
-_SHOWN_IDS = 5
 
 
 def unique_constraints(metadata: MetaData) -> dict[str, str]:
@@ -82,37 +82,29 @@ def lost_race(exc: DBAPIError) -> bool:
     return isinstance(code, int) and code & 0xFF in (SQLITE_BUSY, SQLITE_LOCKED)
 
 
-def translate(exc: DBAPIError, case_ids: str) -> ConcurrencyConflict | StoreError:
-    """The engine's error for a driver error on the cases `case_ids` ("" for a statement on
+def translate(exc: DBAPIError, case_ids: Iterable[object]) -> ConcurrencyConflict | StoreError:
+    """The engine's error for a driver error on the cases `case_ids` (none for a statement on
     no case in particular, such as claiming due timers: a lost race there is a StoreError
     that says to try again)."""
-    where = f"sag {case_ids}: " if case_ids else ""
+    ids = ordered_ids(case_ids)
+    where = f"sag {shown(ids)}: " if ids else ""
     if isinstance(exc, IntegrityError):
         name = constraint_name(exc)
-        if name == EVENT_ID_TAKEN and case_ids:
-            return ConcurrencyConflict(case_ids)
+        if name == EVENT_ID_TAKEN and ids:
+            return ConcurrencyConflict(*ids)
         return StoreError(f"{where}databasen afviste ændringen ({name or 'en regel'}): {exc.orig}")
     if isinstance(exc, OperationalError) and lost_race(exc):
-        if case_ids:
-            return ConcurrencyConflict(case_ids)
+        if ids:
+            return ConcurrencyConflict(*ids)
         return StoreError(f"databasen var optaget af en anden; prøv igen: {exc.orig}", True)
     return StoreError(f"{where}databasefejl: {exc.orig}", retryable=True)
 
 
-def shown(case_ids: Iterable[object]) -> str:
-    """Case ids for a message: '17', '17, 18' or '17, 18, 19, 20, 21 og 495 andre'."""
-    ids = sorted({str(case_id) for case_id in case_ids}, key=lambda i: (len(i), i))
-    if len(ids) <= _SHOWN_IDS:
-        return ", ".join(ids)
-    return f"{', '.join(ids[:_SHOWN_IDS])} og {len(ids) - _SHOWN_IDS} andre"
-
-
 @contextmanager
-def translating(case_ids: str | Callable[[], str]) -> Iterator[None]:
+def translating(case_ids: Collection[object] | Callable[[], Iterable[object]]) -> Iterator[None]:
     """Driver errors raised in the block as the engine's errors (`case_ids` may be a function,
     called only when there is an error to name them in)."""
     try:
         yield
     except DBAPIError as exc:
-        ids = case_ids if isinstance(case_ids, str) else case_ids()
-        raise translate(exc, ids) from exc
+        raise translate(exc, case_ids() if callable(case_ids) else case_ids) from exc

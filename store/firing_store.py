@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, func, select, update
 from drejebog.app.ports import DueTimer, OutboxRow
 from drejebog.app.recipients import CitizenContact, Directory
 from drejebog.store import sql
-from drejebog.store.driver_errors import shown, translating
+from drejebog.store.driver_errors import translating
 from drejebog.store.fastsql import fetch_all, run_many
 from drejebog.store.rows import staff_member
 from drejebog.store.tables import ASSIGNMENT, CASE, CITIZEN, TIMER, WORKER
@@ -60,7 +60,7 @@ def claim_due(
     """Up to `limit` due timers, soonest first, passing over the ids given (and still locking
     them on PostgreSQL: they come first, so they are read, then left)."""
     query = sql.CLAIM_SHARED if connection.dialect.name == "postgresql" else sql.CLAIM
-    with translating(""):  # on no case in particular
+    with translating(()):  # on no case in particular
         rows = fetch_all(connection, query, {"now": now, "limit": limit + len(passing_over)})
     return [due_timer(row) for row in rows if row[0] not in passing_over][:limit]
 
@@ -70,7 +70,7 @@ def mark_fired(
 ) -> list[DueTimer]:
     """The claimed timers still pending, now marked fired (a lock wait that times out or a
     deadlock is a ConcurrencyConflict naming their cases)."""
-    with translating(lambda: shown(due.timer.case_id for due in claimed)):
+    with translating(lambda: [due.timer.case_id for due in claimed]):
         marked = set(
             connection.execute(
                 _MARK_FIRED, {"ids": [due.id for due in claimed], "now": now}
@@ -86,7 +86,7 @@ def next_due(connection: Connection) -> datetime | None:
 
 def write_outbox(connection: Connection, rows: Sequence[OutboxRow]) -> None:
     if rows:
-        with translating(lambda: shown(row["case_id"] for row in rows)):
+        with translating(lambda: [row["case_id"] for row in rows]):
             run_many(connection, sql.INSERT_OUTBOX, rows)
 
 
@@ -94,7 +94,7 @@ def load_directory(connection: Connection, case_keys: Collection[int]) -> Direct
     """Who can be reached on the cases: the assigned workers and the first active leder,
     then the leaders of those, and the citizens' contact details."""
     keys = sorted(set(case_keys))
-    with translating(lambda: shown(keys)):
+    with translating(keys):
         directory = Directory()
         for case_key, role, worker_id in connection.execute(_ASSIGNMENTS, {"keys": keys}):
             directory.assigned.setdefault(case_key, {})[role] = worker_id

@@ -48,7 +48,7 @@ of the reports (`CaseReads`, `DeliveryStatistics`); their commands are tested on
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
@@ -66,10 +66,10 @@ from drejebog.app.ports import (
 from drejebog.app.recipients import CitizenContact, Directory
 from drejebog.engine.codec import facts_to_json, runtime_to_json, snapshot_from_json
 from drejebog.engine.cpr import InvalidCpr, parse_cpr
-from drejebog.engine.errors import ConcurrencyConflict, NotFound, StoreError
+from drejebog.engine.errors import ConcurrencyConflict, NotFound, StoreError, shown
 from drejebog.engine.model import Drejebog
 from drejebog.engine.runtime import Step
-from drejebog.store.driver_errors import EVENT_ID_TAKEN, shown
+from drejebog.store.driver_errors import EVENT_ID_TAKEN
 from drejebog.store.memory_tables import MemoryDatabase, Refused, Row, Transaction
 from drejebog.store.rows import staff_member
 from drejebog.store.step_writes import StepWrites
@@ -176,7 +176,7 @@ class MemoryUnitOfWork(Transaction):
         self._store = store
 
     @contextmanager
-    def _refusals(self, case_ids: Callable[[], str]) -> Iterator[None]:
+    def _refusals(self, case_ids: Callable[[], Iterable[object]]) -> Iterator[None]:
         """All of the block's writes or none; a UNIQUE violation as the SQL store says it."""
         mark = self.mark()
         try:
@@ -184,9 +184,9 @@ class MemoryUnitOfWork(Transaction):
         except Refused as exc:
             self.restore(mark)
             if exc.constraint == EVENT_ID_TAKEN:  # the same event won a race: try again
-                raise ConcurrencyConflict(case_ids()) from exc
+                raise ConcurrencyConflict(*case_ids()) from exc
             raise StoreError(
-                f"sag {case_ids()}: databasen afviste ændringen ({exc.constraint}): {exc}"
+                f"sag {shown(case_ids())}: databasen afviste ændringen ({exc.constraint}): {exc}"
             ) from exc
         except BaseException:
             self.restore(mark)
@@ -296,7 +296,7 @@ class MemoryUnitOfWork(Transaction):
     ) -> None:
         """Write a Step as the SQL store does (store/step_writes.py), all of it or nothing."""
         key = case_key(step.case.id)
-        with self._refusals(lambda: step.case.id):
+        with self._refusals(lambda: [step.case.id]):
             self._write_step(key, case, step, note, version_key or case.version_key)
 
     def step_writes(self) -> MemoryStepWrites:
@@ -421,7 +421,7 @@ class MemoryUnitOfWork(Transaction):
             directory.staff.setdefault(key, staff_member(row))
 
     def write_outbox(self, rows: Sequence[OutboxRow]) -> None:
-        with self._refusals(lambda: shown(row["case_id"] for row in rows)):
+        with self._refusals(lambda: [row["case_id"] for row in rows]):
             for row in rows:
                 self.insert("outbox", {**row})
 
@@ -447,7 +447,7 @@ class MemoryStepWrites:
 
     def flush(self) -> None:
         steps, self._steps = self._steps, []
-        with self._uow._refusals(lambda: shown(step.case.id for _, _, step, _, _ in steps)):
+        with self._uow._refusals(lambda: [step.case.id for _, _, step, _, _ in steps]):
             for key, case, step, note, version in steps:
                 self._uow._write_step(key, case, step, note, version)
 

@@ -22,7 +22,6 @@ from typing import Any, Self
 from sqlalchemy import JSON, Table, UniqueConstraint
 
 from drejebog.engine.errors import ConcurrencyConflict, StoreError
-from drejebog.store.driver_errors import shown
 from drejebog.store.types import UTCDateTime
 
 Row = dict[str, Any]  # one row: column name -> value; never changed in place once stored
@@ -215,7 +214,7 @@ class MemoryDatabase:
                     if committed.rows.get(key) is not original
                 ]
                 if stale:
-                    raise ConcurrencyConflict(_cases(name, stale))
+                    raise ConcurrencyConflict(*_cases(name, stale))
                 if committed is base[name]:  # nobody committed to this table meanwhile
                     changed[name] = mine
                     continue
@@ -227,15 +226,15 @@ class MemoryDatabase:
                         if key in mine.rows:
                             merged.put(mine.rows[key])
                 except Refused as exc:  # a concurrent insert took the same unique key
-                    raise ConcurrencyConflict(_cases(name, [exc.row])) from exc
+                    raise ConcurrencyConflict(*_cases(name, [exc.row])) from exc
                 changed[name] = merged
             self.tables.update(changed)
 
 
-def _cases(table: str, rows: Sequence[Row]) -> str:
-    """The case ids of rows, for an error message."""
+def _cases(table: str, rows: Sequence[Row]) -> list[str]:
+    """The case ids of rows (a row of no case: its table and id)."""
     column = "id" if table == "case" else "case_id"
-    return shown(row.get(column) or f"{table} {row['id']}" for row in rows)
+    return [str(row.get(column) or f"{table} {row['id']}") for row in rows]
 
 
 @dataclass

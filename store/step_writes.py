@@ -21,7 +21,7 @@ from drejebog.engine.errors import ConcurrencyConflict
 from drejebog.engine.model import Drejebog, Task
 from drejebog.engine.runtime import Step
 from drejebog.store import sql
-from drejebog.store.driver_errors import shown, translate
+from drejebog.store.driver_errors import translate
 from drejebog.store.fastsql import FastStatement, run_many
 from drejebog.store.tables import CASE
 from drejebog.store.timer_rows import TimerInsert, timer_row
@@ -181,7 +181,7 @@ class StepWrites:
         try:
             self._flush()
         except DBAPIError as exc:
-            raise translate(exc, shown(self._case_ids.values())) from exc
+            raise translate(exc, self._case_ids.values()) from exc
         self._clear()
 
     def _flush(self) -> None:
@@ -193,7 +193,7 @@ class StepWrites:
             changed = run_many(connection, sql.UPDATE_CASE, full) if full else 0
             changed += run_many(connection, sql.BUMP_CASE, bumps) if bumps else 0
             if changed != len(updates):
-                raise ConcurrencyConflict(self._stale(updates))
+                raise ConcurrencyConflict(*self._stale(updates))
         statements: list[tuple[FastStatement, list[Any]]] = [
             (sql.CANCEL_FROM, self._cancel_from),
             (sql.CANCEL_RULE, self._cancel_rules),
@@ -206,17 +206,17 @@ class StepWrites:
             if rows:
                 run_many(connection, statement, rows)
 
-    def _stale(self, updates: list[CaseUpdate]) -> str:
+    def _stale(self, updates: list[CaseUpdate]) -> list[str]:
         """The cases someone else saved first (only asked when an update failed). One case:
         that one. Several: those now at another lock version than the one written here, read
         again; a case moved on by exactly one looks like one of ours, so when none is certain,
         all of them."""
         if len(updates) == 1:
-            return self._case_ids[updates[0]["key"]]
+            return [self._case_ids[updates[0]["key"]]]
         keys = [u["key"] for u in updates]
         now = dict(self._connection.execute(_LOCK_VERSIONS, {"keys": keys}).all())
         certain = [u["key"] for u in updates if now.get(u["key"]) != u["lock_version"]]
-        return shown(self._case_ids[key] for key in certain or keys)
+        return [self._case_ids[key] for key in certain or keys]
 
     @staticmethod
     def _task_rows(key: int, step: Step, drejebog: Drejebog, at: datetime) -> list[TaskInsert]:

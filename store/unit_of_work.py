@@ -25,7 +25,7 @@ from drejebog.engine.model import Drejebog
 from drejebog.engine.runtime import Step
 from drejebog.store import firing_store, sql
 from drejebog.store.drejebog_cache import DrejebogCache
-from drejebog.store.driver_errors import shown, translate, translating
+from drejebog.store.driver_errors import translate, translating
 from drejebog.store.fastsql import fetch_all, fetch_one
 from drejebog.store.step_writes import StepWrites
 from drejebog.store.tables import ASSIGNMENT, CASE, CITIZEN, HISTORY, VERSION, WORKER
@@ -80,7 +80,7 @@ class SqlUnitOfWork:
         try:
             self.connection.commit()
         except DBAPIError as exc:
-            raise translate(exc, shown(self._cases)) from exc
+            raise translate(exc, self._cases) from exc
 
     # -- drejebøger ------------------------------------------------------------------------
 
@@ -90,7 +90,7 @@ class SqlUnitOfWork:
             return known
         # read while a batch is being fired (a version not yet in the cache): a driver error
         # here must reach the sweep as ours, so it falls back to one timer at a time
-        with translating(lambda: shown(self._cases)):
+        with translating(lambda: self._cases):
             row = self.connection.execute(
                 select(VERSION.c.content_hash, VERSION.c.source_name, VERSION.c.source_text).where(
                     VERSION.c.id == version_key
@@ -196,7 +196,7 @@ class SqlUnitOfWork:
         try:
             row = fetch_one(self.connection, sql.LOAD_CASE, {"key": key})
         except DBAPIError as exc:
-            raise translate(exc, str(key)) from exc
+            raise translate(exc, [key]) from exc
         if row is None:
             raise NotFound("sag", str(case_id))
         return self._stored(key, row)
@@ -211,7 +211,7 @@ class SqlUnitOfWork:
         query = sql.load_cases(len(wanted), lock and self.connection.dialect.name == "postgresql")
         params = {f"k{i}": key for i, key in enumerate(wanted)}
         names = [name for name, _ in query.columns]
-        with translating(lambda: shown(wanted)):
+        with translating(wanted):
             rows = fetch_all(self.connection, query, params)
         return {row[0]: self._stored(row[0], dict(zip(names, row, strict=True))) for row in rows}
 
@@ -263,7 +263,7 @@ class SqlUnitOfWork:
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
-        with translating(lambda: shown(self._cases)):
+        with translating(lambda: self._cases):
             nested = self.connection.begin_nested()
         try:
             yield

@@ -11,12 +11,11 @@ from sqlalchemy import insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import SQLModel
 
-from drejebog.engine.errors import ConcurrencyConflict, StoreError
+from drejebog.engine.errors import ConcurrencyConflict, StoreError, shown
 from drejebog.store import sql
 from drejebog.store.driver_errors import (
     EVENT_ID_TAKEN,
     constraint_name,
-    shown,
     translate,
     translating,
     unique_constraints,
@@ -41,9 +40,10 @@ def wrapped(cls: type[DBAPIError], orig: Exception) -> DBAPIError:
 
 def test_postgresql_sqlstates_of_a_lost_race_are_conflicts() -> None:
     for sqlstate in ("40001", "40P01", "55P03"):
-        error = translate(wrapped(OperationalError, FakeDriverError("x", sqlstate=sqlstate)), "7")
-        assert isinstance(error, ConcurrencyConflict) and error.case_id == "7"
-    other = translate(wrapped(OperationalError, FakeDriverError("x", sqlstate="08006")), "7")
+        error = translate(wrapped(OperationalError, FakeDriverError("x", sqlstate=sqlstate)), ["7"])
+        assert isinstance(error, ConcurrencyConflict) and error.case_ids == ("7",)
+        assert error.case_id == "7"
+    other = translate(wrapped(OperationalError, FakeDriverError("x", sqlstate="08006")), ["7"])
     assert isinstance(other, StoreError) and other.retryable
 
 
@@ -51,16 +51,16 @@ def test_sqlite_busy_and_locked_are_conflicts_by_their_result_code() -> None:
     for code in (5, 6, 517):  # SQLITE_BUSY, SQLITE_LOCKED, SQLITE_BUSY_SNAPSHOT
         error = translate(
             wrapped(OperationalError, FakeDriverError("nothing to match", sqlite_errorcode=code)),
-            "7, 8",
+            ["8", 7],
         )
-        assert isinstance(error, ConcurrencyConflict) and error.case_id == "7, 8"
+        assert isinstance(error, ConcurrencyConflict) and error.case_ids == ("7", "8")
     # the message alone decides nothing
     full = wrapped(OperationalError, FakeDriverError("database is locked", sqlite_errorcode=13))
-    assert isinstance(translate(full, "7"), StoreError)
+    assert isinstance(translate(full, ["7"]), StoreError)
 
 
 def test_a_lost_race_on_no_case_in_particular_is_a_retryable_store_error() -> None:
-    error = translate(wrapped(OperationalError, FakeDriverError("x", sqlstate="55P03")), "")
+    error = translate(wrapped(OperationalError, FakeDriverError("x", sqlstate="55P03")), ())
     assert isinstance(error, StoreError) and error.retryable and "sag" not in str(error)
 
 
@@ -85,6 +85,20 @@ def test_case_ids_are_named_and_a_long_list_is_cut() -> None:
     assert shown(range(1, 10)) == "1, 2, 3, 4, 5 og 4 andre"
 
 
+def test_a_conflict_on_many_cases_carries_every_id_and_cuts_only_its_message() -> None:
+    locked = wrapped(OperationalError, FakeDriverError("x", sqlstate="40001"))
+    error = translate(locked, [str(key) for key in range(500, 16, -1)])
+    assert isinstance(error, ConcurrencyConflict)
+    assert error.case_ids == tuple(str(key) for key in range(17, 501))
+    assert error.case_id == "17"
+    assert str(error).startswith("sag 17, 18, 19, 20, 21 og 479 andre: ")
+    one = ConcurrencyConflict("42")
+    assert one.case_ids == ("42",) and one.case_id == "42"
+    assert str(one) == "sag 42: sagen blev ændret af en anden samtidig; intet er gemt, prøv igen"
+    with pytest.raises(TypeError):  # one id as a string would be split into its digits
+        translate(locked, "42")
+
+
 def test_on_the_database_an_event_id_taken_is_a_conflict_and_another_key_is_refused(
     staffed,
 ) -> None:
@@ -104,12 +118,12 @@ def test_on_the_database_an_event_id_taken_is_a_conflict_and_another_key_is_refu
         run_many(connection, sql.INSERT_HISTORY, [{**row, "seq": 90, "event_id": "e-1"}])
     with staffed.engine.connect() as connection:
         connection.begin()
-        with pytest.raises(ConcurrencyConflict) as taken, translating(case_id):
+        with pytest.raises(ConcurrencyConflict) as taken, translating([case_id]):
             run_many(connection, sql.INSERT_HISTORY, [{**row, "seq": 91, "event_id": "e-1"}])
-        assert taken.value.case_id == case_id
+        assert taken.value.case_ids == (case_id,)
         connection.rollback()
         connection.begin()
-        with pytest.raises(StoreError) as refused, translating(case_id):
+        with pytest.raises(StoreError) as refused, translating([case_id]):
             connection.execute(insert(HISTORY).values(**row, seq=90, event_id="e-2"))
         assert f"sag {case_id}:" in str(refused.value) and not refused.value.retryable
         connection.rollback()
@@ -135,7 +149,7 @@ def test_a_batch_written_over_a_case_saved_meanwhile_names_that_case(staffed) ->
         with pytest.raises(ConcurrencyConflict) as caught:
             writes.flush()
     sqlite = staffed.engine.dialect.name == "sqlite"
-    assert caught.value.case_id == (f"{first}, {second}" if sqlite else second)
+    assert caught.value.case_ids == ((first, second) if sqlite else (second,))
 
 
 def test_a_driver_error_while_a_batch_reads_a_drejebog_version_falls_back_one_by_one(
