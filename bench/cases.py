@@ -27,12 +27,12 @@ from pathlib import Path
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlmodel import SQLModel
 
+from drejebog.app.admin import load_drejebog_files
 from drejebog.app.cases import runtime_for
 from drejebog.app.settings import Settings
 from drejebog.bootstrap import bootstrap
 from drejebog.engine.clock import SimulatedClock
 from drejebog.engine.codec import facts_to_json, runtime_to_json
-from drejebog.store import admin
 from drejebog.store.tables import CASE, CITIZEN, HISTORY, TASK, TIMER
 from drejebog.store.timer_rows import timer_row
 from drejebog.workflows import SHIPPED_DIR
@@ -65,7 +65,8 @@ def fresh_database(kind: str, workdir: Path) -> str:
 
 def bulk_fill(app, size: int) -> float:  # type: ignore[no-untyped-def]
     """N open cases, opened one per ~minute over a year, as the engine would have written them."""
-    admin.load_drejebog_files(app.engine, [SHIPPED_DIR / "ressourceforloeb.yaml"], START)
+    # as of START, not the App's clock: the use case itself, on the App's store
+    load_drejebog_files(app.admin.store, [SHIPPED_DIR / "ressourceforloeb.yaml"], START)
     with app.unit_of_work() as uow:
         version_key, drejebog = uow.latest_drejebog("ressourceforloeb")
     runtime = runtime_for(drejebog)

@@ -1,32 +1,20 @@
 """Staff, citizens and stored drejebog versions in SQL: the `AdminStore` port of app/ports.py.
-The rules (valid handles, a version never changes) are app/admin.py's.
-
-`load_drejebog_files` at the end takes an Engine and a time, for the benchmark that loads a
-drejebog as of another day than its App's clock; everything else goes through the App
-(drejebog/bootstrap.py)."""
+The rules (valid handles, a version never changes) are app/admin.py's."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from datetime import datetime
-from pathlib import Path
 
-from sqlalchemy import Engine, insert, select, tuple_
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
-from drejebog.app import admin
-from drejebog.app.admin import AdminError, LoadResult
 from drejebog.app.ports import NewVersion, NewWorker, WorkerListing
 from drejebog.store.queries import WorkerLookup
 from drejebog.store.tables import CITIZEN, VERSION, WORKER
 
-__all__ = [
-    "AdminError",
-    "LoadResult",
-    "SqlAdmin",
-    "load_drejebog_files",
-]
+__all__ = ["SqlAdmin"]
 
 
 class SqlAdmin(WorkerLookup):
@@ -89,9 +77,3 @@ class SqlAdmin(WorkerLookup):
                         loaded_at=now,
                     )
                 )
-
-
-def load_drejebog_files(
-    engine: Engine, paths: Sequence[str | Path], now: datetime
-) -> list[LoadResult]:
-    return admin.load_drejebog_files(SqlAdmin(engine), paths, now)

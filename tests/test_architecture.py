@@ -8,9 +8,11 @@
 - `notifications/` holds templates and channels; it knows the engine's model, nothing else.
 - `app/` holds the use cases, written against the ports in `app/ports.py`; it never imports
   the store (so every use case runs on the in-memory unit of work too) nor the CLI.
-- `store/` holds repositories and SQL; it implements the app's ports.
+- `store/` holds repositories and SQL; it implements the app's ports: of `app/` it imports
+  only app/ports.py and the data types of app/recipients.py and app/settings.py, no use case.
 - `cli/` is thin: it parses arguments and calls use cases; only `drejebog/bootstrap.py`, the
-  composition root, knows every part and wires them together.
+  composition root, knows every part and wires them together (every part but the CLI, which
+  calls it: no cycle).
 """
 
 from __future__ import annotations
@@ -32,8 +34,10 @@ ALLOWED: dict[str, set[str]] = {
     "app": {"engine", "notifications"},
     "store": {"engine", "app"},
     "cli": {"engine", "app", "workflows", "bootstrap"},
-    "bootstrap": {"engine", "app", "store", "notifications", "cli", "workflows"},
+    "bootstrap": {"engine", "app", "store", "notifications", "workflows"},
 }
+# of the app, the store implements the ports and uses their data types, never a use case
+STORE_MAY_IMPORT_OF_APP = {"drejebog.app.ports", "drejebog.app.recipients", "drejebog.app.settings"}
 # arrows still to be removed while the outer ring is being redesigned (must end empty)
 NOT_YET: dict[str, set[str]] = {}
 # top-level names the old layout installed: nothing may import them any more
@@ -79,6 +83,19 @@ def source_files(part: str) -> list[Path]:
     if part == "bootstrap":
         return [ROOT / "drejebog" / "bootstrap.py"]
     return sorted(path for path in (ROOT / part).rglob("*.py") if "migrations" not in path.parts)
+
+
+def test_the_store_imports_only_the_apps_ports_and_data_modules() -> None:
+    offenders: dict[str, list[str]] = {}
+    for path in source_files("store"):
+        modules = {
+            ".".join(name.split(".")[:3])
+            for name in imported_modules(path)
+            if name.startswith("drejebog.app.")  # 'from drejebog.app import x' gives app.x too
+        }
+        if modules - STORE_MAY_IMPORT_OF_APP:
+            offenders[str(path.relative_to(ROOT))] = sorted(modules - STORE_MAY_IMPORT_OF_APP)
+    assert offenders == {}
 
 
 @pytest.mark.parametrize("part", sorted(ALLOWED))
