@@ -8,9 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from drejebog.app.ports import TaskView
-from drejebog.engine.cpr import parse_cpr
-from drejebog.engine.deadlines import local_date
 from drejebog.engine.errors import NotFound
+from drejebog.store.rows import CaseRows, case_view, task_view
 from drejebog.store.tables import ASSIGNMENT, CASE, CITIZEN, HISTORY, TASK, TIMER, VERSION, WORKER
 from drejebog.store.unit_of_work import case_key
 
@@ -68,21 +67,7 @@ def open_tasks(
     if overdue:
         query = query.where(TASK.c.due_date < today)
     query = query.order_by(TASK.c.due_date.is_(None), TASK.c.due_date, TASK.c.id)
-    return [
-        TaskView(
-            r.id,
-            r.case_id,
-            r.citizen,
-            r.rule,
-            r.title,
-            r.role,
-            r.worker,
-            r.due_date,
-            (r.due_date - today).days if r.due_date else None,
-            r.optional,
-        )
-        for r in connection.execute(query)
-    ]
+    return [task_view(r._mapping, today) for r in connection.execute(query)]
 
 
 def case_details(connection: Connection, case_id: str, now: datetime) -> dict[str, Any]:
@@ -96,82 +81,28 @@ def case_details(connection: Connection, case_id: str, now: datetime) -> dict[st
     ).first()
     if row is None:
         raise NotFound("sag", str(case_id))
-    today = local_date(now)
-    assignments = connection.execute(
+    assignments = (
         select(ASSIGNMENT.c.role, WORKER.c.handle, WORKER.c.name)
         .join(WORKER, WORKER.c.id == ASSIGNMENT.c.worker_id)
         .where(ASSIGNMENT.c.case_id == key)
         .order_by(ASSIGNMENT.c.role)
     )
-    runtime = row.runtime or {}
-    deadlines = [
-        {
-            "regel": name,
-            "frist": rule["due"],
-            "dage_tilbage": (date.fromisoformat(rule["due"]) - today).days,
-        }
-        for name, rule in sorted(
-            runtime.get("open_rules", {}).items(), key=lambda i: i[1]["due"] or ""
-        )
-        if rule.get("due")
-    ]
-    timers = connection.execute(
+    timers = (
         select(TIMER.c.rule, TIMER.c.step, TIMER.c.kind, TIMER.c.roles, TIMER.c.due_at)
         .where(TIMER.c.case_id == key, TIMER.c.status == "pending")
         .order_by(TIMER.c.due_at)
     )
-    tasks = connection.execute(
+    tasks = (
         select(TASK.c.rule, TASK.c.title, TASK.c.role, TASK.c.due_date, TASK.c.status)
         .where(TASK.c.case_id == key)
         .order_by(TASK.c.created_at, TASK.c.id)
     )
-    history = connection.execute(
-        select(HISTORY).where(HISTORY.c.case_id == key).order_by(HISTORY.c.seq)
+    history = select(HISTORY).where(HISTORY.c.case_id == key).order_by(HISTORY.c.seq)
+    rows = CaseRows(
+        case=row._mapping,
+        assignments=connection.execute(assignments).mappings().all(),
+        timers=connection.execute(timers).mappings().all(),
+        tasks=connection.execute(tasks).mappings().all(),
+        history=connection.execute(history).mappings().all(),
     )
-    return {
-        "sag": key,
-        "borger": {"navn": row.name, "cpr": parse_cpr(row.cpr).masked},
-        "drejebog": {"id": row.drejebog_id, "version": row.version, "titel": row.title},
-        "tilstand": row.state,
-        "åbnet": row.opened_at.isoformat(),
-        "afsluttet": row.closed_at.isoformat() if row.closed_at else None,
-        "fakta": row.facts,
-        "tildelt": [
-            {"rolle": a.role, "medarbejder": a.handle, "navn": a.name} for a in assignments
-        ],
-        "frister": deadlines,
-        "kommende": [
-            {
-                "regel": t.rule,
-                "trin": t.step,
-                "type": t.kind,
-                "til": t.roles,
-                "tidspunkt": t.due_at.isoformat(),
-            }
-            for t in timers
-        ],
-        "opgaver": [
-            {
-                "opgave": t.rule,
-                "titel": t.title,
-                "rolle": t.role,
-                "status": t.status,
-                "frist": t.due_date.isoformat() if t.due_date else None,
-            }
-            for t in tasks
-        ],
-        "forløb": [
-            {
-                "nr": h.seq,
-                "tidspunkt": h.at.isoformat(),
-                "af": h.actor,
-                "type": h.kind,
-                "hændelse": h.event,
-                "fra": h.from_state,
-                "til": h.to_state,
-                "data": (h.data or {}).get("data", {}),
-                "id": h.event_id,
-            }
-            for h in history
-        ],
-    }
+    return case_view(rows, now)

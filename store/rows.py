@@ -1,15 +1,18 @@
-"""The ports' dataclasses read from table rows, each mapping written once for the SQL store
-(which passes a result row's `._mapping`) and the in-memory store (whose rows are dicts).
-The keys are the column names of store/tables.py."""
+"""The ports' dataclasses (and the case view of `drejebog case show`) read from table rows,
+each mapping written once for the SQL store (which passes a result row's `._mapping`) and the
+in-memory store (whose rows are dicts). The keys are the column names of store/tables.py."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import fields
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from drejebog.app.ports import ClaimedMessage, InboxMessage, OutboxEntry
+from drejebog.app.ports import ClaimedMessage, InboxMessage, OutboxEntry, TaskView
 from drejebog.app.recipients import StaffMember
+from drejebog.engine.cpr import parse_cpr
+from drejebog.engine.deadlines import local_date
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -47,3 +50,104 @@ def _reader(cls: type[T], **columns: str) -> Callable[[TableRow], T]:
 claimed_message = _reader(ClaimedMessage, text="body_text")
 outbox_entry = _reader(OutboxEntry)
 inbox_message = _reader(InboxMessage, text="body_text")
+
+
+def task_view(row: TableRow, today: date) -> TaskView:
+    """An open task as the task lists show it: a task row with its citizen's name (`citizen`)
+    and its worker's handle (`worker`, None if nobody holds the role), days counted from
+    `today`."""
+    due: date | None = row["due_date"]
+    return TaskView(
+        row["id"],
+        row["case_id"],
+        row["citizen"],
+        row["rule"],
+        row["title"],
+        row["role"],
+        row["worker"],
+        due,
+        (due - today).days if due else None,
+        row["optional"],
+    )
+
+
+@dataclass(frozen=True)
+class CaseRows:
+    """What `drejebog case show` reads of one case, in the order it shows them: the case row
+    with its citizen's `name` and `cpr` and its version's `version` and `title`, the
+    assignments (`role`, the worker's `handle` and `name`) by role, the pending timers by due
+    time, the tasks by creation, the history rows by seq."""
+
+    case: TableRow
+    assignments: Iterable[TableRow]
+    timers: Iterable[TableRow]
+    tasks: Iterable[TableRow]
+    history: Iterable[TableRow]
+
+
+def case_view(rows: CaseRows, now: datetime) -> dict[str, Any]:
+    """Everything `drejebog case show` prints, as JSON-safe data (CPR masked)."""
+    case = rows.case
+    return {
+        "sag": case["id"],
+        "borger": {"navn": case["name"], "cpr": parse_cpr(case["cpr"]).masked},
+        "drejebog": {"id": case["drejebog_id"], "version": case["version"], "titel": case["title"]},
+        "tilstand": case["state"],
+        "åbnet": case["opened_at"].isoformat(),
+        "afsluttet": case["closed_at"].isoformat() if case["closed_at"] else None,
+        "fakta": case["facts"],
+        "tildelt": [
+            {"rolle": a["role"], "medarbejder": a["handle"], "navn": a["name"]}
+            for a in rows.assignments
+        ],
+        "frister": _deadlines(case["runtime"] or {}, local_date(now)),
+        "kommende": [
+            {
+                "regel": t["rule"],
+                "trin": t["step"],
+                "type": t["kind"],
+                "til": t["roles"],
+                "tidspunkt": t["due_at"].isoformat(),
+            }
+            for t in rows.timers
+        ],
+        "opgaver": [
+            {
+                "opgave": t["rule"],
+                "titel": t["title"],
+                "rolle": t["role"],
+                "status": t["status"],
+                "frist": t["due_date"].isoformat() if t["due_date"] else None,
+            }
+            for t in rows.tasks
+        ],
+        "forløb": [_history_entry(h) for h in rows.history],
+    }
+
+
+def _deadlines(runtime: Mapping[str, Any], today: date) -> list[dict[str, Any]]:
+    """The open rules with a due date, soonest first, with the days left from `today`."""
+    open_rules = sorted(runtime.get("open_rules", {}).items(), key=lambda i: i[1]["due"] or "")
+    return [
+        {
+            "regel": name,
+            "frist": rule["due"],
+            "dage_tilbage": (date.fromisoformat(rule["due"]) - today).days,
+        }
+        for name, rule in open_rules
+        if rule.get("due")
+    ]
+
+
+def _history_entry(row: TableRow) -> dict[str, Any]:
+    return {
+        "nr": row["seq"],
+        "tidspunkt": row["at"].isoformat(),
+        "af": row["actor"],
+        "type": row["kind"],
+        "hændelse": row["event"],
+        "fra": row["from_state"],
+        "til": row["to_state"],
+        "data": (row["data"] or {}).get("data", {}),
+        "id": row["event_id"],
+    }

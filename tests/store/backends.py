@@ -16,12 +16,14 @@ from sqlalchemy import select
 from drejebog.app.admin import Admin
 from drejebog.app.cases import CaseService
 from drejebog.app.inbox import Inbox
-from drejebog.app.ports import CaseUnitOfWork, DigestUnitOfWork, Outbox
+from drejebog.app.ports import CaseUnitOfWork, DeliveryStatistics, DigestUnitOfWork, Outbox
+from drejebog.app.reports import Reports
 from drejebog.app.settings import Settings
 from drejebog.bootstrap import App, bootstrap
 from drejebog.engine.clock import SimulatedClock
 from drejebog.store.memory import MemoryStore
-from drejebog.store.memory_delivery import MemoryDigestUnitOfWork, MemoryInbox, MemoryOutbox
+from drejebog.store.memory_delivery import MemoryDigestUnitOfWork, MemoryOutbox
+from drejebog.store.memory_reads import MemoryReads
 from drejebog.store.tables import (
     ASSIGNMENT,
     CASE,
@@ -62,6 +64,16 @@ class Backend(Protocol):
     def inbox(self) -> Inbox: ...
 
     def digest_unit_of_work(self) -> DigestUnitOfWork: ...
+
+    @property
+    def reports(self) -> Reports:
+        """A case in full and the open tasks (app/reports.py)."""
+        ...
+
+    @property
+    def statistics(self) -> DeliveryStatistics:
+        """What the demo counts."""
+        ...
 
     def insert(self, table: str, **values: object) -> None:
         """Insert one row and commit it (a test's way around the use cases)."""
@@ -112,6 +124,14 @@ class SqlBackend:
     def digest_unit_of_work(self) -> DigestUnitOfWork:
         return self.app.digest_unit_of_work()
 
+    @property
+    def reports(self) -> Reports:
+        return self.app.reports
+
+    @property
+    def statistics(self) -> DeliveryStatistics:
+        return self.app.statistics
+
     def insert(self, table: str, **values: object) -> None:
         with self.app.engine.begin() as connection:
             connection.execute(_TABLES[table].insert().values(**values))
@@ -159,10 +179,18 @@ class MemoryBackend:
 
     @property
     def inbox(self) -> Inbox:
-        return Inbox(MemoryInbox(self.store), self.clock)
+        return Inbox(MemoryReads(self.store), self.clock)
 
     def digest_unit_of_work(self) -> DigestUnitOfWork:
         return MemoryDigestUnitOfWork(self.store)
+
+    @property
+    def reports(self) -> Reports:
+        return Reports(MemoryReads(self.store), self.clock)
+
+    @property
+    def statistics(self) -> DeliveryStatistics:
+        return MemoryReads(self.store)
 
     def insert(self, table: str, **values: object) -> None:
         with self.store.unit_of_work() as uow:
