@@ -123,15 +123,10 @@ class Admin:
             raise AdminError(f"ugyldig rolle '{role}': brug fx {staff}")
         if email and "@" not in email:
             raise AdminError(f"ugyldig e-mailadresse '{email}'")
-        leader_key = None
-        if leader:
-            leader_key = self.store.worker_key(leader)
-            if leader_key is None:
-                raise NotFound("leder", leader, " (opret lederen først)")
         worker = NewWorker(
-            handle=handle, name=name, role=role, email=email, team=team, leader_id=leader_key
+            handle=handle, name=name, role=role, email=email, team=team, leader=leader or None
         )
-        key = self.store.add_worker(worker)
+        key = self.store.add_worker(worker)  # NotFound for an unknown leader
         if key is None:
             raise AdminError(f"medarbejderen '{handle}' findes allerede")
         return key

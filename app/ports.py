@@ -370,14 +370,15 @@ class WorkerListing:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NewWorker:
-    """A worker to store (active), as the worker table's columns."""
+    """A worker to store (active): the worker table's columns, the leader by handle (the store
+    finds the leader in the same transaction as it inserts the worker)."""
 
     handle: str
     name: str
     role: str
     email: str
     team: str
-    leader_id: int | None
+    leader: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,7 +400,9 @@ class AdminStore(Protocol):
         ...
 
     def add_worker(self, worker: NewWorker) -> int | None:
-        """Insert an active worker; returns the key, None if the handle is taken."""
+        """Insert an active worker; returns the key, None if the handle is taken. Raises
+        NotFound('leder', ...) if the leader named is unknown (one transaction: read the
+        leader and insert the worker)."""
         ...
 
     def add_citizen(self, cpr: str, name: str, email: str, phone: str) -> bool:

@@ -11,10 +11,15 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from drejebog.app.ports import NewVersion, NewWorker, WorkerListing
+from drejebog.engine.errors import NotFound
+from drejebog.store.driver_errors import constraint_name, translate
 from drejebog.store.queries import WorkerLookup
 from drejebog.store.tables import CITIZEN, VERSION, WORKER
 
-__all__ = ["SqlAdmin"]
+__all__ = ["CPR_TAKEN", "HANDLE_TAKEN", "SqlAdmin"]
+
+HANDLE_TAKEN = "worker_handle_key"  # UNIQUE(worker.handle), as store/driver_errors.py names it
+CPR_TAKEN = "citizen_cpr_key"  # UNIQUE(citizen.cpr)
 
 
 class SqlAdmin(WorkerLookup):
@@ -33,11 +38,24 @@ class SqlAdmin(WorkerLookup):
         ]
 
     def add_worker(self, worker: NewWorker) -> int | None:
+        values = asdict(worker)
+        leader = values.pop("leader")
         try:
             with self._engine.begin() as connection:
-                result = connection.execute(insert(WORKER).values(**asdict(worker), active=True))
-        except IntegrityError:
-            return None  # the handle is taken
+                leader_id = None
+                if leader:
+                    leader_id = connection.execute(
+                        select(WORKER.c.id).where(WORKER.c.handle == leader)
+                    ).scalar()
+                    if leader_id is None:
+                        raise NotFound("leder", leader, " (opret lederen først)")
+                result = connection.execute(
+                    insert(WORKER).values(**values, leader_id=leader_id, active=True)
+                )
+        except IntegrityError as exc:
+            if constraint_name(exc) == HANDLE_TAKEN:
+                return None
+            raise translate(exc, ()) from exc
         key = result.inserted_primary_key
         assert key is not None
         return int(key[0])
@@ -48,8 +66,10 @@ class SqlAdmin(WorkerLookup):
                 connection.execute(
                     insert(CITIZEN).values(cpr=cpr, name=name, email=email, phone=phone)
                 )
-        except IntegrityError:
-            return False  # the CPR number is taken
+        except IntegrityError as exc:
+            if constraint_name(exc) == CPR_TAKEN:
+                return False
+            raise translate(exc, ()) from exc
         return True
 
     def content_hashes(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:

@@ -69,6 +69,7 @@ from drejebog.engine.cpr import InvalidCpr, parse_cpr
 from drejebog.engine.errors import ConcurrencyConflict, NotFound, StoreError, shown
 from drejebog.engine.model import Drejebog
 from drejebog.engine.runtime import Step
+from drejebog.store.admin import CPR_TAKEN, HANDLE_TAKEN
 from drejebog.store.driver_errors import EVENT_ID_TAKEN
 from drejebog.store.memory_tables import MemoryDatabase, Refused, Row, Transaction
 from drejebog.store.rows import staff_member
@@ -114,12 +115,22 @@ class MemoryStore(MemoryDatabase):
         ]
 
     def add_worker(self, worker: NewWorker) -> int | None:
-        row = self._insert_one("worker", asdict(worker))
+        values = asdict(worker)
+        leader = values.pop("leader")
+        with self.unit_of_work() as uow:  # the leader read in the worker's transaction
+            leader_id = None
+            if leader:
+                found = uow.table("worker").find(("handle",), (leader,))
+                if found is None:
+                    raise NotFound("leder", leader, " (opret lederen først)")
+                leader_id = found["id"]
+            row = self._insert_one(uow, "worker", {**values, "leader_id": leader_id}, HANDLE_TAKEN)
         return int(row["id"]) if row is not None else None
 
     def add_citizen(self, cpr: str, name: str, email: str, phone: str) -> bool:
         values = {"cpr": cpr, "name": name, "email": email, "phone": phone}
-        return self._insert_one("citizen", values) is not None
+        with self.unit_of_work() as uow:
+            return self._insert_one(uow, "citizen", values, CPR_TAKEN) is not None
 
     def content_hashes(self, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
         table = self.tables["drejebog_version"]
@@ -145,14 +156,19 @@ class MemoryStore(MemoryDatabase):
                 self._drejeboeger[row["id"]] = drejebog  # its row is seen only once committed
             uow.commit()
 
-    def _insert_one(self, table: str, values: Mapping[str, object]) -> Row | None:
-        """Insert a row in a transaction of its own; None if a UNIQUE key is taken."""
-        with self.unit_of_work() as uow:
+    @staticmethod
+    def _insert_one(
+        uow: MemoryUnitOfWork, table: str, values: Mapping[str, object], taken: str
+    ) -> Row | None:
+        """Insert a row and commit; None if the UNIQUE key `taken` is (any other: StoreError)."""
+        with _refused_as_store_error():
             try:
                 row = uow.insert(table, values)
-            except Refused:
-                return None
-            uow.commit()
+            except Refused as exc:
+                if exc.constraint == taken:
+                    return None
+                raise
+        uow.commit()
         return row
 
     def drejebog(self, version_key: int) -> Drejebog:
