@@ -66,12 +66,11 @@ from drejebog.app.ports import (
 from drejebog.app.recipients import CitizenContact, Directory
 from drejebog.engine.codec import facts_to_json, runtime_to_json, snapshot_from_json
 from drejebog.engine.cpr import InvalidCpr, parse_cpr
-from drejebog.engine.errors import ConcurrencyConflict, NotFound, StoreError, shown
+from drejebog.engine.errors import ConcurrencyConflict, NotFound
 from drejebog.engine.model import Drejebog
 from drejebog.engine.runtime import Step
 from drejebog.store.admin import CPR_TAKEN, HANDLE_TAKEN
-from drejebog.store.driver_errors import EVENT_ID_TAKEN
-from drejebog.store.memory_tables import MemoryDatabase, Refused, Row, Transaction
+from drejebog.store.memory_tables import MemoryDatabase, Refused, Row, Transaction, refusal
 from drejebog.store.rows import staff_member
 from drejebog.store.step_writes import StepWrites
 from drejebog.store.tables import CASE
@@ -181,7 +180,7 @@ def _refused_as_store_error() -> Iterator[None]:
     try:
         yield
     except Refused as exc:
-        raise StoreError(f"databasen afviste ændringen ({exc.constraint}): {exc}") from exc
+        raise refusal(exc, ()) from exc
 
 
 class MemoryUnitOfWork(Transaction):
@@ -199,11 +198,7 @@ class MemoryUnitOfWork(Transaction):
             yield
         except Refused as exc:
             self.restore(mark)
-            if exc.constraint == EVENT_ID_TAKEN:  # the same event won a race: try again
-                raise ConcurrencyConflict(*case_ids()) from exc
-            raise StoreError(
-                f"sag {shown(case_ids())}: databasen afviste ændringen ({exc.constraint}): {exc}"
-            ) from exc
+            raise refusal(exc, case_ids()) from exc
         except BaseException:
             self.restore(mark)
             raise

@@ -6,6 +6,10 @@ datetimes are defined once, there. A stored row is a dict that is never changed 
 update stores a new dict, so copying a table copies references only, and a `Transaction` keeps
 the rows it began with to see, at commit, whether another transaction changed them meanwhile
 (then the commit is a ConcurrencyConflict: the first committer wins).
+
+A transaction copies a table once, on its first write to it, then changes its copy in place
+and logs how to undo each change: a savepoint (`mark()`) is a position in that log, so many
+small all-or-nothing writes in one transaction (the sweep's one-by-one path) copy nothing more.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
@@ -21,7 +25,8 @@ from typing import Any, Self
 
 from sqlalchemy import JSON, Table, UniqueConstraint
 
-from drejebog.engine.errors import ConcurrencyConflict, StoreError
+from drejebog.engine.errors import ConcurrencyConflict, StoreError, ordered_ids, shown
+from drejebog.store.driver_errors import EVENT_ID_TAKEN
 from drejebog.store.types import UTCDateTime
 
 Row = dict[str, Any]  # one row: column name -> value; never changed in place once stored
@@ -107,6 +112,17 @@ class Refused(Exception):
         )
 
 
+def refusal(exc: Refused, case_ids: Iterable[object]) -> ConcurrencyConflict | StoreError:
+    """A UNIQUE violation as store/driver_errors.translate says it on the databases: the event
+    id taken on one of the cases is a ConcurrencyConflict (the same event applied twice at
+    once: a retry finds it applied), any other constraint a StoreError."""
+    ids = ordered_ids(case_ids)
+    if exc.constraint == EVENT_ID_TAKEN and ids:
+        return ConcurrencyConflict(*ids)
+    where = f"sag {shown(ids)}: " if ids else ""
+    return StoreError(f"{where}databasen afviste ændringen ({exc.constraint}): {exc}")
+
+
 class MemoryTable:
     """One table: rows by id, and an index per UNIQUE constraint (NULLs are never equal)."""
 
@@ -122,6 +138,12 @@ class MemoryTable:
 
     def copy(self) -> MemoryTable:
         return MemoryTable(self.schema, dict(self.rows), [dict(index) for index in self.unique])
+
+    def reset(self, key: int, row: Row | None) -> None:
+        """Put back the row `key` had (None: none), unchecked: undoing a put or a remove."""
+        self.remove(key)
+        if row is not None:
+            self._index(row)
 
     def find(self, columns: tuple[str, ...], values: tuple[object, ...]) -> Row | None:
         """The row with these values in the columns of a UNIQUE constraint."""
@@ -149,6 +171,9 @@ class MemoryTable:
         old = self.rows.get(row["id"])
         if old is not None:
             self._unindex(old)
+        self._index(row)
+
+    def _index(self, row: Row) -> None:
         for columns, index in zip(self.schema.unique, self.unique, strict=True):
             values = tuple(row[c] for c in columns)
             if None not in values:
@@ -226,7 +251,8 @@ class MemoryDatabase:
                         if key in mine.rows:
                             merged.put(mine.rows[key])
                 except Refused as exc:  # a concurrent insert took the same unique key
-                    raise ConcurrencyConflict(*_cases(name, [exc.row])) from exc
+                    column = "id" if name == "case" else "case_id"
+                    raise refusal(exc, [exc.row[column]] if column in exc.row else []) from exc
                 changed[name] = merged
             self.tables.update(changed)
 
@@ -237,18 +263,18 @@ def _cases(table: str, rows: Sequence[Row]) -> list[str]:
     return [str(row.get(column) or f"{table} {row['id']}") for row in rows]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Mark:
-    """What a savepoint goes back to: the tables as seen, what was written since begin."""
+    """What a savepoint goes back to: a position in the transaction's undo log."""
 
-    tables: dict[str, MemoryTable]
-    written: dict[str, dict[int, Row | None]]
+    undo_length: int
 
 
 class Transaction:
     """A transaction on a MemoryDatabase, used in a with-block: it reads the snapshot taken
     when the block begins and writes to its own copies of the tables (each copied on its
-    first write); `commit()` publishes them; leaving the block drops what was not committed."""
+    first write, then changed in place with an undo log); `commit()` publishes them; leaving
+    the block drops what was not committed."""
 
     def __init__(self, database: MemoryDatabase) -> None:
         self._database = database
@@ -260,6 +286,7 @@ class Transaction:
         self._tables = dict(self._base)
         self._owned: set[str] = set()  # tables copied by this transaction: safe to change
         self._written: dict[str, dict[int, Row | None]] = {}  # table -> id -> row at begin
+        self._undo: list[Callable[[], None]] = []  # how to take back each change, in order
 
     def __enter__(self) -> Self:
         self._begin()
@@ -286,13 +313,12 @@ class Transaction:
             raise
 
     def mark(self) -> Mark:
-        self._owned = set()  # what is written after the mark goes to fresh copies
-        return Mark(dict(self._tables), {k: dict(v) for k, v in self._written.items()})
+        return Mark(len(self._undo))
 
     def restore(self, mark: Mark) -> None:
-        self._tables = dict(mark.tables)
-        self._written = {k: dict(v) for k, v in mark.written.items()}
-        self._owned = set()
+        """Take back every change made since `mark`, the latest first."""
+        while len(self._undo) > mark.undo_length:
+            self._undo.pop()()
 
     def table(self, name: str) -> MemoryTable:
         """A table as this transaction sees it (read it; write through insert and update)."""
@@ -310,8 +336,8 @@ class Transaction:
         for column, referenced in table.schema.references:
             if row[column] is not None and row[column] not in self._tables[referenced].rows:
                 raise StoreError(f"{name}.{column}: {referenced} {row[column]} findes ikke")
-        table.put(row)
-        self._written[name].setdefault(row["id"], None)
+        self._put(name, table, row)
+        self._wrote(name, row["id"], None)
         return row
 
     def update(self, name: str, row: Row, **changes: object) -> Row:
@@ -319,22 +345,48 @@ class Transaction:
         table = self._writable(name)
         table.schema.check_columns(changes)
         new = table.schema.stored({**row, **changes}, changes)
-        table.put(new)
-        self._written[name].setdefault(row["id"], self.base_row(name, row["id"]))
+        self._put(name, table, new)
+        self._wrote(name, row["id"], self.base_row(name, row["id"]))
         return new
 
     def delete(self, name: str, row: Row) -> None:
         table = self._writable(name)
+        old = table.rows.get(row["id"])
         table.remove(row["id"])
-        self._written[name].setdefault(row["id"], self.base_row(name, row["id"]))
+        self._undo.append(lambda: table.reset(row["id"], old))
+        self._wrote(name, row["id"], self.base_row(name, row["id"]))
+
+    def _put(self, name: str, table: MemoryTable, row: Row) -> None:
+        old = table.rows.get(row["id"])
+        table.put(row)  # raises Refused before changing anything
+        self._undo.append(lambda: table.reset(row["id"], old))
+
+    def _wrote(self, name: str, key: int, original: Row | None) -> None:
+        """Note the row as written (with the row it was at begin), once."""
+        written = self._written[name]
+        if key not in written:
+            written[key] = original
+            self._undo.append(lambda: self._unwrite(name, key))
+
+    def _unwrite(self, name: str, key: int) -> None:
+        del self._written[name][key]
 
     def _writable(self, name: str) -> MemoryTable:
+        """The table to change: this transaction's own copy, made on the first write."""
         self._check_active()
         if name not in self._owned:
-            self._tables[name] = self._tables[name].copy()
+            shared, first = self._tables[name], name not in self._written
+            self._tables[name] = shared.copy()
             self._owned.add(name)
             self._written.setdefault(name, {})
+            self._undo.append(lambda: self._unown(name, shared, first))
         return self._tables[name]
+
+    def _unown(self, name: str, shared: MemoryTable, first: bool) -> None:
+        self._tables[name] = shared
+        self._owned.discard(name)
+        if first:
+            del self._written[name]
 
     def _check_active(self) -> None:
         if not self._active:

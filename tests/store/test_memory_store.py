@@ -175,3 +175,73 @@ def test_columns_give_back_what_a_database_gives_back(memory):
         changed = uow.update("case", row, facts={"dage": (1, 2)})
         assert changed["facts"] == {"dage": [1, 2]}  # JSON: a tuple comes back as a list
         assert changed["opened_at"].utcoffset() == timedelta(0)  # aware, in UTC
+
+
+def test_a_key_taken_by_a_concurrent_commit_is_refused_as_on_the_databases(memory):
+    """At commit, as in SQL: another UNIQUE key taken meanwhile is a StoreError (retrying
+    will not help); only the event id is a ConcurrencyConflict (test below)."""
+    worker = {"handle": "ny", "name": "Ny", "role": "mentor"}
+    first, second = memory.unit_of_work(), memory.unit_of_work()
+    with first, second:
+        first.insert("worker", worker)
+        second.insert("worker", worker)
+        first.commit()
+        with pytest.raises(StoreError, match=r"\(worker_handle_key\)") as caught:
+            second.commit()
+    assert not isinstance(caught.value, ConcurrencyConflict)
+    assert [w["handle"] for w in memory.rows("worker")].count("ny") == 1
+
+
+def test_an_event_id_taken_by_a_concurrent_commit_is_a_conflict(memory):
+    cases = [opened(memory), opened(memory)]
+    units = [memory.unit_of_work(), memory.unit_of_work()]
+    with units[0], units[1]:
+        for uow, case_id in zip(units, cases, strict=True):
+            stored = uow.load_case(case_id)
+            step = runtime_for(stored.drejebog).apply(
+                stored.snapshot, "praktik_startet", {}, memory.clock.now()
+            )
+            note = HistoryNote(memory.clock.now(), "anna_s", "hændelse", "praktik_startet", "id")
+            uow.save_step(stored, step, note)
+        units[0].commit()
+        with pytest.raises(ConcurrencyConflict) as caught:
+            units[1].commit()
+    assert caught.value.case_ids == (cases[1],)
+
+
+def test_many_writes_in_one_unit_of_work_copy_a_table_once(memory, clock, monkeypatch):
+    """Each write_outbox (and save_step) is all or nothing; that must not copy the table
+    again for every call, or the sweep's one-by-one path grows quadratic."""
+    from drejebog.store.memory_tables import MemoryTable
+
+    copied: list[str] = []
+    copy = MemoryTable.copy
+
+    def counted(table: MemoryTable) -> MemoryTable:
+        copied.append(table.schema.name)
+        return copy(table)
+
+    case_id = opened(memory)
+    monkeypatch.setattr(MemoryTable, "copy", counted)
+    with memory.unit_of_work() as uow:
+        (timer,) = [t for t in uow.table("timer").where(case_id=int(case_id), kind="reminder")]
+        row = {
+            "case_id": int(case_id),
+            "timer_id": timer["id"],
+            "kind": "reminder",
+            "channel": "inbox",
+            "subject": "x",
+            "body_text": "x",
+            "created_at": clock.now(),
+            "status": "sent",
+            "next_attempt_at": clock.now(),
+        }
+        for number in range(50):
+            with uow.savepoint():
+                uow.write_outbox([{**row, "recipient": f"modtager_{number}"}])
+        with pytest.raises(StoreError):  # a refused write is still undone, whole
+            uow.write_outbox([{**row, "recipient": "ny"}, {**row, "recipient": "modtager_0"}])
+        uow.write_outbox([{**row, "recipient": "sidste"}])
+        uow.commit()
+    assert copied.count("outbox") == 1
+    assert len(memory.rows("outbox")) == 51
