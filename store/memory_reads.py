@@ -122,7 +122,7 @@ def _case_rows(tables: Tables, case: Row) -> CaseRows:
             }
             for a in assignments
         ],
-        timers=sorted(timers, key=lambda t: (t["due_at"], t["id"])),
+        timers=sorted(timers, key=lambda t: (t["due_at"], t["id"])),  # as planned, at a tie
         tasks=sorted(tasks, key=lambda t: (t["created_at"], t["id"])),
         history=sorted(tables["case_history"].where(case_id=key), key=lambda h: int(h["seq"])),
     )

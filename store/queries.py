@@ -90,7 +90,7 @@ def case_details(connection: Connection, case_id: str, now: datetime) -> dict[st
     timers = (
         select(TIMER.c.rule, TIMER.c.step, TIMER.c.kind, TIMER.c.roles, TIMER.c.due_at)
         .where(TIMER.c.case_id == key, TIMER.c.status == "pending")
-        .order_by(TIMER.c.due_at)
+        .order_by(TIMER.c.due_at, TIMER.c.id)  # those due at once in the order planned
     )
     tasks = (
         select(TASK.c.rule, TASK.c.title, TASK.c.role, TASK.c.due_date, TASK.c.status)

@@ -1,10 +1,13 @@
 """Each shipped scenario through the store and the daemon's sweep, on SQLite and in memory: the
 same notifications straight through and with the daemon (and all caches) restarted between
 every step, the same reminders, escalations and missing check-ins as the pure simulator
-prescribes, and the same messages, word for word, from the in-memory store as from SQLite."""
+prescribes, and the same messages, word for word, from the in-memory store as from SQLite, and
+the same reports (every case in full, the task lists, the demo's summary)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -12,13 +15,14 @@ import pytest
 from drejebog.app import firing
 from drejebog.app.firing import Channels
 from drejebog.app.replay import run_until
+from drejebog.app.reports import summarize
 from drejebog.engine.clock import SimulatedClock
 from drejebog.engine.errors import ConcurrencyConflict
 from drejebog.engine.scenario import load_scenario
 from drejebog.engine.simulator import simulate
 from drejebog.store.memory import MemoryStore
 from drejebog.workflows import SCENARIOS_DIR
-from tests.store.backends import Connect, memory_connection, sql_connection
+from tests.store.backends import Backend, Connect, memory_connection, sql_connection
 
 SCENARIOS = sorted(SCENARIOS_DIR.glob("*.yaml"))
 STAFF_ROLES = (
@@ -43,6 +47,21 @@ OUTBOX_COLUMNS = (
 
 
 def replay(path, connect: Connect, restart: bool) -> list[tuple[object, ...]]:
+    """The scenario played on the store: its outbox, by time and case."""
+    backend, _ = play(path, connect, restart)
+    rows = sorted(backend.rows("outbox"), key=lambda r: (r["created_at"], r["case_id"], r["id"]))
+    backend.close()
+    return [tuple(row[column] for column in OUTBOX_COLUMNS) for row in rows]
+
+
+Look = Callable[[Backend, dict[int, str]], None]  # what a test reads before each step
+
+
+def play(
+    path, connect: Connect, restart: bool, look: Look | None = None
+) -> tuple[Backend, dict[int, str]]:
+    """The scenario played on the store to its end: the store, and the case id of each of
+    its cases (`look` is called with both before each step, once due timers have fired)."""
     scenario = load_scenario(path)
     first = min(c.opened_at for c in scenario.cases)
     clock = SimulatedClock(first)
@@ -65,8 +84,10 @@ def replay(path, connect: Connect, restart: bool) -> list[tuple[object, ...]]:
     steps.sort(key=lambda s: (s[0], s[1]))
     channels = Channels(citizen_webhook=True)
     case_ids: dict[int, str] = {}
-    for at, kind, (index, item) in steps:
+    for number, (at, kind, (index, item)) in enumerate(steps):
         run_until(backend.unit_of_work, clock, at, channels, before=True)
+        if look is not None:
+            look(backend, case_ids)
         if kind == 0:
             assign = {r: r.replace("ø", "oe") for r in (*STAFF_ROLES, *extra_roles)}
             opened = backend.cases.open_case(
@@ -78,14 +99,28 @@ def replay(path, connect: Connect, restart: bool) -> list[tuple[object, ...]]:
             )
             case_ids[index] = opened.case_id
         else:
-            backend.cases.apply_event(case_ids[index], item.event, item.data, "sagsbehandler")
+            event_id = f"e{number}"  # not a random one: the reports show it
+            backend.cases.apply_event(
+                case_ids[index], item.event, item.data, "sagsbehandler", event_id
+            )
         if restart:
             backend.close()
             backend = connect(clock)
     run_until(backend.unit_of_work, clock, scenario.end, channels)
-    rows = sorted(backend.rows("outbox"), key=lambda r: (r["created_at"], r["case_id"], r["id"]))
-    backend.close()
-    return [tuple(row[column] for column in OUTBOX_COLUMNS) for row in rows]
+    return backend, case_ids
+
+
+def reports(backend: Backend, case_ids: dict[int, str]) -> dict[str, object]:
+    """What people and the demo read of the store (app/reports.py): every case in full, the
+    open tasks (all, and overdue ones) and the demo's summary."""
+    read = backend.reports
+    shown = {
+        "cases": [read.case_details(case_id) for case_id in case_ids.values()],
+        "tasks": read.open_tasks(),
+        "overdue": read.open_tasks(overdue=True),
+        "summary": summarize(backend.statistics, len(case_ids), Counter()),
+    }
+    return shown
 
 
 def connect_to(kind: str, tmp_path, name: str) -> Connect:
@@ -115,6 +150,21 @@ def test_scenario_gives_the_same_notifications_straight_and_restarted(path, kind
 def test_the_memory_store_sends_exactly_what_sqlite_sends(path, tmp_path):
     in_memory = replay(path, connect_to("memory", tmp_path, "memory"), restart=False)
     assert in_memory == replay(path, connect_to("sqlite", tmp_path, "sqlite"), restart=False)
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_the_memory_store_reports_exactly_what_sqlite_reports(path, tmp_path):
+    def read_throughout(kind: str) -> list[dict[str, object]]:
+        read: list[dict[str, object]] = []
+        connect = connect_to(kind, tmp_path, kind)
+        backend, case_ids = play(path, connect, False, lambda *store: read.append(reports(*store)))
+        read.append(reports(backend, case_ids))
+        backend.close()
+        return read
+
+    in_memory = read_throughout("memory")
+    assert in_memory == read_throughout("sqlite")
+    assert any(r["tasks"] for r in in_memory) and in_memory[-1]["summary"]["fired"]
 
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite"])
