@@ -42,8 +42,8 @@ What it does not emulate:
 - Durability: nothing outlives the process.
 
 The outbox's delivery, the inbox and the daily digest (`Outbox`, `InboxStore`,
-`DigestUnitOfWork`) are in store/memory_delivery.py. Not implemented yet: the read-only ports
-of the reports (`CaseReads`, `DeliveryStatistics`); their commands are tested on the databases.
+`DigestUnitOfWork`) are in store/memory_delivery.py, the reads of the reports (`CaseReads`,
+`DeliveryStatistics`) in store/memory_reads.py.
 """
 
 from __future__ import annotations
