@@ -72,7 +72,7 @@ from drejebog.engine.runtime import Step
 from drejebog.store.admin import CPR_TAKEN, HANDLE_TAKEN
 from drejebog.store.memory_tables import MemoryDatabase, Refused, Row, Transaction, refusal
 from drejebog.store.rows import staff_member
-from drejebog.store.step_writes import StepWrites
+from drejebog.store.step_writes import StepWrites, history_row
 from drejebog.store.tables import CASE
 from drejebog.store.timer_rows import CLAIM_COLUMNS, due_timer, timer_row
 from drejebog.store.unit_of_work import case_key
@@ -461,19 +461,3 @@ class MemoryStepWrites:
         with self._uow._refusals(lambda: [step.case.id for _, _, step, _, _ in steps]):
             for key, case, step, note, version in steps:
                 self._uow._write_step(key, case, step, note, version)
-
-
-def history_row(key: int, seq: int, note: HistoryNote) -> Row:
-    """The history row of a Step's note."""
-    return {
-        "case_id": key,
-        "seq": seq,
-        "at": note.at,
-        "actor": note.actor,
-        "kind": note.kind,
-        "event": note.event,
-        "event_id": note.event_id,
-        "from_state": note.from_state,
-        "to_state": note.to_state,
-        "data": dict(note.data),
-    }

@@ -75,6 +75,22 @@ class HistoryInsert(TypedDict):
     data: dict[str, object]
 
 
+def history_row(key: int, seq: int, note: HistoryNote) -> HistoryInsert:
+    """The history row of a Step's note (the SQL and the in-memory store write the same)."""
+    return {
+        "case_id": key,
+        "seq": seq,
+        "at": note.at,
+        "actor": note.actor,
+        "kind": note.kind,
+        "event": note.event,
+        "event_id": note.event_id,
+        "from_state": note.from_state,
+        "to_state": note.to_state,
+        "data": dict(note.data),
+    }
+
+
 class RuleCancel(TypedDict):
     key: int
     rule: str
@@ -85,7 +101,7 @@ class CancelFrom(TypedDict):
     due_from: datetime
 
 
-__all__ = ["StepWrites", "timer_row"]  # timer_row: see store/timer_rows.py
+__all__ = ["StepWrites", "history_row", "timer_row"]  # timer_row: see store/timer_rows.py
 
 _LOCK_VERSIONS = select(CASE.c.id, CASE.c.lock_version).where(
     CASE.c.id.in_(bindparam("keys", expanding=True))
@@ -160,20 +176,7 @@ class StepWrites:
         self._timers.extend(timer_row(key, version_key, t) for t in step.schedule)
         self._tasks.extend(self._task_rows(key, step, drejebog, note.at))
         self._closing.extend(closing)
-        self._history.append(
-            {
-                "case_id": key,
-                "seq": case.lock_version + 1,
-                "at": note.at,
-                "actor": note.actor,
-                "kind": note.kind,
-                "event": note.event,
-                "event_id": note.event_id,
-                "from_state": note.from_state,
-                "to_state": note.to_state,
-                "data": dict(note.data),
-            }
-        )
+        self._history.append(history_row(key, case.lock_version + 1, note))
 
     def flush(self) -> None:
         """Write what was added; driver errors come out as the engine's errors, naming the

@@ -115,23 +115,28 @@ def test_a_savepoint_undoes_only_what_was_written_inside_it(memory):
     assert roles == {"sagsbehandler", "mentor"}
 
 
+def reminder_message(uow, case_id: str, now, recipient: str = "") -> dict[str, object]:
+    """An inbox message for the case's reminder timer, as the sweep would write it."""
+    (timer,) = [t for t in uow.table("timer").where(case_id=int(case_id), kind="reminder")]
+    return {
+        "case_id": int(case_id),
+        "timer_id": timer["id"],
+        "kind": "reminder",
+        "channel": "inbox",
+        **({"recipient": recipient} if recipient else {}),
+        "subject": "x",
+        "body_text": "x",
+        "created_at": now,
+        "status": "sent",
+        "next_attempt_at": now,
+    }
+
+
 def test_a_refused_write_leaves_the_unit_of_work_as_it_was(memory, clock):
     case_id = opened(memory)
     with memory.unit_of_work() as uow:
         stored = uow.load_case(case_id)
-        (timer,) = [t for t in uow.table("timer").where(case_id=int(case_id), kind="reminder")]
-        row = {
-            "case_id": int(case_id),
-            "timer_id": timer["id"],
-            "kind": "reminder",
-            "channel": "inbox",
-            "recipient": "anna_s",
-            "subject": "x",
-            "body_text": "x",
-            "created_at": clock.now(),
-            "status": "sent",
-            "next_attempt_at": clock.now(),
-        }
+        row = reminder_message(uow, case_id, clock.now(), "anna_s")
         uow.write_outbox([row])
         with pytest.raises(StoreError, match=rf"sag {case_id}: .*\(uq_outbox_once\)"):
             uow.write_outbox([{**row, "recipient": "lene"}, row])
@@ -224,18 +229,7 @@ def test_many_writes_in_one_unit_of_work_copy_a_table_once(memory, clock, monkey
     case_id = opened(memory)
     monkeypatch.setattr(MemoryTable, "copy", counted)
     with memory.unit_of_work() as uow:
-        (timer,) = [t for t in uow.table("timer").where(case_id=int(case_id), kind="reminder")]
-        row = {
-            "case_id": int(case_id),
-            "timer_id": timer["id"],
-            "kind": "reminder",
-            "channel": "inbox",
-            "subject": "x",
-            "body_text": "x",
-            "created_at": clock.now(),
-            "status": "sent",
-            "next_attempt_at": clock.now(),
-        }
+        row = reminder_message(uow, case_id, clock.now())
         for number in range(50):
             with uow.savepoint():
                 uow.write_outbox([{**row, "recipient": f"modtager_{number}"}])
