@@ -172,8 +172,8 @@ def test_the_memory_store_reports_exactly_what_sqlite_reports(path, tmp_path):
 def test_firing_one_timer_at_a_time_sends_what_the_batches_send(path, kind, tmp_path, monkeypatch):
     batched = replay(path, connect_to(kind, tmp_path, "batched"), restart=False)
 
-    def lose_every_race(*_args):
-        raise ConcurrencyConflict("?")
+    def lose_every_race(_uow, claimed, *_args):
+        raise ConcurrencyConflict(*(due.timer.case_id for due in claimed))
 
     monkeypatch.setattr(firing, "fire_batch", lose_every_race)
     one_by_one = replay(path, connect_to(kind, tmp_path, "one_by_one"), restart=False)
