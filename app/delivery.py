@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from drejebog.app.ports import ClaimedMessage, Outbox, OutboxEntry, Retry
 from drejebog.engine.errors import NotFound
-from drejebog.notifications.channels import Channel, DeliveryError, OutgoingMessage
+from drejebog.notifications.channels import INBOX, Channel, DeliveryError, OutgoingMessage
 
 log = logging.getLogger("drejebog.dispatch")
 CLAIM_FOR = timedelta(minutes=5)
@@ -55,10 +55,12 @@ def deliver(
     max_attempts: int,
     limit: int = 200,
 ) -> DispatchReport:
-    """Send the due messages over their channels; a failure is retried later, or given up."""
+    """Send the due messages, each over the channel named in its row (`channels` maps the
+    names to senders, drejebog/bootstrap.py's `wire_channels`); a failure is retried later,
+    or given up."""
     report = DispatchReport()
     # inbox messages are delivered when written: claimed with the rest, never sent
-    claimed = [m for m in outbox.claim(now, now + CLAIM_FOR, limit) if m.channel != "inbox"]
+    claimed = [m for m in outbox.claim(now, now + CLAIM_FOR, limit) if m.channel != INBOX]
     for message in claimed:
         channel = channels.get(message.channel)
         try:

@@ -19,6 +19,7 @@ from drejebog.engine.model import Drejebog, Rule
 from drejebog.engine.runtime import CaseSnapshot, Step
 from drejebog.engine.templates import danish_date
 from drejebog.engine.timers import Timer
+from drejebog.notifications.channels import CITIZEN, INBOX_ROUTE, ROUTES, STAFF, Route
 from drejebog.notifications.render import render, render_default
 
 log = logging.getLogger(__name__)
@@ -28,11 +29,23 @@ LATE_NOTE_AFTER_SECONDS = 3600
 
 @dataclass(frozen=True)
 class Channels:
-    """Which channels exist: the inbox always; e-mail and SMS/webhook when configured."""
+    """The channels that are set up, by their routes (notifications/channels.py), in the order
+    a citizen's message tries them. The inbox is always there and is not listed."""
 
-    email: bool = False
-    staff_webhook: bool = False
-    citizen_webhook: bool = False
+    routes: tuple[Route, ...] = ()
+
+    @classmethod
+    def named(cls, *names: str) -> Channels:
+        """The channels of these names ("email", "staff_webhook", "sms"), in registry order."""
+        unknown = set(names) - set(ROUTES)
+        if unknown:
+            raise ValueError(f"ukendte kanaler: {', '.join(sorted(unknown))}")
+        return cls(tuple(route for name, route in ROUTES.items() if name in names))
+
+    @property
+    def email(self) -> bool:
+        """E-mail is set up (the daily digest goes by e-mail too)."""
+        return any(route.channel == "email" for route in self.routes)
 
 
 @dataclass
@@ -138,7 +151,7 @@ def compose(
             if (channel, address) in seen:
                 continue
             seen.add((channel, address))
-            inbox = channel == "inbox"
+            inbox = channel == INBOX_ROUTE.channel
             notices.rows.append(
                 {
                     "case_id": case_key,
@@ -188,15 +201,23 @@ def _scope(
 
 
 def _deliveries(target: Recipient, channels: Channels) -> list[tuple[str, str]]:
-    if target.role == "borger" and target.worker_id is None:
-        if target.email and channels.email:
-            return [("email", target.email)]
-        if target.phone and channels.citizen_webhook:
-            return [("webhook", target.phone)]
+    """(channel, address) pairs for one recipient. A citizen (no worker behind the recipient)
+    gets the first citizen channel that has an address for them; a worker gets the inbox and
+    every staff channel. A channel's route says whom it serves, so a staff-only channel is
+    never handed a citizen's name or phone number."""
+    if target.worker_id is None:
+        for route in channels.routes:
+            address = _address(target, route)
+            if CITIZEN in route.audience and address:
+                return [(route.channel, address)]
         return []
-    deliveries = [("inbox", target.handle)]
-    if target.email and channels.email:
-        deliveries.append(("email", target.email))
-    if channels.staff_webhook:
-        deliveries.append(("webhook", target.handle))
+    deliveries = [(INBOX_ROUTE.channel, target.handle)]
+    for route in channels.routes:
+        address = _address(target, route)
+        if STAFF in route.audience and address:
+            deliveries.append((route.channel, address))
     return deliveries
+
+
+def _address(target: Recipient, route: Route) -> str:
+    return str(getattr(target, route.address, "") or "")

@@ -128,7 +128,7 @@ class OutboxRow(TypedDict):
     kind: str
     rule: str
     role: str
-    channel: str  # inbox, email, webhook
+    channel: str  # inbox, email, staff_webhook, sms
     recipient: str  # worker handle, e-mail address or phone
     worker_id: int | None
     subject: str
@@ -224,7 +224,7 @@ class ClaimedMessage:
     case_id: int | None  # None: a daily digest
     kind: str
     role: str
-    channel: str  # inbox, email, webhook
+    channel: str  # inbox, email, staff_webhook, sms
     recipient: str
     subject: str
     text: str
@@ -472,7 +472,7 @@ class DeliveryStatistics(Protocol):
     """What the jobcenter demo counts (and a KPI page will); read only."""
 
     def messages_by_kind_and_role(self) -> list[tuple[str, str, int]]:
-        """How many notifications (no digests) went to the inbox or a webhook, by kind and
+        """How many notifications (no digests) went to the inbox or by SMS, by kind and
         role."""
         ...
 

@@ -69,7 +69,9 @@ def child_fire(url: str, queue: multiprocessing.Queue, email: bool) -> None:  # 
     app = bootstrap(Settings(url), SimulatedClock(START))
     settle(app)  # as `drejebog daemon` does at start-up
     began = time.time()
-    report = sweep(app.unit_of_work, START, Channels(email=email), batch_size=500)
+    report = sweep(
+        app.unit_of_work, START, Channels.named("email") if email else Channels(), batch_size=500
+    )
     queue.put(
         {
             "fired": report.fired,

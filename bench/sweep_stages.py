@@ -86,7 +86,7 @@ def main() -> None:
     settle(app)  # as `drejebog daemon` does at start-up
     instrument()
     started = time.perf_counter()
-    report = sweep(app.unit_of_work, START, Channels(email=True), batch_size=500)
+    report = sweep(app.unit_of_work, START, Channels.named("email"), batch_size=500)
     total = time.perf_counter() - started
     print(f"{report.fired} timers, {report.notifications} messages, {report.fired / total:,.0f}/s")
     print(f"{'the whole sweep':40s} {total / report.fired * 1e6:7.1f} µs per timer")

@@ -307,7 +307,7 @@ def _run(app: App, clock: SimulatedClock, citizens: int, seed: int, end: date) -
         app.admin.add_citizen(cpr_of(i), name, phone=f"+45{20000000 + i}")
         plans.extend(plan_citizen(i, rng, end))
     plans.sort(key=lambda p: (p.at, p.citizen))
-    channels = Channels(citizen_webhook=True)
+    channels = Channels.named("sms")
     case_of: dict[int, str] = {}
     refused: Counter[str] = Counter()
     position = 0

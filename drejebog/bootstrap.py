@@ -21,7 +21,7 @@ from drejebog.app.reports import Reports
 from drejebog.app.settings import Settings
 from drejebog.engine.clock import Clock, SystemClock
 from drejebog.engine.errors import StoreError
-from drejebog.notifications.channels import Channel, SmtpChannel, SmtpConfig, WebhookChannel
+from drejebog.notifications.channels import CHANNEL_CLASSES, Channel
 from drejebog.store.admin import SqlAdmin
 from drejebog.store.db import make_engine
 from drejebog.store.digest import SqlDigestUnitOfWork
@@ -41,32 +41,17 @@ class Wiring:
     channels: dict[str, Channel]
 
 
-def smtp_config(settings: Settings) -> SmtpConfig:
-    return SmtpConfig(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        security=settings.smtp_security,
-        user=settings.smtp_user,
-        password=settings.smtp_password,
-        sender=settings.smtp_from,
-    )
-
-
 def wire_channels(settings: Settings) -> Wiring:
-    channels: dict[str, Channel] = {}
-    if settings.smtp_host:
-        channels["email"] = SmtpChannel(smtp_config(settings))
-    # known quirk, kept as it is: one webhook channel, the staff URL winning over the SMS
-    # gateway's when both are set (issue 10 gives each its own channel)
-    webhook = settings.webhook_url or settings.sms_webhook_url
-    if webhook:
-        channels["webhook"] = WebhookChannel(webhook)
-    flags = Channels(
-        email=bool(settings.smtp_host),
-        staff_webhook=bool(settings.webhook_url),
-        citizen_webhook=bool(settings.sms_webhook_url),
-    )
-    return Wiring(flags, channels)
+    """Every channel class in the registry that the settings set up, under its own name: the
+    staff webhook and the citizens' SMS gateway are separate channels, each with its URL."""
+    senders: dict[str, Channel] = {}
+    routes = []
+    for channel_class in CHANNEL_CLASSES:
+        channel = channel_class.configured(settings)
+        if channel is not None:
+            senders[channel_class.route.channel] = channel
+            routes.append(channel_class.route)
+    return Wiring(Channels(tuple(routes)), senders)
 
 
 @dataclass

@@ -65,7 +65,7 @@ class MemoryReads(MemoryInbox):
         counts = Counter(
             (row["kind"], row["role"])
             for row in self._outbox()
-            if row["kind"] != "digest" and row["channel"] in ("inbox", "webhook")
+            if row["kind"] != "digest" and row["channel"] in ("inbox", "sms")
         )
         return [(kind, role, count) for (kind, role), count in sorted(counts.items())]
 

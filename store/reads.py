@@ -15,8 +15,8 @@ from drejebog.store.queries import WorkerLookup, case_details, open_tasks
 from drejebog.store.rows import inbox_message
 from drejebog.store.tables import HISTORY, OUTBOX
 
-# the notifications the demo counts: to an inbox or a webhook, no digests
-_NOTIFIED = (OUTBOX.c.kind != "digest", OUTBOX.c.channel.in_(["inbox", "webhook"]))
+# the notifications the demo counts: to an inbox or by SMS, no digests
+_NOTIFIED = (OUTBOX.c.kind != "digest", OUTBOX.c.channel.in_(["inbox", "sms"]))
 
 
 class SqlReads(WorkerLookup):

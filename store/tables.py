@@ -215,7 +215,7 @@ class OutboxMessage(SQLModel, table=True):
     kind: str = Field(max_length=32)  # reminder, escalation, checkin_missing, digest
     rule: str = Field(default="", max_length=100)
     role: str = Field(default="", max_length=64)
-    channel: str = Field(max_length=16)  # inbox, email, webhook
+    channel: str = Field(max_length=16)  # inbox, email, staff_webhook, sms
     recipient: str = Field(max_length=200)  # worker handle, e-mail address or phone
     worker_id: int | None = Field(default=None, foreign_key="worker.id")
     subject: str

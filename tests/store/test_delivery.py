@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -17,14 +19,17 @@ from drejebog.app.delivery import backoff, deliver, retry_dead
 from drejebog.app.firing import Channels, sweep
 from drejebog.app.ports import ClaimedMessage
 from drejebog.app.settings import Settings
-from drejebog.bootstrap import Wiring, smtp_config, wire_channels
+from drejebog.bootstrap import Wiring, wire_channels
 from drejebog.notifications.channels import (
     DeliveryError,
     OutgoingMessage,
+    SmsChannel,
     SmtpChannel,
-    WebhookChannel,
+    SmtpConfig,
+    StaffWebhookChannel,
 )
 from tests.conftest import local
+from tests.store.conftest import BO_CPR
 from tests.store.test_firing import open_rehab
 
 
@@ -54,8 +59,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def webhook_server():
+@contextmanager
+def serve_webhook() -> Iterator[tuple[list[dict], str]]:
+    """An HTTP server on loopback that keeps every JSON body POSTed to it."""
     received: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -78,6 +84,18 @@ def webhook_server():
         server.server_close()
 
 
+@pytest.fixture
+def webhook_server():
+    with serve_webhook() as server:
+        yield server
+
+
+@pytest.fixture
+def sms_server():
+    with serve_webhook() as server:
+        yield server
+
+
 def fire_reminder(store, clock, channels: Channels) -> None:
     open_rehab(store)
     clock.advance_to(local("2027-03-12 08:00"))
@@ -89,9 +107,11 @@ def test_email_goes_out_over_smtp_with_text_html_and_a_stable_message_id(
 ):
     store = staffed_backend
     collector, port = smtp_server
-    fire_reminder(store, clock, Channels(email=True))
+    fire_reminder(store, clock, Channels.named("email"))
     settings = Settings(smtp_host="127.0.0.1", smtp_port=port, smtp_from="drejebog@jobcenter.dk")
-    report = deliver(store.outbox, {"email": SmtpChannel(smtp_config(settings))}, clock.now(), 5)
+    report = deliver(
+        store.outbox, {"email": SmtpChannel(SmtpConfig.from_settings(settings))}, clock.now(), 5
+    )
     assert report.sent == 1
     ((sender, recipients, content),) = collector.messages
     assert sender == "drejebog@jobcenter.dk" and recipients == ["anna@jobcenter.dk"]
@@ -106,7 +126,9 @@ def test_email_goes_out_over_smtp_with_text_html_and_a_stable_message_id(
     first = plain.split("\n\n")[0].strip()
     assert first.startswith("Kære Anna Sagsbehandler") and f"<p>{first}</p>" in html
     assert html.count("<p>") == len([p for p in plain.split("\n\n") if p.strip()])
-    again = deliver(store.outbox, {"email": SmtpChannel(smtp_config(settings))}, clock.now(), 5)
+    again = deliver(
+        store.outbox, {"email": SmtpChannel(SmtpConfig.from_settings(settings))}, clock.now(), 5
+    )
     assert again.sent == 0 and len(collector.messages) == 1
 
 
@@ -114,9 +136,9 @@ def test_a_dead_smtp_server_delays_with_backoff_then_dead_letters_then_retry(
     staffed_backend, clock
 ):
     store = staffed_backend
-    fire_reminder(store, clock, Channels(email=True))
+    fire_reminder(store, clock, Channels.named("email"))
     settings = Settings(smtp_host="127.0.0.1", smtp_port=free_port())
-    channels = {"email": SmtpChannel(smtp_config(settings), timeout=2)}
+    channels = {"email": SmtpChannel(SmtpConfig.from_settings(settings), timeout=2)}
     first = deliver(store.outbox, channels, clock.now(), max_attempts=3)
     assert (first.sent, first.failed, first.dead) == (0, 1, 0)
     assert deliver(store.outbox, channels, clock.now(), 3).failed == 0  # waiting for backoff
@@ -132,16 +154,16 @@ def test_a_dead_smtp_server_delays_with_backoff_then_dead_letters_then_retry(
     assert message["status"] == "pending"
 
 
-def test_citizen_sms_goes_to_the_webhook_with_json(staffed_backend, clock, webhook_server):
+def test_citizen_sms_goes_to_the_sms_gateway_with_json(staffed_backend, clock, sms_server):
     store = staffed_backend
-    received, url = webhook_server
+    received, url = sms_server
     store.update("citizen", {"phone": "+4512345678"})
     case_id = open_rehab(store)
     clock.advance(timedelta(days=1))
     store.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
     clock.advance_to(local("2027-03-31 08:00"))  # reminder to borger before 2 April
-    sweep(store.unit_of_work, clock.now(), Channels(citizen_webhook=True))
-    report = deliver(store.outbox, {"webhook": WebhookChannel(url)}, clock.now(), 5)
+    sweep(store.unit_of_work, clock.now(), Channels.named("sms"))
+    report = deliver(store.outbox, {"sms": SmsChannel(url)}, clock.now(), 5)
     assert report.sent == 1
     (payload,) = received
     assert payload["rolle"] == "borger" and payload["modtager"] == "+4512345678"
@@ -202,8 +224,8 @@ def message(id: int, channel: str) -> ClaimedMessage:
 
 
 def test_delivery_retries_with_backoff_then_gives_up_on_a_fake_outbox():
-    outbox = FakeOutbox(message(1, "email"), message(2, "webhook"), message(3, "sms"))
-    channels = {"email": Flaky(failures=1), "webhook": Flaky(failures=0)}
+    outbox = FakeOutbox(message(1, "email"), message(2, "staff_webhook"), message(3, "sms"))
+    channels = {"email": Flaky(failures=1), "staff_webhook": Flaky(failures=0)}
     now = datetime(2027, 3, 1, 8, tzinfo=UTC)
     first = deliver(outbox, channels, now, max_attempts=2)
     assert (first.sent, first.failed, first.dead) == (1, 2, 0)
@@ -213,19 +235,66 @@ def test_delivery_retries_with_backoff_then_gives_up_on_a_fake_outbox():
     assert outbox.sent == [2, 1] and outbox.dead == [3]  # no channel 'sms': given up
 
 
-def test_the_channels_come_from_the_settings_with_the_webhook_quirk_kept():
-    both = wire_channels(
+def test_each_url_makes_its_own_named_channel():
+    every = wire_channels(
         Settings(
             smtp_host="smtp.example",
             webhook_url="https://teams.example/hook",
             sms_webhook_url="https://sms.example/hook",
         )
     )
-    assert both.flags == Channels(email=True, staff_webhook=True, citizen_webhook=True)
-    assert set(both.channels) == {"email", "webhook"}
-    webhook = both.channels["webhook"]
-    assert isinstance(webhook, WebhookChannel) and webhook.url == "https://teams.example/hook"
-    sms = wire_channels(Settings(sms_webhook_url="https://sms.example/hook")).channels
-    assert isinstance(sms["webhook"], WebhookChannel)
-    assert sms["webhook"].url == "https://sms.example/hook"
+    assert every.flags == Channels.named("email", "staff_webhook", "sms")
+    assert set(every.channels) == {"email", "staff_webhook", "sms"}
+    staff, sms = every.channels["staff_webhook"], every.channels["sms"]
+    assert isinstance(staff, StaffWebhookChannel) and staff.url == "https://teams.example/hook"
+    assert isinstance(sms, SmsChannel) and sms.url == "https://sms.example/hook"
+    only_sms = wire_channels(Settings(sms_webhook_url="https://sms.example/hook"))
+    assert only_sms.flags == Channels.named("sms") and set(only_sms.channels) == {"sms"}
     assert wire_channels(Settings()) == Wiring(Channels(), {})
+
+
+def test_with_every_url_set_staff_and_citizens_each_reach_only_their_own_channel(
+    staffed_backend, clock, smtp_server, webhook_server, sms_server
+):
+    """Anna has e-mail, Bo only a phone; every channel is set up. Staff notifications go to
+    the staff webhook (and e-mail), Bo's SMS only to the SMS gateway, Anna's only by e-mail:
+    the staff webhook never sees a citizen's message nor a citizen's phone number."""
+    store = staffed_backend
+    collector, port = smtp_server
+    staff_received, staff_url = webhook_server
+    sms_received, sms_url = sms_server
+    phone = "+4512345678"
+    store.update("citizen", {"phone": phone})
+    wiring = wire_channels(
+        Settings(
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            webhook_url=staff_url,
+            sms_webhook_url=sms_url,
+        )
+    )
+    cases = [open_rehab(store), open_rehab(store, BO_CPR)]
+    clock.advance_to(local("2027-03-12 08:00"))  # the staff reminders before the overdragelse
+    sweep(store.unit_of_work, clock.now(), wiring.flags)
+    for case_id in cases:
+        store.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
+    clock.advance_to(local("2027-04-10 08:00"))  # the reminders to borger before 12 April
+    sweep(store.unit_of_work, clock.now(), wiring.flags)
+    report = deliver(store.outbox, wiring.channels, clock.now(), 5)
+    assert report.failed == 0
+
+    citizens_rows = {r["id"] for r in store.rows("outbox") if r["worker_id"] is None}
+    assert staff_received and sms_received and citizens_rows
+    for payload in staff_received:
+        assert payload["id"] not in citizens_rows and payload["rolle"] != "borger"
+        assert phone not in json.dumps(payload)
+    assert [(p["rolle"], p["modtager"]) for p in sms_received] == [("borger", phone)]
+    assert {p["id"] for p in sms_received} < citizens_rows  # Anna's went by e-mail
+    recipients = [to for _, rcpt_tos, _ in collector.messages for to in rcpt_tos]
+    assert "anna@example.org" in recipients and "anna@jobcenter.dk" in recipients
+    assert {r["channel"] for r in store.rows("outbox")} == {
+        "inbox",
+        "email",
+        "staff_webhook",
+        "sms",
+    }

@@ -82,7 +82,7 @@ def play(
         steps.append((case.opened_at, 0, (index, case)))
         steps.extend((event.at, 1, (index, event)) for event in case.events)
     steps.sort(key=lambda s: (s[0], s[1]))
-    channels = Channels(citizen_webhook=True)
+    channels = Channels.named("sms")
     case_ids: dict[int, str] = {}
     for number, (at, kind, (index, item)) in enumerate(steps):
         run_until(backend.unit_of_work, clock, at, channels, before=True)
