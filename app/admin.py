@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from drejebog.app.cases import SYSTEM_ACTOR
+from drejebog.app.cases import SYSTEM_ACTOR, Assignment, CaseService, shown_name, suggestion
 from drejebog.app.ports import AdminStore, CaseUnitOfWork, NewVersion, NewWorker, WorkerListing
 from drejebog.engine.clock import Clock
 from drejebog.engine.cpr import parse_cpr
 from drejebog.engine.errors import DrejebogError, DrejebogInvalid, NotFound, Problem
 from drejebog.engine.fields import IDENTIFIER
 from drejebog.engine.loader import check_file, drejebog_files, read_text
-from drejebog.engine.model import BUILTIN_ROLES
+from drejebog.engine.model import BUILTIN_ROLES, CITIZEN_ROLE
 
 
 class AdminError(DrejebogError):
@@ -85,14 +85,39 @@ def actor(store: AdminStore, handle: str) -> str:
     return handle
 
 
-def assign(
-    unit_of_work: Callable[[], CaseUnitOfWork], case_id: str, role: str, handle: str
-) -> None:
-    """Give a worker a role on a case (replacing whoever held it). Raises NotFound."""
+STAFF_BUILTIN_ROLES = tuple(r for r in BUILTIN_ROLES if r != CITIZEN_ROLE)
+
+
+def known_roles(unit_of_work: Callable[[], CaseUnitOfWork]) -> tuple[list[str], bool]:
+    """The roles a worker may have: the built-in staff roles and every role declared under
+    'roller' in a stored drejebog version (any version: a case may still run on an old one);
+    and whether any drejebog is stored at all."""
     with unit_of_work() as uow:
-        uow.load_case(case_id)
-        uow.assign(case_id, role, handle)
-        uow.commit()
+        keys = uow.drejebog_version_keys()
+        declared = {role for key in keys for role in uow.drejebog_version(key).roles}
+    return sorted((declared | set(STAFF_BUILTIN_ROLES)) - {CITIZEN_ROLE}), bool(keys)
+
+
+def check_worker_role(unit_of_work: Callable[[], CaseUnitOfWork], role: str) -> None:
+    """Refuse a role no drejebog knows. A built-in role is always known (no query); with no
+    drejebog stored yet only the built-in ones are, and the message says to load first."""
+    if role in STAFF_BUILTIN_ROLES:
+        return
+    if role == CITIZEN_ROLE:
+        raise AdminError(f"rollen '{CITIZEN_ROLE}' er borgerens; en medarbejder kan ikke have den")
+    known, loaded = known_roles(unit_of_work)
+    if role in known:
+        return
+    hint = (
+        ""
+        if loaded
+        else "; ingen drejebøger er indlæst endnu, så kun de indbyggede roller kendes: kør "
+        "'drejebog load workflows/' først, hvis rollen er erklæret i en drejebog"
+    )
+    raise AdminError(
+        f"ukendt rolle '{shown_name(role)}'{suggestion(role, known)}; "
+        f"kendte roller: {', '.join(known)}{hint}"
+    )
 
 
 class Admin:
@@ -118,9 +143,10 @@ class Admin:
         """Create an active worker; returns the store's key."""
         if not IDENTIFIER.match(handle):
             raise AdminError(f"ugyldigt brugernavn '{handle}': brug små bogstaver, tal og _")
-        if not IDENTIFIER.match(role) or role == "borger":
-            staff = ", ".join(r for r in BUILTIN_ROLES if r != "borger")
-            raise AdminError(f"ugyldig rolle '{role}': brug fx {staff}")
+        if not IDENTIFIER.match(role):
+            staff = ", ".join(STAFF_BUILTIN_ROLES)
+            raise AdminError(f"ugyldig rolle '{shown_name(role)}': brug fx {staff}")
+        check_worker_role(self.unit_of_work, role)
         if email and "@" not in email:
             raise AdminError(f"ugyldig e-mailadresse '{email}'")
         worker = NewWorker(
@@ -149,5 +175,15 @@ class Admin:
     def actor(self, handle: str) -> str:
         return actor(self.store, handle)
 
-    def assign(self, case_id: str, role: str, handle: str) -> None:
-        assign(self.unit_of_work, case_id, role, handle)
+    def assign(
+        self,
+        case_id: str,
+        role: str,
+        handle: str,
+        actor: str = SYSTEM_ACTOR,
+        reason: str | None = None,
+    ) -> Assignment:
+        """As `CaseService.assign`: an audited change of who holds a role on a case."""
+        return CaseService(self.unit_of_work, self.clock).assign(
+            case_id, role, handle, actor, reason
+        )

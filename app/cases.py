@@ -3,21 +3,33 @@
 One call is one transaction. A refused event raises before anything is written; a conflict
 with a concurrent writer raises ConcurrencyConflict and writes nothing. An event id makes an
 event idempotent: the second application of the same id changes nothing and says so.
+
+Every manual change (opening, an event, an assignment, a migration) is one history row with
+who and when, and may carry a reason (`begrundelse`) in its data. An assignment is a change of
+the case like an event: it bumps the case's lock version, so a concurrent change conflicts.
 """
 
 from __future__ import annotations
 
+import difflib
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from drejebog.app.ports import CaseUnitOfWork, HistoryNote
 from drejebog.engine.clock import Clock
-from drejebog.engine.errors import ConcurrencyConflict, EventIdReused, MigrationRefused
-from drejebog.engine.model import Drejebog
+from drejebog.engine.errors import (
+    CaseError,
+    ConcurrencyConflict,
+    EventIdReused,
+    MigrationRefused,
+)
+from drejebog.engine.model import CITIZEN_ROLE, Drejebog
 from drejebog.engine.runtime import CaseRuntime, Record, Step
 
 SYSTEM_ACTOR = "system"
+MAX_REASON = 2000  # characters of a --begrundelse; the history keeps it in full
+_SHOWN_NAME = 40  # characters of an unknown name echoed in an error
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,15 @@ class MigratedCase:
 
 
 @dataclass(frozen=True)
+class Assignment:
+    case_id: str
+    role: str
+    previous: str | None  # who held the role before (None: nobody)
+    worker: str
+    applied: bool  # False: the worker already held the role; nothing changed
+
+
+@dataclass(frozen=True)
 class OpenedCase:
     case_id: str
     state: str
@@ -60,14 +81,63 @@ def runtime_for(drejebog: Drejebog) -> CaseRuntime:
     return runtime
 
 
-def _history_data(step: Step, data: Mapping[str, object]) -> dict[str, object]:
-    return {
+def _history_data(
+    step: Step, data: Mapping[str, object], reason: str | None = None
+) -> dict[str, object]:
+    written: dict[str, object] = {
         "data": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()},
         "records": [{"kind": r.kind, "name": r.name, "role": r.role} for r in step.records],
         "results": [
             {"rule": r.rule, "outcome": r.outcome, "in_time": r.in_time} for r in step.results
         ],
     }
+    return _with_reason(written, reason)
+
+
+def _with_reason(data: dict[str, object], reason: str | None) -> dict[str, object]:
+    """A history row's data with the reason given for a manual change (`begrundelse`)."""
+    if reason:
+        data["begrundelse"] = reason
+    return data
+
+
+def checked_reason(case_id: str, reason: str | None) -> str | None:
+    """A --begrundelse as stored: trimmed, None when empty, refused when over-long."""
+    text = (reason or "").strip()
+    if len(text) > MAX_REASON:
+        raise CaseError(
+            case_id, f"begrundelsen er {len(text)} tegn lang; højst {MAX_REASON} tegn er tilladt"
+        )
+    return text or None
+
+
+def shown_name(name: str) -> str:
+    """A name typed by a user, shortened for an error message."""
+    return name if len(name) <= _SHOWN_NAME else name[:_SHOWN_NAME] + "…"
+
+
+def suggestion(name: str, known: list[str]) -> str:
+    """' (mente du 'x'?)' for the known name closest to `name`, else ''."""
+    if len(name) > 2 * _SHOWN_NAME:
+        return ""
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f" (mente du '{close[0]}'?)" if close else ""
+
+
+def check_role(case_id: str, drejebog: Drejebog, role: str) -> None:
+    """Refuse a role the case's drejebog does not know (built-in or declared under 'roller'),
+    and the citizen's role, which no worker holds."""
+    staff = sorted(r for r in drejebog.roles if r != CITIZEN_ROLE)
+    if role == CITIZEN_ROLE:
+        raise CaseError(
+            case_id, f"rollen '{CITIZEN_ROLE}' er borgerens og kan ikke tildeles en medarbejder"
+        )
+    if role not in staff:
+        raise CaseError(
+            case_id,
+            f"ukendt rolle '{shown_name(role)}' i drejebogen '{drejebog.id}'"
+            f"{suggestion(role, staff)}; kendte roller: {', '.join(staff)}",
+        )
 
 
 class CaseService:
@@ -82,10 +152,14 @@ class CaseService:
         actor: str,
         facts: Mapping[str, object] | None = None,
         assignments: Mapping[str, str] | None = None,
+        reason: str | None = None,
     ) -> OpenedCase:
         now = self._clock.now()
+        reason = checked_reason("(ny)", reason)
         with self._unit_of_work() as uow:
             version_key, drejebog = uow.latest_drejebog(drejebog_id)
+            for role in assignments or {}:
+                check_role("(ny)", drejebog, role)
             case_id, citizen_name = uow.create_case(citizen_ref, version_key, drejebog_id, now)
             for role, worker in (assignments or {}).items():
                 uow.assign(case_id, role, worker)
@@ -97,7 +171,7 @@ class CaseService:
                 actor,
                 "åbnet",
                 to_state=step.case.state,
-                data=_history_data(step, facts or {}),
+                data=_history_data(step, facts or {}, reason),
             )
             uow.save_step(stored, step, note)
             uow.commit()
@@ -110,7 +184,9 @@ class CaseService:
         data: Mapping[str, object],
         actor: str,
         event_id: str | None = None,
+        reason: str | None = None,
     ) -> EventResult:
+        reason = checked_reason(case_id, reason)
         given_id = event_id is not None
         event_id = event_id or uuid.uuid4().hex
         now = self._clock.now()
@@ -131,7 +207,7 @@ class CaseService:
                     event_id=event_id,
                     from_state=stored.snapshot.state,
                     to_state=step.case.state,
-                    data=_history_data(step, data),
+                    data=_history_data(step, data, reason),
                 )
                 uow.save_step(stored, step, note)
                 uow.commit()
@@ -159,6 +235,7 @@ class CaseService:
         actor: str,
         state_map: Mapping[str, str] | None = None,
         dry_run: bool = False,
+        reason: str | None = None,
     ) -> list[MigratedCase]:
         """Move every running case of a drejebog onto `to_version`, all or nothing.
 
@@ -168,6 +245,7 @@ class CaseService:
         the rest are planned again under the new one. The history records each move.
         """
         mapping = dict(state_map or {})
+        reason = checked_reason("-", reason)
         now = self._clock.now()
         with self._unit_of_work() as uow:
             target_key, target = uow.drejebog_by_version(drejebog_id, to_version)
@@ -214,16 +292,53 @@ class CaseService:
                     "migrering",
                     from_state=state,
                     to_state=new_state,
-                    data={
-                        "fra_version": stored.drejebog.version,
-                        "til_version": to_version,
-                        "tilstande": mapping,
-                    },
+                    data=_with_reason(
+                        {
+                            "fra_version": stored.drejebog.version,
+                            "til_version": to_version,
+                            "tilstande": mapping,
+                        },
+                        reason,
+                    ),
                 )
                 uow.save_step(stored, step, note, version_key=target_key)
             if not dry_run:
                 uow.commit()
         return moved
+
+    def assign(
+        self, case_id: str, role: str, worker: str, actor: str, reason: str | None = None
+    ) -> Assignment:
+        """Give a worker a role on a case (replacing whoever held it), as an audited change
+        in one transaction: the case's lock version is bumped (a concurrent change of the case
+        is a ConcurrencyConflict and nothing is written), one history row 'tildeling' records
+        who, when, the role, from whom to whom and the reason. A role the case's drejebog does
+        not know is refused with the closest known one suggested. Raises NotFound."""
+        reason = checked_reason(case_id, reason)
+        now = self._clock.now()
+        with self._unit_of_work() as uow:
+            stored = uow.load_case(case_id)
+            check_role(stored.snapshot.id, stored.drejebog, role)
+            if stored.drejebog.states[stored.snapshot.state].final:
+                raise CaseError(
+                    stored.snapshot.id, "sagen er afsluttet; dens tildelinger ændres ikke længere"
+                )
+            uow.worker_id(worker)  # NotFound before anything is written
+            previous = uow.assignee(case_id, role)
+            if previous == worker:
+                return Assignment(stored.snapshot.id, role, previous, worker, False)
+            note = HistoryNote(
+                now,
+                actor,
+                "tildeling",
+                data=_with_reason({"rolle": role, "fra": previous, "til": worker}, reason),
+            )
+            # the case row first (its lock checked and held), then the assignment row: a
+            # concurrent assignment waits for the case row and then conflicts on its lock
+            uow.save_step(stored, Step(stored.snapshot), note)
+            uow.assign(case_id, role, worker)
+            uow.commit()
+        return Assignment(stored.snapshot.id, role, previous, worker, True)
 
     @staticmethod
     def _duplicate(

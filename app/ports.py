@@ -78,7 +78,25 @@ class CaseUnitOfWork(UnitOfWork, Protocol):
         ...
 
     def assign(self, case_id: str, role: str, worker_ref: str) -> None:
-        """Assign a worker (by handle) to a role on the case. Raises NotFound."""
+        """Assign a worker (by handle) to a role on the case, replacing whoever held it.
+        Raises NotFound. Writes only the assignment: the case service records the change
+        (lock version, history) through `save_step`."""
+        ...
+
+    def assignee(self, case_id: str, role: str) -> str | None:
+        """The handle of the worker holding the role on the case (None: nobody)."""
+        ...
+
+    def worker_id(self, handle: str) -> int:
+        """A worker's store key. Raises NotFound."""
+        ...
+
+    def drejebog_version_keys(self) -> list[int]:
+        """The keys of every stored drejebog version, oldest first."""
+        ...
+
+    def drejebog_version(self, version_key: int) -> Drejebog:
+        """The stored drejebog version with this key."""
         ...
 
     def load_case(self, case_id: str) -> StoredCase:

@@ -169,14 +169,20 @@ case = click.Group("case", help="Sager.")
 @click.option("--cpr", required=True, help="Borgerens CPR-nummer (borgeren skal være oprettet).")
 @click.option("--tildel", "assign", multiple=True, help="rolle=medarbejder, fx sagsbehandler=anna")
 @click.option("--as", "as_worker", default=None, help="Hvem åbner sagen (brugernavn).")
+@click.option("--begrundelse", "reason", default=None, help="Hvorfor (gemmes i forløbet).")
 @click.argument("facts", nargs=-1)
 @reports_errors
 def case_open(
-    drejebog: str, cpr: str, assign: tuple[str, ...], as_worker: str | None, facts: tuple[str, ...]
+    drejebog: str,
+    cpr: str,
+    assign: tuple[str, ...],
+    as_worker: str | None,
+    reason: str | None,
+    facts: tuple[str, ...],
 ) -> None:
     app = app_with_schema()
     opened = app.cases.open_case(
-        cpr, drejebog, actor_of(app, as_worker), key_values(facts), key_values(assign)
+        cpr, drejebog, actor_of(app, as_worker), key_values(facts), key_values(assign), reason
     )
     click.echo(f"sag {opened.case_id} åbnet i tilstanden '{opened.state}'")
     for record in opened.records:
@@ -190,13 +196,19 @@ def case_open(
 @click.argument("data", nargs=-1)
 @click.option("--id", "event_id", default=None, help="Hændelses-id (gør gentagelser harmløse).")
 @click.option("--as", "as_worker", default=None, help="Hvem registrerer hændelsen.")
+@click.option("--begrundelse", "reason", default=None, help="Hvorfor (gemmes i forløbet).")
 @reports_errors
 def case_event(
-    case_id: str, event: str, data: tuple[str, ...], event_id: str | None, as_worker: str | None
+    case_id: str,
+    event: str,
+    data: tuple[str, ...],
+    event_id: str | None,
+    as_worker: str | None,
+    reason: str | None,
 ) -> None:
     app = app_with_schema()
     result = app.cases.apply_event(
-        case_id, event, key_values(data), actor_of(app, as_worker), event_id
+        case_id, event, key_values(data), actor_of(app, as_worker), event_id, reason
     )
     if not result.applied:
         click.echo(
@@ -220,11 +232,19 @@ def case_event(
 @click.argument("case_id")
 @click.argument("role")
 @click.argument("worker_handle")
+@click.option("--as", "as_worker", default=None, help="Hvem tildeler (brugernavn).")
+@click.option("--begrundelse", "reason", default=None, help="Hvorfor (gemmes i forløbet).")
 @reports_errors
-def case_assign(case_id: str, role: str, worker_handle: str) -> None:
+def case_assign(
+    case_id: str, role: str, worker_handle: str, as_worker: str | None, reason: str | None
+) -> None:
     app = app_with_schema()
-    app.admin.assign(case_id, role, worker_handle)
-    click.echo(f"sag {case_id}: {worker_handle} er nu {role}")
+    done = app.cases.assign(case_id, role, worker_handle, actor_of(app, as_worker), reason)
+    if not done.applied:
+        click.echo(f"sag {done.case_id}: {done.worker} er allerede {done.role}; intet er ændret")
+        return
+    before = f" (før: {done.previous})" if done.previous else ""
+    click.echo(f"sag {done.case_id}: {done.worker} er nu {done.role}{before}")
 
 
 @case.command("show", help="Vis en sag: tilstand, fakta, tildelte, frister og hele forløbet.")
@@ -262,11 +282,20 @@ def case_show(case_id: str, as_json: bool) -> None:
         click.echo(f"  [{item['status']}] {item['titel']} → {item['rolle']}{due}")
     click.echo("Forløb:")
     for item in details["forløb"]:
-        at = _local(item["tidspunkt"])
-        what = item["hændelse"] or item["type"]
-        move = f"{item['fra'] or '·'} → {item['til']}" if item["til"] else ""
-        data = ", ".join(f"{k}={v}" for k, v in item["data"].items())
-        click.echo(f"  {item['nr']:>3}. {at}  {what:<28} {move}  af {item['af']}  {data}".rstrip())
+        click.echo(_history_line(item))
+
+
+def _history_line(item: dict[str, Any]) -> str:
+    """One row of `case show`'s timeline: when, what, from → to, who, the data, why."""
+    at = _local(item["tidspunkt"])
+    what = item["hændelse"] or item["type"]
+    move = f"{item['fra'] or '·'} → {item['til']}" if item["til"] else ""
+    assigned = item.get("tildeling")
+    if assigned:
+        move = f"{assigned['rolle']}: {assigned['fra'] or '·'} → {assigned['til']}"
+    data = ", ".join(f"{k}={v}" for k, v in item["data"].items())
+    why = f"  begrundelse: {item['begrundelse']}" if item.get("begrundelse") else ""
+    return f"  {item['nr']:>3}. {at}  {what:<28} {move}  af {item['af']}  {data}{why}".rstrip()
 
 
 def _local(iso: str) -> str:
@@ -308,13 +337,19 @@ def tasks(worker_handle: str | None, role: str | None, overdue: bool, as_json: b
 @click.option("--map", "mappings", multiple=True, help="gammel_tilstand=ny_tilstand")
 @click.option("--dry-run", is_flag=True, help="Vis, hvad der ville ske, uden at ændre noget.")
 @click.option("--as", "as_worker", default=None)
+@click.option("--begrundelse", "reason", default=None, help="Hvorfor (gemmes i forløbet).")
 @reports_errors
 def migrate(
-    drejebog: str, to_version: str, mappings: tuple[str, ...], dry_run: bool, as_worker: str | None
+    drejebog: str,
+    to_version: str,
+    mappings: tuple[str, ...],
+    dry_run: bool,
+    as_worker: str | None,
+    reason: str | None,
 ) -> None:
     app = app_with_schema()
     moved = app.cases.migrate(
-        drejebog, to_version, actor_of(app, as_worker), key_values(mappings), dry_run
+        drejebog, to_version, actor_of(app, as_worker), key_values(mappings), dry_run, reason
     )
     verb = "ville blive flyttet" if dry_run else "flyttet"
     for item in moved:

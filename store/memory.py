@@ -208,6 +208,9 @@ class MemoryUnitOfWork(Transaction):
     def drejebog_version(self, version_key: int) -> Drejebog:
         return self._store.drejebog(version_key)
 
+    def drejebog_version_keys(self) -> list[int]:
+        return sorted(int(r["id"]) for r in self.table("drejebog_version").where())
+
     def latest_drejebog(self, drejebog_id: str) -> tuple[int, Drejebog]:
         rows = self.table("drejebog_version").where(drejebog_id=drejebog_id)
         if not rows:
@@ -258,15 +261,25 @@ class MemoryUnitOfWork(Transaction):
         )
         return str(row["id"]), citizen["name"]
 
+    def worker_id(self, handle: str) -> int:
+        worker = self.table("worker").find(("handle",), (handle,))
+        if worker is None:
+            raise NotFound("medarbejder", handle, " (se 'drejebog worker list')")
+        return int(worker["id"])
+
     def assign(self, case_id: str, role: str, worker_ref: str) -> None:
         key = case_key(case_id)
-        worker = self.table("worker").find(("handle",), (worker_ref,))
-        if worker is None:
-            raise NotFound("medarbejder", worker_ref, " (se 'drejebog worker list')")
+        worker = self.worker_id(worker_ref)
         held = self.table("assignment").find(("case_id", "role"), (key, role))
         if held is not None:
             self.delete("assignment", held)
-        self.insert("assignment", {"case_id": key, "role": role, "worker_id": worker["id"]})
+        self.insert("assignment", {"case_id": key, "role": role, "worker_id": worker})
+
+    def assignee(self, case_id: str, role: str) -> str | None:
+        held = self.table("assignment").find(("case_id", "role"), (case_key(case_id), role))
+        if held is None:
+            return None
+        return str(self.table("worker").rows[held["worker_id"]]["handle"])
 
     def load_case(self, case_id: str) -> StoredCase:
         row = self.table("case").rows.get(case_key(case_id))

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from drejebog.app.ports import ClaimedMessage, InboxMessage, OutboxEntry, TaskView
 from drejebog.app.recipients import StaffMember
-from drejebog.engine.cpr import parse_cpr
+from drejebog.engine.cpr import mask_cpr_in_text, parse_cpr
 from drejebog.engine.deadlines import local_date
 
 if TYPE_CHECKING:
@@ -140,7 +140,11 @@ def _deadlines(runtime: Mapping[str, Any], today: date) -> list[dict[str, Any]]:
 
 
 def _history_entry(row: TableRow) -> dict[str, Any]:
-    return {
+    """A history row as `case show` lists it: an assignment ('tildeling') with its role, from
+    whom and to whom; any manual change with its reason (CPR-shaped numbers masked)."""
+    data = row["data"] or {}
+    reason = data.get("begrundelse")
+    entry = {
         "nr": row["seq"],
         "tidspunkt": row["at"].isoformat(),
         "af": row["actor"],
@@ -148,6 +152,10 @@ def _history_entry(row: TableRow) -> dict[str, Any]:
         "hændelse": row["event"],
         "fra": row["from_state"],
         "til": row["to_state"],
-        "data": (row["data"] or {}).get("data", {}),
+        "data": data.get("data", {}),
         "id": row["event_id"],
+        "begrundelse": mask_cpr_in_text(reason) if reason else None,
     }
+    if row["kind"] == "tildeling":
+        entry["tildeling"] = {"rolle": data["rolle"], "fra": data["fra"], "til": data["til"]}
+    return entry

@@ -190,6 +190,13 @@ class SqlUnitOfWork:
         )
         self.connection.execute(insert(ASSIGNMENT).values(case_id=key, role=role, worker_id=worker))
 
+    def assignee(self, case_id: str, role: str) -> str | None:
+        return self.connection.execute(
+            select(WORKER.c.handle)
+            .join(ASSIGNMENT, ASSIGNMENT.c.worker_id == WORKER.c.id)
+            .where(ASSIGNMENT.c.case_id == case_key(case_id), ASSIGNMENT.c.role == role)
+        ).scalar()
+
     def load_case(self, case_id: str) -> StoredCase:
         key = case_key(case_id)
         self._cases.add(str(key))

@@ -188,3 +188,69 @@ def test_who_acts_is_as_else_drejebog_worker_else_the_system(setup, database_url
         assert invoke("nobody", *later)[0] == 0
     history = json.loads(run("case", "show", "1", "--json"))["forløb"]
     assert [item["af"] for item in history] == ["anna", "system", "karl"]
+
+
+def test_assign_is_audited_with_who_and_why_and_refuses_unknown_roles(setup, database_url):
+    run = setup
+    with freeze_time("2027-01-04 08:00:00"):
+        run("case", "open", "ressourceforloeb", "--cpr", CPR, "--tildel", "sagsbehandler=anna")
+    with freeze_time("2027-01-05 09:30:00"):
+        out = run(
+            "case",
+            "assign",
+            "1",
+            "sagsbehandler",
+            "karl",
+            "--as",
+            "lene",
+            "--begrundelse",
+            "Anna er på kursus",
+        )
+        assert "sag 1: karl er nu sagsbehandler (før: anna)" in out
+        again = run("case", "assign", "1", "sagsbehandler", "karl", "--as", "lene")
+        assert "karl er allerede sagsbehandler; intet er ændret" in again
+        typo = run("case", "assign", "1", "sagsbehandlr", "karl", code=1)
+        assert "fejl: sag 1: ukendt rolle 'sagsbehandlr'" in typo
+        assert "(mente du 'sagsbehandler'?)" in typo
+        assert "rollen 'borger' er borgerens" in run(
+            "case", "assign", "1", "borger", "karl", code=1
+        )
+        huge = run("case", "assign", "1", "x" * 120_000, "karl", code=1)
+        assert len(huge) < 1000
+        assert "ukendt medarbejder 'nobody'" in run(
+            "case", "assign", "1", "mentor", "karl", "--as", "nobody", code=1
+        )
+        event = ("case", "event", "1", "tilmeld_holdforloeb", "rehab_moede=2027-03-01")
+        run(*event, "--as", "karl", "--begrundelse", "Borgeren ringede 010190-1234")
+    show = run("case", "show", "1")
+    assert "tildeling" in show
+    assert "sagsbehandler: anna → karl  af lene    begrundelse: Anna er på kursus" in show
+    assert "begrundelse: Borgeren ringede 010190-xxxx" in show
+    history = json.loads(run("case", "show", "1", "--json"))["forløb"]
+    assert [(h["type"], h["af"]) for h in history] == [
+        ("åbnet", "system"),
+        ("tildeling", "lene"),
+        ("hændelse", "karl"),
+    ]
+    assert history[1]["tildeling"] == {"rolle": "sagsbehandler", "fra": "anna", "til": "karl"}
+    assert history[1]["begrundelse"] == "Anna er på kursus"
+
+
+def test_worker_add_accepts_only_known_roles(run):
+    with freeze_time("2027-03-01 08:00:00"):
+        run("db", "upgrade")
+        early = run("worker", "add", "jo", "--navn", "Jo", "--rolle", "jobcafe", code=1)
+        assert "ukendt rolle 'jobcafe'" in early and "kør 'drejebog load workflows/' først" in early
+        run("load", str(SHIPPED_DIR))
+        out = run("worker", "add", "ny", "--navn", "Ny", "--rolle", "nosuchrole", code=1)
+        assert "fejl: ukendt rolle 'nosuchrole'; kendte roller: " in out
+        assert "jobcafe" in out and "borger" not in out
+        assert "(mente du 'mentor'?)" in run(
+            "worker", "add", "ny", "--navn", "Ny", "--rolle", "mentr", code=1
+        )
+        assert "rollen 'borger' er borgerens" in run(
+            "worker", "add", "ny", "--navn", "Ny", "--rolle", "borger", code=1
+        )
+        run("worker", "add", "jo", "--navn", "Jo", "--rolle", "jobcafe")
+        listed = json.loads(run("worker", "list", "--json"))
+    assert [w["medarbejder"] for w in listed] == ["jo"]

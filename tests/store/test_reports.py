@@ -28,7 +28,9 @@ def rehab_case(backend, cpr: str = ANNA_CPR, event_id: str = "ev-1") -> str:
 
 def test_case_details_show_the_case_in_full_with_the_cpr_masked(staffed_backend, clock):
     case_id = rehab_case(staffed_backend)
-    staffed_backend.admin.assign(case_id, "virksomhedskonsulent", "vera")
+    staffed_backend.cases.assign(
+        case_id, "virksomhedskonsulent", "vera", "lene", "Vera overtager (sag 010190-1234)"
+    )
     clock.advance_to(local("2027-03-16 08:00"))  # the reminder and the first escalation fire
     sweep(staffed_backend.unit_of_work, clock.now(), Channels())
     details = staffed_backend.reports.case_details(case_id)
@@ -69,10 +71,14 @@ def test_case_details_show_the_case_in_full_with_the_cpr_masked(staffed_backend,
     assert history == [
         (1, "anna_s", "åbnet", None, None),
         (2, "anna_s", "hændelse", "rehab_holdt", "ev-1"),
-        (3, "system", "påmindelse", "overdragelse", None),
-        (4, "system", "eskalering", "overdragelse", None),
+        (3, "lene", "tildeling", None, None),
+        (4, "system", "påmindelse", "overdragelse", None),
+        (5, "system", "eskalering", "overdragelse", None),
     ]
     assert details["forløb"][1]["data"] == REHAB
+    assigned = details["forløb"][2]
+    assert assigned["tildeling"] == {"rolle": "virksomhedskonsulent", "fra": None, "til": "vera"}
+    assert assigned["begrundelse"] == "Vera overtager (sag 010190-xxxx)"  # CPR-shaped: masked
     assert "1234" not in repr(details)
 
 
