@@ -50,7 +50,12 @@ def run_check(paths: list[str]) -> int:
         return 1
     failed = bool(missing)
     for file in files:
-        drejebog, problems = check_file(file)
+        try:
+            drejebog, problems = check_file(file)
+        except Exception as exc:  # one file must never stop the check of the others
+            click.echo(f"{file}:1:1: filen kunne ikke tjekkes (intern fejl: {type(exc).__name__})")
+            failed = True
+            continue
         for problem in problems:
             click.echo(str(problem))
         if problems or drejebog is None:

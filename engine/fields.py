@@ -86,6 +86,8 @@ class FieldReader:
     def text(self, node: Node | None, what: str) -> str | None:
         if node is None:
             return None
+        if isinstance(node, ScalarNode) and node.invalid:
+            return None  # yamlnodes has said what is wrong with it
         if not isinstance(node, ScalarNode) or node.value is None:
             self.problem(node.mark, f"{what} skal være en tekst")
             return None
@@ -154,6 +156,8 @@ class FieldReader:
         if node is None:
             return None
         if isinstance(node, ScalarNode):
+            if node.invalid:
+                return None  # an impossible date, already reported by yamlnodes
             if isinstance(node.value, date) and not isinstance(node.value, datetime):
                 return node.value
             try:
@@ -168,6 +172,8 @@ class FieldReader:
         """`2027-01-11 10:00` (local time, no offset) or a bare date (midnight)."""
         if node is None:
             return None
+        if isinstance(node, ScalarNode) and node.invalid:
+            return None  # an impossible date, already reported by yamlnodes
         raw = node.raw.strip() if isinstance(node, ScalarNode) else ""
         try:
             parsed = datetime.fromisoformat(raw)

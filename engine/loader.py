@@ -10,7 +10,7 @@ from drejebog.engine.errors import DrejebogInvalid, Problem
 from drejebog.engine.model import Drejebog
 from drejebog.engine.parser import DrejebogParser
 from drejebog.engine.validator import graph_problems
-from drejebog.engine.yamlnodes import load_located
+from drejebog.engine.yamlnodes import MAX_FILE_BYTES, load_located, size_problem
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -38,8 +38,16 @@ def load_text(text: str, filename: str = "<tekst>") -> Drejebog:
 
 
 def read_text(path: Path) -> str:
+    """The file's text; DrejebogInvalid when it is unreadable, not UTF-8 or over the size cap.
+
+    At most `MAX_FILE_BYTES` + 1 characters are read, so a huge file (or a device that never
+    ends) costs no more than the cap; `load_located` then refuses the text by its size.
+    """
     try:
-        return path.read_text(encoding="utf-8")
+        if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
+            raise DrejebogInvalid([size_problem(str(path))])
+        with path.open(encoding="utf-8") as stream:
+            return stream.read(MAX_FILE_BYTES + 1)
     except UnicodeDecodeError as exc:
         raise DrejebogInvalid(
             [Problem(str(path), 1, 1, f"filen er ikke UTF-8-tekst ({exc.reason})")]

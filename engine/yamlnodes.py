@@ -1,18 +1,47 @@
-"""YAML with positions: PyYAML's safe composer, kept as a small tree of located nodes.
+"""YAML with positions: PyYAML's safe event stream, composed into a small tree of located nodes.
 
 `yaml.safe_load` forgets where a value came from and silently keeps the last of two
 duplicate keys. The projektleder needs `file:line:column` for every problem and an error for
-a duplicate state or event, so we compose the document (safe: no Python objects are
-constructed) and keep each node's position.
+a duplicate state or event, so we compose the document ourselves (safe: no Python objects
+are constructed beyond plain scalars) and keep each node's position.
+
+We compose from PyYAML's events with an explicit stack instead of calling `yaml.compose`,
+because the file may be hostile or careless, and the composer is where that hurts:
+
+- **Aliases are refused** (`*navn`, at the alias's line:column). An alias lets 400 bytes
+  expand to a billion nodes ("billion laughs") or refer to itself (`start: &a [*a]`), and a
+  drejebog never needs one: every value is short and written where it is used. Refusing is
+  simpler and safer than capping the expansion. An anchor (`&navn`) alone is harmless and
+  ignored.
+- **Nesting is capped** at `MAX_DEPTH` levels, checked as each level opens, so nothing
+  recurses without bound (PyYAML's composer is recursive: 500 levels of `[` ended in a
+  RecursionError).
+- **The size is capped** at `MAX_FILE_BYTES`, checked before any parsing.
+- **Scalars that cannot be read** (an impossible date such as `2027-02-30`, `0x_`) and
+  **explicit tags** other than the plain `!!str`, `!!seq` and `!!map` (`!!float nan x`,
+  `!!binary`, `!!python/...`) are problems at their own line:column.
+- **A control character** is reported at its real line:column, not as a character offset.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 
 from drejebog.engine.errors import Problem
+
+MAX_FILE_BYTES = 1_000_000
+"""The largest drejebog or scenario file read (1 MB; the shipped ones are under 25 kB)."""
+
+MAX_DEPTH = 50
+"""The deepest nesting of lists and mappings (the shipped drejebøger use 6)."""
+
+_TAG = "tag:yaml.org,2002:"
+# explicit tags that only say what the node already is; any other explicit tag is refused
+_PLAIN_TAGS = {"!", _TAG + "str", _TAG + "seq", _TAG + "map"}
+_KIND_NAMES = {_TAG + "timestamp": "dato", _TAG + "int": "tal", _TAG + "float": "tal"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +60,7 @@ class ScalarNode(Node):
     value: object  # as YAML's safe constructor reads it (str, int, bool, date, None, ...)
     raw: str  # the text as written, for values YAML 1.1 would misread (08:30 is an int)
     quoted: bool = False
+    invalid: bool = False  # unreadable as YAML typed it; already reported as a problem
 
 
 @dataclass
@@ -48,62 +78,222 @@ class MapNode(Node):
         return entry[1] if entry else None
 
 
-def _mark(node: yaml.Node) -> Mark:
-    return Mark(node.start_mark.line + 1, node.start_mark.column + 1)
+class _Fatal(Exception):
+    """The file cannot be composed any further; the problem says where and why."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+        super().__init__(str(problem))
 
 
-class _Converter:
-    def __init__(self, filename: str) -> None:
+def _mark(mark: Any) -> Mark:  # a yaml.Mark (C or pure-Python); never None for an event
+    return Mark(mark.line + 1, mark.column + 1)
+
+
+@dataclass
+class _Open:
+    """A list or mapping whose end event has not come yet."""
+
+    node: SeqNode | MapNode
+    children: list[Node] = field(default_factory=list)
+
+
+class _Composer:
+    """Builds the located tree from PyYAML's events, iteratively, with the limits above."""
+
+    def __init__(self, text: str, filename: str) -> None:
         self.filename = filename
         self.problems: list[Problem] = []
-        self._constructor = yaml.SafeLoader("")
+        self.loader = yaml.SafeLoader(text)  # raises ReaderError for a control character
+        self.stack: list[_Open] = []
+        self.root: Node | None = None
+        self.fatal = False  # a problem that leaves the tree unusable (a refused tag)
 
-    def problem(self, mark: Mark, message: str) -> None:
+    def problem(self, mark: Mark, message: str, fatal: bool = False) -> None:
         self.problems.append(Problem(self.filename, mark.line, mark.column, message))
+        self.fatal = self.fatal or fatal
 
-    def convert(self, node: yaml.Node) -> Node:
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node)
-        if isinstance(node, yaml.SequenceNode):
-            return SeqNode(_mark(node), [self.convert(item) for item in node.value])
-        assert isinstance(node, yaml.ScalarNode)
+    def compose(self) -> Node | None:
+        loader = self.loader
+        self.next_event()  # StreamStart
+        if loader.check_event(yaml.StreamEndEvent):
+            return None
+        self.next_event()  # DocumentStart
+        while not loader.check_event(yaml.DocumentEndEvent):
+            self.feed(self.next_event())
+        self.next_event()  # DocumentEnd
+        if not loader.check_event(yaml.StreamEndEvent):
+            extra = self.next_event()
+            raise _Fatal(
+                Problem(
+                    self.filename,
+                    *_position(extra.start_mark),
+                    "filen må kun indeholde ét YAML-dokument (fjern '---')",
+                )
+            )
+        return self.root
+
+    def next_event(self) -> yaml.Event:
+        event: yaml.Event = self.loader.get_event()  # type: ignore[no-untyped-call]
+        return event
+
+    def feed(self, event: yaml.Event) -> None:
+        if isinstance(event, yaml.ScalarEvent):
+            self.attach(self.scalar(event))
+        elif isinstance(event, yaml.AliasEvent):
+            # the first alias ends composing: a billion-laughs file holds thousands of them
+            raise _Fatal(
+                Problem(
+                    self.filename,
+                    *_position(event.start_mark),
+                    f"aliaset '*{event.anchor}' er ikke tilladt i en drejebog: skriv værdien "
+                    "ud, hvor den bruges",
+                )
+            )
+        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            self.open(event)
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            self.close()
+
+    def open(self, event: yaml.SequenceStartEvent | yaml.MappingStartEvent) -> None:
+        mark = _mark(event.start_mark)
+        if len(self.stack) >= MAX_DEPTH:
+            raise _Fatal(
+                Problem(
+                    self.filename,
+                    mark.line,
+                    mark.column,
+                    f"YAML'en er indlejret for dybt: højst {MAX_DEPTH} niveauer af lister og "
+                    "afsnit",
+                )
+            )
+        self.check_tag(event.tag, mark)
+        node: SeqNode | MapNode = (
+            SeqNode(mark) if isinstance(event, yaml.SequenceStartEvent) else MapNode(mark)
+        )
+        self.stack.append(_Open(node))
+
+    def close(self) -> None:
+        done = self.stack.pop()
+        if isinstance(done.node, SeqNode):
+            done.node.items = done.children
+        else:
+            self.fill_mapping(done.node, done.children)
+        self.attach(done.node)
+
+    def attach(self, node: Node) -> None:
+        if self.stack:
+            self.stack[-1].children.append(node)
+        else:
+            self.root = node
+
+    def check_tag(self, tag: str | None, mark: Mark) -> bool:
+        """False (and a problem) for an explicit tag other than the plain ones."""
+        if tag is None or tag in _PLAIN_TAGS:
+            return True
+        shown = "!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag
+        self.problem(
+            mark,
+            f"mærket '{shown}' er ikke tilladt i en drejebog: skriv værdien uden mærke "
+            "(en tekst gerne i anførselstegn)",
+            fatal=True,
+        )
+        return False
+
+    def scalar(self, event: yaml.ScalarEvent) -> ScalarNode:
+        mark = _mark(event.start_mark)
+        quoted = event.style in ("'", '"')
+        if not self.check_tag(event.tag, mark):
+            return ScalarNode(mark, None, event.value, quoted, invalid=True)
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(  # type: ignore[no-untyped-call]
+                yaml.ScalarNode, event.value, event.implicit
+            )
+        node = yaml.ScalarNode(tag, event.value, None, None, event.style)
         try:
-            value = self._constructor.construct_object(node)
-        except yaml.YAMLError:
-            value = node.value
-        return ScalarNode(_mark(node), value, node.value, quoted=node.style in ("'", '"'))
+            value = self.loader.construct_object(node)
+        except (yaml.YAMLError, ValueError, OverflowError):
+            if tag not in _KIND_NAMES:  # `<<` or `=`: YAML 1.1 names them; as text they do
+                return ScalarNode(mark, event.value, event.value, quoted)
+            self.problem(mark, _unreadable(tag, event.value))
+            return ScalarNode(mark, event.value, event.value, quoted, invalid=True)
+        finally:
+            self.loader.constructed_objects.clear()
+        return ScalarNode(mark, value, event.value, quoted)
 
-    def _mapping(self, node: yaml.MappingNode) -> MapNode:
-        result = MapNode(_mark(node))
-        for key_node, value_node in node.value:
-            key_mark = _mark(key_node)
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.problem(key_mark, "en nøgle skal være et enkelt ord")
+    def fill_mapping(self, result: MapNode, children: list[Node]) -> None:
+        for key_node, value_node in zip(children[::2], children[1::2], strict=True):
+            if not isinstance(key_node, ScalarNode) or key_node.invalid:
+                if not isinstance(key_node, ScalarNode):
+                    self.problem(key_node.mark, "en nøgle skal være et enkelt ord")
                 continue
-            key = str(key_node.value)
+            key = str(key_node.raw)
             if key in result.items:
                 first = result.items[key][0]
                 self.problem(
-                    key_mark, f"'{key}' er angivet to gange (første gang i linje {first.line})"
+                    key_node.mark,
+                    f"'{key}' er angivet to gange (første gang i linje {first.line})",
                 )
                 continue
-            result.items[key] = (key_mark, self.convert(value_node))
-        return result
+            result.items[key] = (key_node.mark, value_node)
+
+
+def _unreadable(tag: str, raw: str) -> str:
+    shown = raw if len(raw) <= 40 else raw[:40] + "…"
+    if _KIND_NAMES[tag] == "dato":
+        return (
+            f"'{shown}' er ikke en gyldig dato: den findes ikke i kalenderen (skriv "
+            "ÅÅÅÅ-MM-DD; er det tekst, så sæt den i anførselstegn)"
+        )
+    return f"'{shown}' ligner et tal, men kan ikke læses (er det tekst, så sæt den i anførselstegn)"
+
+
+def _position(mark: Any) -> tuple[int, int]:
+    return (mark.line + 1, mark.column + 1) if mark else (1, 1)
+
+
+def _line_column(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of the character at `offset` (PyYAML's reader gives only this)."""
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+def size_problem(filename: str) -> Problem:
+    """The problem for a file over `MAX_FILE_BYTES` (also used before a file is read)."""
+    limit = f"{MAX_FILE_BYTES:,}".replace(",", ".")
+    return Problem(
+        filename, 1, 1, f"filen er for stor: en drejebog må højst fylde {limit} bytes (1 MB)"
+    )
 
 
 def load_located(text: str, filename: str) -> tuple[Node | None, list[Problem]]:
     """Compose `text`; return the located tree (None when empty or broken) and the problems."""
+    if len(text.encode("utf-8", errors="surrogatepass")) > MAX_FILE_BYTES:
+        return None, [size_problem(filename)]
     try:
-        composed = yaml.compose(text, Loader=yaml.SafeLoader)
+        composer = _Composer(text, filename)
+        tree = composer.compose()
+    except yaml.reader.ReaderError as exc:
+        line, column = _line_column(text, exc.position)
+        return None, [
+            Problem(
+                filename,
+                line,
+                column,
+                f"tegnet U+{exc.character:04X} er et kontroltegn og må ikke stå i YAML",
+            )
+        ]
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, column = _position(exc.problem_mark or exc.context_mark)
         what = exc.problem or exc.context or "ugyldig YAML"
         return None, [Problem(filename, line, column, f"YAML-syntaksfejl: {what}")]
     except yaml.YAMLError as exc:
         return None, [Problem(filename, 1, 1, f"YAML-syntaksfejl: {exc}")]
-    if composed is None:
+    except _Fatal as exc:
+        return None, [*composer.problems, exc.problem]
+    if tree is None:
         return None, [Problem(filename, 1, 1, "filen er tom")]
-    converter = _Converter(filename)
-    tree = converter.convert(composed)
-    return tree, converter.problems
+    if composer.fatal:
+        return None, composer.problems
+    return tree, composer.problems
