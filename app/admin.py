@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from drejebog.app.cases import SYSTEM_ACTOR, Assignment, CaseService, shown_name, suggestion
+from drejebog.app.cases import (
+    MAX_NAME,
+    SYSTEM_ACTOR,
+    Assignment,
+    CaseService,
+    check_handle,
+    suggestion,
+)
 from drejebog.app.ports import AdminStore, CaseUnitOfWork, NewVersion, NewWorker, WorkerListing
 from drejebog.engine.clock import Clock
 from drejebog.engine.cpr import parse_cpr
@@ -17,6 +24,7 @@ from drejebog.engine.errors import DrejebogError, DrejebogInvalid, NotFound, Pro
 from drejebog.engine.fields import IDENTIFIER
 from drejebog.engine.loader import check_file, drejebog_files, read_text
 from drejebog.engine.model import BUILTIN_ROLES, CITIZEN_ROLE
+from drejebog.engine.shown import shown_name
 
 
 class AdminError(DrejebogError):
@@ -80,6 +88,7 @@ def actor(store: AdminStore, handle: str) -> str:
     """Who a command acts as: a known worker's handle, or the system when nobody is named."""
     if not handle:
         return SYSTEM_ACTOR
+    check_handle(handle)
     if store.worker_key(handle) is None:
         raise NotFound("medarbejder", handle, " (se 'drejebog worker list')")
     return handle
@@ -141,9 +150,12 @@ class Admin:
         leader: str | None = None,
     ) -> int:
         """Create an active worker; returns the store's key."""
-        if not IDENTIFIER.match(handle):
-            raise AdminError(f"ugyldigt brugernavn '{handle}': brug små bogstaver, tal og _")
-        if not IDENTIFIER.match(role):
+        if not IDENTIFIER.match(handle) or len(handle) > MAX_NAME:
+            raise AdminError(
+                f"ugyldigt brugernavn '{shown_name(handle)}': brug små bogstaver, tal og _ "
+                f"(højst {MAX_NAME} tegn)"
+            )
+        if not IDENTIFIER.match(role) or len(role) > MAX_NAME:
             staff = ", ".join(STAFF_BUILTIN_ROLES)
             raise AdminError(f"ugyldig rolle '{shown_name(role)}': brug fx {staff}")
         check_worker_role(self.unit_of_work, role)

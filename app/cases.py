@@ -12,6 +12,7 @@ the case like an event: it bumps the case's lock version, so a concurrent change
 from __future__ import annotations
 
 import difflib
+import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -23,13 +24,16 @@ from drejebog.engine.errors import (
     ConcurrencyConflict,
     EventIdReused,
     MigrationRefused,
+    NotFound,
 )
+from drejebog.engine.fields import IDENTIFIER
 from drejebog.engine.model import CITIZEN_ROLE, Drejebog
 from drejebog.engine.runtime import CaseRuntime, Record, Step
+from drejebog.engine.shown import SHOWN_NAME, shown_name
 
 SYSTEM_ACTOR = "system"
 MAX_REASON = 2000  # characters of a --begrundelse; the history keeps it in full
-_SHOWN_NAME = 40  # characters of an unknown name echoed in an error
+MAX_NAME = 64  # a worker handle's and a role's column length (store/tables.py)
 
 
 @dataclass(frozen=True)
@@ -102,23 +106,35 @@ def _with_reason(data: dict[str, object], reason: str | None) -> dict[str, objec
 
 
 def checked_reason(case_id: str, reason: str | None) -> str | None:
-    """A --begrundelse as stored: trimmed, None when empty, refused when over-long."""
-    text = (reason or "").strip()
+    """A --begrundelse as stored: one line (runs of white space, line breaks included, become
+    one space), None when empty; refused when over-long or holding a control character or a
+    byte that is not UTF-8 (a lone surrogate), which no database column can keep."""
+    text = " ".join((reason or "").split())
     if len(text) > MAX_REASON:
         raise CaseError(
             case_id, f"begrundelsen er {len(text)} tegn lang; højst {MAX_REASON} tegn er tilladt"
         )
+    bad = next((c for c in text if unicodedata.category(c) in ("Cc", "Cs")), None)
+    if bad is not None:
+        raise CaseError(
+            case_id,
+            f"begrundelsen indeholder et ugyldigt tegn (U+{ord(bad):04X}) ved position "
+            f"{text.index(bad) + 1}; skriv den som almindelig tekst",
+        )
     return text or None
 
 
-def shown_name(name: str) -> str:
-    """A name typed by a user, shortened for an error message."""
-    return name if len(name) <= _SHOWN_NAME else name[:_SHOWN_NAME] + "…"
+def check_handle(handle: str) -> None:
+    """Refuse, without asking the store, a worker handle no worker can have (handles are
+    identifiers of at most MAX_NAME characters, app/admin.py): NotFound, as for an unknown
+    one, and a database never sees a string its column or encoding refuses."""
+    if len(handle) > MAX_NAME or not IDENTIFIER.match(handle):
+        raise NotFound("medarbejder", shown_name(handle), " (se 'drejebog worker list')")
 
 
 def suggestion(name: str, known: list[str]) -> str:
     """' (mente du 'x'?)' for the known name closest to `name`, else ''."""
-    if len(name) > 2 * _SHOWN_NAME:
+    if len(name) > 2 * SHOWN_NAME:
         return ""
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     return f" (mente du '{close[0]}'?)" if close else ""
@@ -158,8 +174,9 @@ class CaseService:
         reason = checked_reason("(ny)", reason)
         with self._unit_of_work() as uow:
             version_key, drejebog = uow.latest_drejebog(drejebog_id)
-            for role in assignments or {}:
+            for role, worker in (assignments or {}).items():
                 check_role("(ny)", drejebog, role)
+                check_handle(worker)
             case_id, citizen_name = uow.create_case(citizen_ref, version_key, drejebog_id, now)
             for role, worker in (assignments or {}).items():
                 uow.assign(case_id, role, worker)
@@ -315,6 +332,7 @@ class CaseService:
         who, when, the role, from whom to whom and the reason. A role the case's drejebog does
         not know is refused with the closest known one suggested. Raises NotFound."""
         reason = checked_reason(case_id, reason)
+        check_handle(worker)
         now = self._clock.now()
         with self._unit_of_work() as uow:
             stored = uow.load_case(case_id)

@@ -157,5 +157,5 @@ def _history_entry(row: TableRow) -> dict[str, Any]:
         "begrundelse": mask_cpr_in_text(reason) if reason else None,
     }
     if row["kind"] == "tildeling":
-        entry["tildeling"] = {"rolle": data["rolle"], "fra": data["fra"], "til": data["til"]}
+        entry["tildeling"] = {key: data.get(key) for key in ("rolle", "fra", "til")}
     return entry

@@ -23,6 +23,7 @@ from drejebog.engine.cpr import InvalidCpr, parse_cpr
 from drejebog.engine.errors import NotFound, StoreError
 from drejebog.engine.model import Drejebog
 from drejebog.engine.runtime import Step
+from drejebog.engine.shown import shown_name
 from drejebog.store import firing_store, sql
 from drejebog.store.drejebog_cache import DrejebogCache
 from drejebog.store.driver_errors import translate, translating
@@ -35,10 +36,15 @@ _APPLIED_EVENT = select(HISTORY.c.case_id, HISTORY.c.event).where(
 )
 
 
+_MAX_KEY = 2**31 - 1  # the id columns are INTEGER: a larger number is no case on any database
+
+
 def case_key(case_id: str) -> int:
     text = str(case_id).strip().removeprefix("S").removeprefix("s")
-    if not text.isdigit():
-        raise NotFound("sag", str(case_id), " (et sagsnummer er et tal, fx 17)")
+    if not (text.isascii() and text.isdigit()):
+        raise NotFound("sag", shown_name(str(case_id)), " (et sagsnummer er et tal, fx 17)")
+    if len(text) > 10 or int(text) > _MAX_KEY:
+        raise NotFound("sag", shown_name(str(case_id)))
     return int(text)
 
 

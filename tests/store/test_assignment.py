@@ -226,3 +226,27 @@ def test_a_worker_role_must_be_built_in_or_declared_in_a_stored_drejebog(backend
         with pytest.raises(AdminError):
             admin.add_worker("ny", "Ny", role)
     assert [w.handle for w in admin.workers()] == ["jo", "lene"]
+
+
+@pytest.mark.parametrize(
+    ("reason", "stored"),
+    [
+        ("Borgeren\r\nringede\tigen", "Borgeren ringede igen"),
+        ("null\x00byte", None),
+        ("ikke utf-8 \udcff", None),
+        ("slet\x7f", None),
+    ],
+    ids=["line-breaks", "nul", "surrogate", "delete"],
+)
+def test_a_reason_is_one_line_of_text_and_control_characters_are_refused(
+    staffed_backend, reason, stored
+):
+    case_id = opened(staffed_backend)
+    if stored is None:
+        before = case_rows(staffed_backend, case_id)
+        with pytest.raises(CaseError, match=r"begrundelsen indeholder et ugyldigt tegn \(U\+"):
+            staffed_backend.cases.assign(case_id, "mentor", "karl", "lene", reason)
+        assert case_rows(staffed_backend, case_id) == before
+        return
+    staffed_backend.cases.assign(case_id, "mentor", "karl", "lene", reason)
+    assert history(staffed_backend, case_id)[-1]["data"]["begrundelse"] == stored

@@ -254,3 +254,49 @@ def test_worker_add_accepts_only_known_roles(run):
         run("worker", "add", "jo", "--navn", "Jo", "--rolle", "jobcafe")
         listed = json.loads(run("worker", "list", "--json"))
     assert [w["medarbejder"] for w in listed] == ["jo"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("case", "assign", "1", "mentor", "k" * 65),
+        ("case", "assign", "1", "mentor", "karl\udcff"),
+        ("case", "assign", "1", "mentor", "karl", "--as", "a" * 65),
+        ("case", "assign", "1", "mentor", "karl", "--as", "anna\udcff"),
+        ("case", "assign", "1", "mentor", "karl", "--begrundelse", "nul\x00tegn"),
+        ("case", "assign", "99999999999999999999", "mentor", "karl"),
+        ("case", "assign", "1", "mentor\udcff", "karl"),
+        ("case", "event", "99999999999999999999", "afslut"),
+        ("case", "event", "1", "afslut", "--begrundelse", "ikke utf-8 \udcff"),
+        ("case", "show", "99999999999999999999"),
+        ("case", "open", "ressourceforloeb", "--cpr", CPR, "--tildel", "mentor=" + "k" * 65),
+        ("worker", "add", "h" * 65, "--navn", "H", "--rolle", "mentor"),
+        ("worker", "add", "ny", "--navn", "N", "--rolle", "r" * 65),
+    ],
+    ids=[
+        "long-worker",
+        "surrogate-worker",
+        "long-as",
+        "surrogate-as",
+        "nul-reason",
+        "huge-case",
+        "surrogate-role",
+        "huge-case-event",
+        "surrogate-reason",
+        "huge-case-show",
+        "long-worker-open",
+        "long-handle",
+        "long-role",
+    ],
+)
+def test_hostile_names_in_assign_and_reasons_are_danish_errors_and_change_nothing(
+    setup, database_url, args
+):
+    with freeze_time("2027-01-04 08:00:00"):
+        setup("case", "open", "ressourceforloeb", "--cpr", CPR, "--tildel", "sagsbehandler=anna")
+        before = setup("case", "show", "1", "--json")
+        result = CliRunner().invoke(main, list(args), env={"DATABASE_URL": database_url})
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+        assert "fejl: " in result.output and len(result.output) < 1000
+        assert setup("case", "show", "1", "--json") == before
+        assert len(json.loads(setup("worker", "list", "--json"))) == 3
