@@ -17,6 +17,7 @@
     ├── ExpressionSyntaxError     [engine.expressions] a condition that cannot be read (*)
     ├── FactValueError            [engine.facts] a value that does not fit its fact's type (*)
     ├── InvalidCpr                [engine.cpr] not a valid CPR number; never echoes it (*)
+    ├── BudgetExceeded            [engine.budget] a template or guard went over a budget
     ├── SettingsError             [app.settings] a DREJEBOG_* setting is malformed (*)
     ├── AdminError                [app.admin] a worker or citizen cannot be added as given
     ├── DeliveryError             [notifications.channels] a channel failed; retryable

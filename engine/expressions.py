@@ -15,6 +15,7 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from drejebog.engine.budget import BudgetedSandbox, budget_scope, constant_problems
 from drejebog.engine.calendar import WorkingCalendar
 from drejebog.engine.deadlines import add_duration
 from drejebog.engine.durations import DurationError, parse_duration
@@ -45,7 +46,7 @@ EVENT_DATE_NAME = "dato"
 
 @lru_cache(maxsize=1)
 def sandbox() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    env = BudgetedSandbox(undefined=StrictUndefined, autoescape=False)
     env.globals.update(EXPRESSION_FUNCTIONS)
     return env
 
@@ -85,6 +86,15 @@ def check_duration_literals(source: str) -> list[str]:
     return problems
 
 
+def check_budgets(source: str) -> list[str]:
+    """Constants in the expression that would go over budget (`'a' * 10**9`), found before
+    any case runs and without computing them (engine/budget.py)."""
+    return [
+        f"udtrykket '{source}' kan sprænge sit budget: {text}"
+        for _, text in constant_problems(_parse(source))
+    ]
+
+
 class CompiledExpression:
     """A compiled guard; calling it with the facts returns a bool."""
 
@@ -95,7 +105,8 @@ class CompiledExpression:
         self.__name__ = source  # transitions' diagrams label conditions by __name__
 
     def __call__(self, scope: Mapping[str, object]) -> bool:
-        return bool(self._function(**scope))
+        with budget_scope():  # a guard is bounded like a template (engine/budget.py)
+            return bool(self._function(**scope))
 
 
 @lru_cache(maxsize=4096)

@@ -14,6 +14,7 @@ from drejebog.engine.durations import Adjust, Duration, Unit
 from drejebog.engine.expressions import (
     EVENT_DATE_NAME,
     ExpressionSyntaxError,
+    check_budgets,
     check_duration_literals,
     referenced_names,
 )
@@ -394,7 +395,7 @@ class DrejebogParser(FieldReader):
             return None
         try:
             names = referenced_names(source)
-            problems = check_duration_literals(source)
+            problems = check_duration_literals(source) + check_budgets(source)
         except ExpressionSyntaxError as exc:
             self.problem(node.mark, f"{what}: {exc}")
             return None

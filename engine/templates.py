@@ -16,6 +16,8 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateSyntaxError, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from drejebog.engine.budget import BudgetedSandbox, constant_problems
+
 MONTHS_DA = (
     "januar",
     "februar",
@@ -52,10 +54,11 @@ def danish_date(value: date | None) -> str:
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
-class Sandbox(SandboxedEnvironment):
-    """jinja2's sandbox, with `x.y` on a plain dict looked up as an item first when `y` is no
-    attribute of dicts: what jinja does anyway after its getattr fails, without raising and
-    catching an AttributeError for every `sag.id` a message reads."""
+class Sandbox(BudgetedSandbox):
+    """jinja2's immutable sandbox under the budgets of engine/budget.py, with `x.y` on a
+    plain dict looked up as an item first when `y` is no attribute of dicts: what jinja does
+    anyway after its getattr fails, without raising and catching an AttributeError for every
+    `sag.id` a message reads."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
@@ -85,7 +88,10 @@ def check_template(source: str, facts: Iterable[str]) -> list[str]:
     except TemplateSyntaxError as exc:
         return [f"skabelonen kan ikke oversættes (linje {exc.lineno} i teksten): {exc.message}"]
     known_facts = set(facts)
-    problems: list[str] = []
+    problems = [
+        f"skabelonen kan sprænge sit budget (linje {line} i teksten): {text}"
+        for line, text in constant_problems(tree)
+    ]
     for name in sorted(meta.find_undeclared_variables(tree)):
         if name not in known_facts and name not in SCOPE_OBJECTS:
             problems.append(

@@ -4,7 +4,7 @@ the HTML part is autoescaped. No CPR number is ever in scope."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +14,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, Template
 from jinja2.runtime import new_context
 from jinja2.sandbox import SandboxedEnvironment
 
+from drejebog.engine.budget import MAX_OUTPUT, BudgetExceeded, budget_scope
 from drejebog.engine.model import Drejebog, Message
 from drejebog.engine.templates import Sandbox, template_environment, text_sandbox
 
@@ -73,9 +74,25 @@ def _render(template: Template, scope: Mapping[str, object]) -> str:
         shared=True,
     )
     try:
-        return template.environment.concat(template.root_render_func(context))
+        with budget_scope():
+            return _bounded(template.root_render_func(context))
+    except BudgetExceeded:
+        raise  # our own Danish message, not a jinja traceback rewrite
     except Exception:
         return template.environment.handle_exception()
+
+
+def _bounded(chunks: Iterator[str]) -> str:
+    """The rendered text, counted as it streams: past MAX_OUTPUT characters the render stops
+    (engine/budget.py has the other budgets)."""
+    parts: list[str] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_OUTPUT:
+            raise BudgetExceeded(f"skabelonen skriver mere end {MAX_OUTPUT:,} tegn")
+        parts.append(chunk)
+    return "".join(parts)
 
 
 def _texts(drejebog: Drejebog, message: Message | None, kind: str) -> tuple[Any, Any]:
