@@ -18,7 +18,7 @@ from drejebog.engine.deadlines import COPENHAGEN, local_date
 from drejebog.engine.model import Drejebog, Rule
 from drejebog.engine.runtime import CaseSnapshot, Step
 from drejebog.engine.templates import danish_date
-from drejebog.engine.timers import Timer
+from drejebog.engine.timers import Timer, missed_in_all
 from drejebog.notifications.channels import CITIZEN, INBOX_ROUTE, ROUTES, STAFF, Route
 from drejebog.notifications.render import render, render_default
 
@@ -195,6 +195,8 @@ def _scope(
             "klokken": f"{rule.time_of_day:%H:%M}",
             "dage_tilbage": max((timer.due_date - today).days, 0),
             "dage_over": max((today - timer.due_date).days, 0),
+            # a missing notice: how many occurrences it stands for (more after a catch-up)
+            "mangler_i_alt": missed_in_all(timer),
         },
         "opgave": {"titel": rule.title} if rule.is_task else None,
     }

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from drejebog.engine.calendar import WorkingCalendar
+from drejebog.engine.deadlines import add_duration, subtract_duration
+from drejebog.engine.durations import Duration, Unit
 from drejebog.engine.errors import DrejebogError
 from drejebog.engine.model import Fact, FactType
+
+# a fact's range is in dage, uger, måneder or år (the parser refuses arbejdsdage), so the
+# calendar's working days are never asked for
+_NO_CALENDAR = WorkingCalendar()
 
 _TRUE = {"ja", "true", "sand", "1"}
 _FALSE = {"nej", "false", "falsk", "0"}
@@ -52,3 +59,27 @@ def convert_fact(fact: Fact, value: object) -> object:
             f"{', '.join(fact.values)})"
         )
     return text
+
+
+def check_plausible(fact: Fact, value: object, today: date) -> None:
+    """Refuse a date fact's value outside its plausible range around `today` (the date of
+    the event that sets it): a meeting in 1900 or 9999 is a typing error, and would make a
+    recurring duty catch up a century (engine/timers.py caps that too)."""
+    if fact.type is not FactType.DATE or not isinstance(value, date):
+        return
+    first = subtract_duration(today, fact.earliest, _NO_CALENDAR)
+    last = add_duration(today, fact.latest, _NO_CALENDAR)
+    if not first <= value <= last:
+        raise FactValueError(
+            f"'{fact.id}' = {value.isoformat()} ligger uden for det tilladte: fra "
+            f"{first.isoformat()} til {last.isoformat()} ({span_text(fact.earliest)} før til "
+            f"{span_text(fact.latest)} efter hændelsens dato {today.isoformat()}); ret datoen, "
+            "eller giv faktummet et andet 'tidligst'/'senest' i drejebogen"
+        )
+
+
+def span_text(duration: Duration) -> str:
+    """A range's length as the guide writes it: whole years as 'år'."""
+    if duration.unit is Unit.MONTHS and duration.amount and duration.amount % 12 == 0:
+        return f"{duration.amount // 12} år"
+    return str(duration)

@@ -12,11 +12,13 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 
 from drejebog.engine.deadlines import parse_time_of_day
-from drejebog.engine.durations import Adjust, Duration, DurationError, parse_duration
+from drejebog.engine.durations import Adjust, Duration, DurationError, Unit, parse_duration
 from drejebog.engine.errors import Problem
 from drejebog.engine.yamlnodes import MapNode, Mark, Node, ScalarNode, SeqNode
 
 IDENTIFIER = re.compile(r"^[a-zæøå][a-z0-9æøå_]*$")
+MAX_SPAN_YEARS = 800
+"""The longest plausible range of a date fact: keeps its dates inside the calendar."""
 
 
 def suggestion(word: str, candidates: Iterable[str]) -> str:
@@ -125,6 +127,33 @@ class FieldReader:
         except DurationError as exc:
             self.problem(node.mark, f"{what}: {exc}")
             return None
+
+    def fact_span(self, node: Node | None, what: str, direction: str) -> Duration | None:
+        """A date fact's `tidligst`/`senest`: '<antal> <enhed>' counted from the event's date,
+        optionally followed by `direction` ('før' or 'efter'), which only makes it read well.
+        The unit is dage, uger, måneder or år (år is kept as 12 måneder)."""
+        value = self.text(node, what)
+        if value is None or node is None:
+            return None
+        words = value.split()
+        if len(words) == 3 and words[2].lower() == direction:
+            words = words[:2]
+        examples = f"skriv fx '10 år {direction}', '6 måneder {direction}' eller '0 dage'"
+        if len(words) == 2 and words[1].lower() in ("år", "aar") and words[0].isdigit():
+            years = int(words[0])
+            if years > MAX_SPAN_YEARS:
+                self.problem(node.mark, f"{what}: højst {MAX_SPAN_YEARS} år, ikke '{value}'")
+                return None
+            return Duration(years * 12, Unit.MONTHS)
+        try:
+            span = parse_duration(" ".join(words))
+        except DurationError as exc:
+            self.problem(node.mark, f"{what}: {exc}; {examples}")
+            return None
+        if span.unit is Unit.WORKING_DAYS:
+            self.problem(node.mark, f"{what}: brug dage, uger, måneder eller år, ikke arbejdsdage")
+            return None
+        return span
 
     def adjust(self, node: Node | None) -> Adjust | None:
         value = self.text(node, "'helligdag'")

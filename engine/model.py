@@ -19,7 +19,7 @@ from typing import ClassVar, TypeAlias
 
 from drejebog.engine.calendar import WorkingCalendar
 from drejebog.engine.deadlines import add_duration, breach_date, due_date, occurrence_due
-from drejebog.engine.durations import Adjust, Duration
+from drejebog.engine.durations import Adjust, Duration, Unit
 from drejebog.engine.names import danish_kind
 from drejebog.engine.yamlnodes import Mark
 
@@ -254,6 +254,11 @@ class Event:
         return bool(self.branches)
 
 
+DEFAULT_FACT_RANGE = Duration(120, Unit.MONTHS)
+"""A date fact's plausible range when the drejebog declares none: 10 år either side of the
+event's date (`tidligst`/`senest`, workflows/README.md)."""
+
+
 @dataclass(frozen=True)
 class Fact:
     id: str
@@ -261,6 +266,10 @@ class Fact:
     type: FactType
     values: tuple[str, ...]
     mark: Mark
+    # a date fact's plausible range, counted from the date of the event that sets it:
+    # at the earliest `earliest` before it, at the latest `latest` after it
+    earliest: Duration = DEFAULT_FACT_RANGE
+    latest: Duration = DEFAULT_FACT_RANGE
 
 
 @dataclass(frozen=True)

@@ -114,7 +114,7 @@ EVENT_KEYS = (
     "milepæl",
 )
 BRANCH_KEYS = ("tilstand", "hvis")
-FACT_KEYS = ("titel", "type", "værdier")
+FACT_KEYS = ("titel", "type", "værdier", "tidligst", "senest")
 ROLE_KEYS = ("titel",)
 TEMPLATE_KEYS = ("emne", "tekst")
 
@@ -305,7 +305,26 @@ class DrejebogParser(FieldReader):
             if fact_type is not FactType.CHOICE and "værdier" in body.items:
                 self.problem(body.items["værdier"][0], "'værdier' bruges kun med type: valg")
             title = self.text(get("titel"), "'titel'") or fact_id
-            self.facts[fact_id] = Fact(fact_id, title, fact_type, values, mark)
+            self.facts[fact_id] = Fact(
+                fact_id, title, fact_type, values, mark, **self._range(body, fact_type)
+            )
+
+    def _range(self, body: MapNode, fact_type: FactType) -> dict[str, Duration]:
+        """A date fact's plausible range (`tidligst`, `senest`); the model's default else."""
+        spans: dict[str, Duration] = {}
+        for key, field_name, direction in (
+            ("tidligst", "earliest", "før"),
+            ("senest", "latest", "efter"),
+        ):
+            if key not in body.items:
+                continue
+            if fact_type is not FactType.DATE:
+                self.problem(body.items[key][0], f"'{key}' bruges kun med type: dato")
+                continue
+            span = self.fact_span(body.value(key), f"'{key}'", direction)
+            if span is not None:
+                spans[field_name] = span
+        return spans
 
     def _templates(self, node: Node | None) -> None:
         templates = self.mapping(node, "'skabeloner'")

@@ -26,7 +26,7 @@ from drejebog.engine.errors import (
     UnknownEvent,
 )
 from drejebog.engine.expressions import EVENT_DATE_NAME, compile_expression
-from drejebog.engine.facts import FactValueError, convert_fact
+from drejebog.engine.facts import FactValueError, check_plausible, convert_fact
 from drejebog.engine.machine import machine_for
 from drejebog.engine.model import (
     ANCHOR_ENTRY,
@@ -41,7 +41,9 @@ from drejebog.engine.model import (
 )
 from drejebog.engine.timers import (
     Timer,
+    catch_up_escalation,
     escalation_timer,
+    missed_in_all,
     plan_deadline,
     plan_occurrence,
     replan_cycle,
@@ -143,7 +145,7 @@ class CaseRuntime:
         facts: Mapping[str, object] | None = None,
         citizen_name: str = "",
     ) -> Step:
-        initial = self._convert_all(case_id, "åbn_sag", dict(facts or {}))
+        initial = self._convert_all(case_id, "åbn_sag", dict(facts or {}), local_date(at))
         case = CaseSnapshot(
             id=case_id,
             state=self.drejebog.start,
@@ -164,7 +166,7 @@ class CaseRuntime:
             raise UnknownEvent(case.id, event_id)
         if case.state not in event.sources:
             raise EventNotAllowed(case.id, event_id, case.state, list(event.sources))
-        new_facts = {**case.facts, **dict(event.sets), **self._event_data(case.id, event, data)}
+        new_facts = {**case.facts, **dict(event.sets), **self._event_data(case.id, event, data, at)}
         scope = {**new_facts, EVENT_DATE_NAME: local_date(at)}
         if event.condition is not None and not self._holds(
             case.id, event, event.condition.source, scope
@@ -290,7 +292,11 @@ class CaseRuntime:
         missing check-in, the first rung of the ladder and the duty's next occurrence."""
         timers: list[Timer] = []
         rung = {TimerKind.ESCALATION: timer.index + 1, TimerKind.CHECKIN_MISSING: 0}.get(timer.kind)
-        if rung is not None and rung < len(rule.escalation):
+        if missed_in_all(timer) > 1 and isinstance(rule, Recurring):
+            # a catch-up notice: the rungs already passed are folded into it as well
+            ladder = catch_up_escalation(case.id, rule, timer, at, self.calendar)
+            timers.extend([ladder] if ladder is not None else [])
+        elif rung is not None and rung < len(rule.escalation):
             timers.append(
                 escalation_timer(
                     case.id,
@@ -331,7 +337,7 @@ class CaseRuntime:
             ) from exc
 
     def _event_data(
-        self, case_id: str, event: Event, data: Mapping[str, object]
+        self, case_id: str, event: Event, data: Mapping[str, object], at: datetime
     ) -> dict[str, object]:
         allowed = set(event.data) | set(event.optional_data)
         unknown = sorted(set(data) - allowed)
@@ -345,11 +351,13 @@ class CaseRuntime:
         missing = [name for name in event.data if data.get(name) in (None, "")]
         if missing:
             raise BadEventData(case_id, event.id, f"mangler data: {', '.join(missing)}")
-        return self._convert_all(case_id, event.id, dict(data))
+        return self._convert_all(case_id, event.id, dict(data), local_date(at))
 
     def _convert_all(
-        self, case_id: str, event_id: str, data: dict[str, object]
+        self, case_id: str, event_id: str, data: dict[str, object], today: date
     ) -> dict[str, object]:
+        """Event data as the facts' types, each date within its fact's plausible range
+        around `today`, the event's date."""
         converted: dict[str, object] = {}
         for name, value in data.items():
             fact = self.drejebog.facts.get(name)
@@ -357,6 +365,7 @@ class CaseRuntime:
                 raise BadEventData(case_id, event_id, f"ukendt faktum '{name}'")
             try:
                 converted[name] = convert_fact(fact, value)
+                check_plausible(fact, converted[name], today)
             except FactValueError as exc:
                 raise BadEventData(case_id, event_id, str(exc)) from exc
         return converted

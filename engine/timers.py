@@ -18,7 +18,9 @@ from drejebog.engine.model import Deadline, EscalationStep, Recurring, TimerKind
 __all__ = [
     "Timer",
     "TimerKind",
+    "catch_up_escalation",
     "escalation_timer",
+    "missed_in_all",
     "plan_deadline",
     "plan_occurrence",
     "replan_cycle",
@@ -35,7 +37,7 @@ class Timer:
     kind: TimerKind
     roles: tuple[str, ...]
     due_date: date  # the deadline's (or occurrence's) local due date
-    index: int  # which reminder / escalation step
+    index: int  # which reminder / escalation step; a missing notice: occurrences folded in
     anchor: date  # the date the rule counts from (a recurring cycle's anchor)
     k: int = 0  # the occurrence number of a recurring obligation (0 for deadlines)
 
@@ -151,14 +153,71 @@ def plan_occurrence(
     now: datetime,
     calendar: WorkingCalendar,
 ) -> list[Timer]:
-    """Occurrence k of a recurring duty: its reminders still ahead and its missing notice."""
+    """Occurrence k of a recurring duty: its reminders still ahead and its missing notice.
+
+    The catch-up ceiling: when the missing notice of occurrence k+1 has passed too (an
+    anchor far in the past, or a standstill longer than a period), the occurrences are not
+    planned one by one. Only the latest one whose notice has passed is planned; its notice
+    stands for all of them, and its `index` counts the earlier ones it folds in (so the
+    message can say how many are missing in all, see `missed_in_all`)."""
+    latest = _last_missed(rule, anchor, now, calendar, after=k)
+    folded = 0
+    if latest > k:
+        folded, k = latest - k, latest
     due = rule.due(anchor, k, calendar)
     planned = _Occurrence(case_id, rule, f"{cycle}.k{k}", due, anchor, k)
     timers = planned.reminders(now, calendar)
-    missing_at = local_instant(rule.breach_day(due, calendar), rule.time_of_day)
     roles = rule.missing.roles if rule.missing else ()
-    timers.append(planned.timer(missing_at, "mangler", TimerKind.CHECKIN_MISSING, roles, 0))
+    missing_at = _missing_at(rule, due, calendar)
+    timers.append(planned.timer(missing_at, "mangler", TimerKind.CHECKIN_MISSING, roles, folded))
     return timers
+
+
+def missed_in_all(timer: Timer) -> int:
+    """How many occurrences a missing notice stands for: 1, or more after a catch-up."""
+    return timer.index + 1 if timer.kind is TimerKind.CHECKIN_MISSING else 0
+
+
+def catch_up_escalation(
+    case_id: str,
+    rule: Recurring,
+    notice: Timer,
+    now: datetime,
+    calendar: WorkingCalendar,
+) -> Timer | None:
+    """After a catch-up notice (one standing for several occurrences), the ladder goes on
+    from its first rung still ahead of `now`: the rungs already passed are folded in too."""
+    planned = _Occurrence(
+        case_id, rule, notice.occurrence, notice.due_date, notice.anchor, notice.k
+    )
+    return planned.first_escalation_from(now, calendar)
+
+
+def _missing_at(rule: Recurring, due: date, calendar: WorkingCalendar) -> datetime:
+    return local_instant(rule.breach_day(due, calendar), rule.time_of_day)
+
+
+def _last_missed(
+    rule: Recurring, anchor: date, now: datetime, calendar: WorkingCalendar, after: int = 0
+) -> int:
+    """The highest k after `after` whose missing notice lies before `now` (`after` if none).
+
+    The notice instants never decrease with k (a later occurrence is never adjusted to
+    before an earlier one), so a galloping search finds k in O(log k) steps: an anchor a
+    century back costs a few dozen date computations, not a thousand. The usual answer
+    (the next notice is still ahead) costs one."""
+
+    def passed(k: int) -> bool:
+        return _missing_at(rule, rule.due(anchor, k, calendar), calendar) < now
+
+    low, step = after, 1  # low is `after` or an occurrence whose notice has passed
+    while passed(low + step):
+        low, step = low + step, step * 2
+    high = low + step  # its notice is still ahead
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if passed(middle) else (low, middle)
+    return low
 
 
 def replan_cycle(
@@ -171,17 +230,11 @@ def replan_cycle(
 ) -> list[Timer]:
     """A running cycle's timers from `now` on: the first occurrence whose missing notice is
     still ahead, and the rest of the ladder of the occurrence before it."""
-    k = 1
-    while True:
-        timers = plan_occurrence(case_id, rule, anchor, cycle, k, now, calendar)
-        missing = next(t for t in timers if t.kind is TimerKind.CHECKIN_MISSING)
-        if missing.due_at >= now:
-            break
-        k += 1
+    k = _last_missed(rule, anchor, now, calendar) + 1
+    timers = plan_occurrence(case_id, rule, anchor, cycle, k, now, calendar)
     if k > 1:
-        previous = plan_occurrence(case_id, rule, anchor, cycle, k - 1, now, calendar)
-        notice = next(t for t in previous if t.kind is TimerKind.CHECKIN_MISSING)
-        planned = _Occurrence(case_id, rule, notice.occurrence, notice.due_date, anchor, k - 1)
+        previous = rule.due(anchor, k - 1, calendar)
+        planned = _Occurrence(case_id, rule, f"{cycle}.k{k - 1}", previous, anchor, k - 1)
         ladder = planned.first_escalation_from(now, calendar)
         if ladder is not None:
             timers.append(ladder)

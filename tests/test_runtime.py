@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import UTC, date, timedelta
 
 import pytest
 
 from drejebog.engine.errors import BadEventData, EventNotAllowed, GuardRejected, UnknownEvent
+from drejebog.engine.loader import load_text, parse_text
+from drejebog.engine.model import TimerKind
 from drejebog.engine.runtime import CaseRuntime
-from tests.conftest import brief, local, run_case
+from drejebog.engine.timers import missed_in_all
+from tests.conftest import FIXTURES, brief, local, run_case
 
 REHAB = {"rehab_moede": "2027-03-01", "indstilling": "ressourceforloeb"}
 
@@ -204,3 +207,114 @@ def test_yaml_strings_never_reach_transitions_as_callbacks(mini):
             for transition in transitions:
                 for condition in transition.conditions:
                     assert callable(condition.func), condition.func
+
+
+# -- the catch-up ceiling and plausible dates (issue 10, point 6) -----------------------------
+
+MINI_TEXT = (FIXTURES / "mini.yaml").read_text(encoding="utf-8")
+MEETING_FACT = "rehab_moede: {titel: Rehabiliteringsmøde, type: dato}"
+
+
+def mini_with(meeting_fact: str, anchored: bool = False) -> str:
+    text = MINI_TEXT.replace(MEETING_FACT, meeting_fact)
+    if anchored:  # the monthly report-back counted from the meeting's date
+        text = text.replace(
+            "        hver: 1 måned\n", "        hver: 1 måned\n        regnes_fra: rehab_moede\n"
+        )
+    return text
+
+
+def missing_notices(step):
+    return [t for t in step.schedule if t.kind is TimerKind.CHECKIN_MISSING]
+
+
+def test_a_cycle_anchored_far_back_plans_only_the_latest_missed_occurrence():
+    far_back = "rehab_moede: {titel: Møde, type: dato, tidligst: 200 år før}"
+    runtime = CaseRuntime(load_text(mini_with(far_back, anchored=True)))
+    case = runtime.open_case("sag-1", local("2027-03-01 09:00")).case
+    data = {"rehab_moede": "1900-01-01", "indstilling": "ressourceforloeb"}
+    case = runtime.apply(case, "rehab_holdt", data, local("2027-03-01 10:00")).case
+    step = runtime.apply(case, "overdrag", {"jobmaal_afklaret": "ja"}, local("2027-03-02 10:00"))
+    (notice,) = missing_notices(step)
+    assert (notice.k, missed_in_all(notice), notice.due_date) == (1525, 1525, date(2027, 2, 1))
+    assert notice.due_at < local("2027-03-02 10:00")  # due now: the sweep sends it at once
+    assert len(step.schedule) == 1  # its reminders have passed; nothing else from 1900
+    fired = runtime.fire(step.case, notice, local("2027-03-02 10:05"))
+    assert len(fired.records) == 2  # mentor and koordinerende sagsbehandler, once each
+    # the ladder's rung (5 arbejdsdage after the 4 February breach) has passed too: folded in;
+    # March's reminder has passed; March's notice (4 March) is the cycle going on from now
+    assert [(t.step, t.occurrence) for t in fired.schedule] == [("mangler", "p4.k1526")]
+    assert all(t.due_at > local("2027-03-02 10:05") for t in fired.schedule)
+    assert missed_in_all(missing_notices(fired)[0]) == 1
+
+
+def test_a_notice_fired_late_within_a_period_plans_the_next_occurrence_as_before(mini):
+    runtime = CaseRuntime(mini)
+    case = runtime.open_case("sag-1", local("2027-03-01 09:00")).case
+    case = runtime.apply(case, "rehab_holdt", REHAB, local("2027-03-01 10:00")).case
+    step = runtime.apply(case, "overdrag", {"jobmaal_afklaret": "ja"}, local("2027-03-03 10:00"))
+    (first,) = missing_notices(step)
+    assert (first.k, missed_in_all(first)) == (1, 1)
+    late = runtime.fire(step.case, first, first.due_at + timedelta(days=20))
+    assert [(t.k, missed_in_all(t)) for t in missing_notices(late)] == [(2, 1)]
+    # down for more than a period: the next notice folds the passed occurrences in
+    later = runtime.fire(step.case, first, first.due_at + timedelta(days=95))
+    assert [(t.k, missed_in_all(t)) for t in missing_notices(later)] == [(4, 3)]
+
+
+@pytest.mark.parametrize(
+    ("fact", "value", "allowed"),
+    [
+        (MEETING_FACT, "0001-01-01", "fra 2017-03-01 til 2037-03-01 (10 år før til 10 år efter"),
+        (MEETING_FACT, "9999-12-31", "fra 2017-03-01 til 2037-03-01"),
+        (MEETING_FACT, "2037-03-02", "fra 2017-03-01 til 2037-03-01"),
+        (
+            "rehab_moede: {titel: Møde, type: dato, tidligst: 2 uger før, senest: 6 måneder}",
+            "2027-02-14",
+            "fra 2027-02-15 til 2027-09-01 (2 uger før til 6 måneder efter",
+        ),
+        (
+            "rehab_moede: {titel: Møde, type: dato, senest: 0 dage}",
+            "2027-03-02",
+            "til 2027-03-01 (10 år før til 0 dage efter",
+        ),
+    ],
+    ids=["year-1", "year-9999", "day-after-default", "declared", "not-in-the-future"],
+)
+def test_a_date_outside_the_facts_plausible_range_is_refused(fact, value, allowed):
+    runtime = CaseRuntime(load_text(mini_with(fact)))
+    case = runtime.open_case("sag-1", local("2027-03-01 09:00")).case
+    data = {"rehab_moede": value, "indstilling": "ressourceforloeb"}
+    with pytest.raises(BadEventData) as caught:
+        runtime.apply(case, "rehab_holdt", data, local("2027-03-01 10:00"))
+    message = str(caught.value)
+    assert f"'rehab_moede' = {value} ligger uden for det tilladte" in message
+    assert allowed in message
+    with pytest.raises(BadEventData):  # opening a case with the fact is checked the same way
+        runtime.open_case("sag-2", local("2027-03-01 09:00"), {"rehab_moede": value})
+
+
+def test_the_range_edges_are_allowed():
+    runtime = CaseRuntime(load_text(mini_with(MEETING_FACT)))
+    case = runtime.open_case("sag-1", local("2027-03-01 09:00")).case
+    for value in ("2017-03-01", "2037-03-01"):
+        data = {"rehab_moede": value, "indstilling": "fleksjob"}
+        assert runtime.apply(case, "rehab_holdt", data, local("2027-03-01 10:00")).case.facts[
+            "rehab_moede"
+        ] == date.fromisoformat(value)
+
+
+@pytest.mark.parametrize(
+    ("fact", "problem"),
+    [
+        ("type: dato, tidligst: 2 arbejdsdage", "'tidligst': brug dage, uger, måneder eller år"),
+        ("type: dato, senest: 2 år før", "'senest'"),
+        ("type: dato, senest: 900 år", "'senest': højst 800 år"),
+        ("type: ja_nej, tidligst: 2 år", "'tidligst' bruges kun med type: dato"),
+    ],
+    ids=["working-days", "wrong-direction", "too-long", "not-a-date"],
+)
+def test_check_refuses_a_bad_range_at_its_line(fact, problem):
+    text = mini_with(f"rehab_moede: {{titel: Møde, {fact}}}")
+    _, problems = parse_text(text, "mini.yaml")
+    assert [p.line for p in problems if problem in p.message] == [7]
