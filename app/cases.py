@@ -16,9 +16,13 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
+from drejebog.app.notices import Channels, TaskMessages, compose_task_messages
+from drejebog.app.ports import SYSTEM_ACTOR as SYSTEM_ACTOR
 from drejebog.app.ports import CaseUnitOfWork, HistoryNote
 from drejebog.engine.clock import Clock
+from drejebog.engine.cpr import mask_cpr_in_text
 from drejebog.engine.errors import (
     CaseError,
     ConcurrencyConflict,
@@ -31,7 +35,6 @@ from drejebog.engine.model import CITIZEN_ROLE, Drejebog
 from drejebog.engine.runtime import CaseRuntime, Record, Step
 from drejebog.engine.shown import SHOWN_NAME, shown_name
 
-SYSTEM_ACTOR = "system"
 MAX_REASON = 2000  # characters of a --begrundelse; the history keeps it in full
 MAX_NAME = 64  # a worker handle's and a role's column length (store/tables.py)
 
@@ -157,9 +160,31 @@ def check_role(case_id: str, drejebog: Drejebog, role: str) -> None:
 
 
 class CaseService:
-    def __init__(self, unit_of_work: Callable[[], CaseUnitOfWork], clock: Clock) -> None:
+    def __init__(
+        self,
+        unit_of_work: Callable[[], CaseUnitOfWork],
+        clock: Clock,
+        channels: Channels | None = None,
+    ) -> None:
         self._unit_of_work = unit_of_work
         self._clock = clock
+        # the channels set up (app/notices.py): a task's message goes out on them; without
+        # any, a worker still gets it in the inbox and a citizen gets none
+        self._channels = channels or Channels()
+
+    def _task_messages(
+        self, uow: CaseUnitOfWork, drejebog: Drejebog, step: Step, now: datetime
+    ) -> TaskMessages:
+        """The messages of the tasks `step` creates. The caller writes them to the outbox in
+        the change's own transaction, after the case row: the change and its messages are
+        committed together or not at all, and an event id applied before returns before
+        this is reached (its history row's event id is UNIQUE), so each is written once."""
+        if not any(record.kind == "task" for record in step.records):
+            return TaskMessages([], [], [], [])
+        key = int(step.case.id)
+        return compose_task_messages(
+            uow.directory([key]), drejebog, key, step.case, step, now, self._channels
+        )
 
     def open_case(
         self,
@@ -183,14 +208,16 @@ class CaseService:
             runtime = runtime_for(drejebog)
             step = runtime.open_case(case_id, now, facts or {}, citizen_name)
             stored = uow.load_case(case_id)
+            messages = self._task_messages(uow, drejebog, step, now)
             note = HistoryNote(
                 now,
                 actor,
                 "åbnet",
                 to_state=step.case.state,
-                data=_history_data(step, facts or {}, reason),
+                data={**_history_data(step, facts or {}, reason), **messages.history_data()},
             )
             uow.save_step(stored, step, note)
+            uow.write_outbox(messages.rows)
             uow.commit()
         return OpenedCase(case_id, step.case.state, tuple(step.records))
 
@@ -204,6 +231,12 @@ class CaseService:
         reason: str | None = None,
     ) -> EventResult:
         reason = checked_reason(case_id, reason)
+        if event_id is not None and mask_cpr_in_text(event_id) != event_id:
+            # an id is shown and logged wherever the event is: no place for a person's number
+            raise CaseError(
+                case_id,
+                "hændelses-id'et ligner et CPR-nummer (10 cifre); brug et id uden personnumre",
+            )
         given_id = event_id is not None
         event_id = event_id or uuid.uuid4().hex
         now = self._clock.now()
@@ -216,6 +249,7 @@ class CaseService:
                 stored = uow.load_case(case_id)
                 runtime = runtime_for(stored.drejebog)
                 step = runtime.apply(stored.snapshot, event, data, now)
+                messages = self._task_messages(uow, stored.drejebog, step, now)
                 note = HistoryNote(
                     now,
                     actor,
@@ -224,9 +258,10 @@ class CaseService:
                     event_id=event_id,
                     from_state=stored.snapshot.state,
                     to_state=step.case.state,
-                    data=_history_data(step, data, reason),
+                    data={**_history_data(step, data, reason), **messages.history_data()},
                 )
                 uow.save_step(stored, step, note)
+                uow.write_outbox(messages.rows)
                 uow.commit()
         except ConcurrencyConflict:
             # the winner may have been this very event id, sent twice at once

@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-from drejebog.app.cases import SYSTEM_ACTOR
-from drejebog.app.ports import HistoryNote, OutboxRow, StoredCase
+from drejebog.app.ports import SYSTEM_ACTOR, HistoryNote, OutboxRow, StoredCase
 from drejebog.app.recipients import Directory, Recipient, Unreachable
 from drejebog.engine.deadlines import COPENHAGEN, local_date
-from drejebog.engine.model import Drejebog, Rule
+from drejebog.engine.model import Drejebog, Message, Rule, Task
 from drejebog.engine.runtime import CaseSnapshot, Step
 from drejebog.engine.templates import danish_date
 from drejebog.engine.timers import Timer, missed_in_all
@@ -223,3 +222,149 @@ def _deliveries(target: Recipient, channels: Channels) -> list[tuple[str, str]]:
 
 def _address(target: Recipient, route: Route) -> str:
     return str(getattr(target, route.address, "") or "")
+
+
+TASK_KIND = "task"  # the outbox kind of a task's message, written when the task is created
+
+
+@dataclass
+class TaskMessages:
+    """The messages of the tasks a Step created: their outbox rows and what the history row
+    of the change says was sent and not sent (each entry names its task, `opgave`)."""
+
+    rows: list[OutboxRow]
+    sent: list[dict[str, str]]
+    not_sent: list[dict[str, str]]
+    template_errors: list[str]
+
+    def history_data(self) -> dict[str, object]:
+        """The keys the change's history row gets; none when no task had a message, so a
+        drejebog without task messages records exactly what it did before."""
+        if not (self.sent or self.not_sent):
+            return {}
+        data: dict[str, object] = {"sendt": self.sent, "ikke_sendt": self.not_sent}
+        if self.template_errors:
+            data["skabelonfejl"] = "; ".join(self.template_errors)
+        return data
+
+
+def has_message(message: Message) -> bool:
+    """A task says something when it is created: a named template, or subject and body."""
+    return bool(message.template) or (message.subject is not None and message.body is not None)
+
+
+def compose_task_messages(
+    directory: Directory,
+    drejebog: Drejebog,
+    case_key: int,
+    snapshot: CaseSnapshot,
+    step: Step,
+    now: datetime,
+    channels: Channels,
+) -> TaskMessages:
+    """Render the message of each task the Step created (`besked` on the task) for the task's
+    role: its worker (or the leader, as for a reminder), or the citizen where the role is
+    `borger`, on the same channels and by the same recipient rules as a fired timer's."""
+    messages = TaskMessages([], [], [], [])
+    today = _local_date(now)
+    for record in step.records:
+        if record.kind != "task":
+            continue
+        _, task = drejebog.rule(record.name)
+        if not isinstance(task, Task) or not has_message(task.message):
+            continue
+        role = task.role
+        target = directory.resolve(case_key, role, role)
+        if isinstance(target, Unreachable):
+            messages.not_sent.append({"opgave": task.name, "rolle": role, "grund": target.reason})
+            continue
+        deliveries = _deliveries(target, channels)
+        if not deliveries:
+            messages.not_sent.append(
+                {"opgave": task.name, "rolle": role, "grund": "ingen kanal til borgeren er sat op"}
+            )
+            continue
+        scope = {
+            **_task_scope(drejebog, snapshot, task, record.due_date, today),
+            "modtager": {
+                "navn": target.name,
+                "rolle": role,
+                "rolle_titel": drejebog.role_title(role),
+            },
+        }
+        try:
+            rendered = render(drejebog, task.message, TASK_KIND, scope)
+        except Exception as exc:  # a drejebog's own template failed on this case's data
+            rendered = render_default(TASK_KIND, scope)
+            error = f"{type(exc).__name__}: {exc}"
+            messages.template_errors.append(f"{task.name}: {error}")
+            log.warning(
+                "sag %s, %s: drejebogens skabelon fejlede (%s); standardteksten blev sendt",
+                snapshot.id,
+                task.name,
+                error,
+            )
+        text = f"{target.note}\n\n{rendered.text}" if target.note else rendered.text
+        seen: set[tuple[str, str]] = set()
+        for channel, address in deliveries:
+            if (channel, address) in seen:
+                continue
+            seen.add((channel, address))
+            inbox = channel == INBOX_ROUTE.channel
+            messages.rows.append(
+                {
+                    "case_id": case_key,
+                    "timer_id": None,
+                    "kind": TASK_KIND,
+                    "rule": task.name,
+                    "role": role,
+                    "channel": channel,
+                    "recipient": address,
+                    "worker_id": target.worker_id,
+                    "subject": rendered.subject,
+                    "body_text": text,
+                    "created_at": now,
+                    "status": "sent" if inbox else "pending",
+                    "sent_at": now if inbox else None,
+                    "next_attempt_at": now,
+                }
+            )
+            messages.sent.append(
+                {
+                    "opgave": task.name,
+                    "rolle": role,
+                    "til": target.handle or target.name,
+                    "kanal": channel,
+                }
+            )
+    return messages
+
+
+def _task_scope(
+    drejebog: Drejebog, snapshot: CaseSnapshot, task: Task, due: date | None, today: date
+) -> dict[str, object]:
+    """The names a task's message may use, all but `modtager` (workflows/README.md 2.4):
+    `frist` only when the task has a deadline."""
+    deadline = task.deadline
+    return {
+        **snapshot.facts,
+        "sag": {
+            "id": snapshot.id,
+            "tilstand": snapshot.state,
+            "tilstand_titel": drejebog.states[snapshot.state].title,
+        },
+        "borger": {"navn": snapshot.citizen_name},
+        "drejebog": {"titel": drejebog.title},
+        "frist": (
+            {
+                "titel": deadline.title,
+                "dato": due,
+                "klokken": f"{task.time_of_day:%H:%M}",
+                "dage_tilbage": max((due - today).days, 0),
+                "dage_over": max((today - due).days, 0),
+            }
+            if deadline is not None and due is not None
+            else None
+        ),
+        "opgave": {"titel": task.title},
+    }

@@ -24,6 +24,8 @@ from drejebog.engine.model import Drejebog
 from drejebog.engine.runtime import CaseSnapshot, Step
 from drejebog.engine.timers import Timer
 
+SYSTEM_ACTOR = "system"  # who acts when nobody typed a command: the daemon, a migration
+
 
 @dataclass(frozen=True)
 class StoredCase:
@@ -119,6 +121,14 @@ class CaseUnitOfWork(UnitOfWork, Protocol):
 
     def running_cases(self, drejebog_id: str) -> list[tuple[str, int, str]]:
         """(case id, version key, state) of every open case on any version of the drejebog."""
+        ...
+
+    def directory(self, case_keys: Collection[int]) -> Directory:
+        """Who can be reached on these cases (a task's message goes to them)."""
+        ...
+
+    def write_outbox(self, rows: Sequence[OutboxRow]) -> None:
+        """Insert notifications (a task's message, written with the change that created it)."""
         ...
 
 

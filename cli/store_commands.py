@@ -29,10 +29,10 @@ def reports_errors(function: F) -> F:
             return function(*args, **kwargs)
         except DrejebogInvalid as exc:
             for problem in exc.problems:
-                click.echo(mask_cpr_in_text(str(problem)), err=True)
+                echo(str(problem), err=True)
             sys.exit(1)
         except DrejebogError as exc:
-            click.echo(f"fejl: {mask_cpr_in_text(str(exc))}", err=True)
+            echo(f"fejl: {exc}", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -68,8 +68,14 @@ def actor_of(app: App, worker: str | None) -> str:
     return app.admin.actor(worker or app.settings.worker)
 
 
+def echo(message: str = "", err: bool = False) -> None:
+    """Print a line with anything shaped like a CPR number masked: a case's free text (event
+    data, an event id, a reason) may hold one although stored numbers are never shown whole."""
+    click.echo(mask_cpr_in_text(message), err=err)
+
+
 def echo_json(data: object) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 # -- db, load ------------------------------------------------------------------------------
@@ -83,7 +89,7 @@ db = click.Group("db", help="Databasen.")
 def db_upgrade() -> None:
     app = open_app()
     revision = app.upgrade_schema()
-    click.echo(f"databasen er på revision {revision} ({app.database})")
+    echo(f"databasen er på revision {revision} ({app.database})")
 
 
 @click.command(help="Gem drejebøger (filer eller mapper); ugyldige drejebøger gemmes aldrig.")
@@ -92,7 +98,7 @@ def db_upgrade() -> None:
 def load(paths: tuple[str, ...]) -> None:
     app = app_with_schema()
     for result in app.admin.load_drejebog_files(paths):
-        click.echo(f"{result.path}: {result.drejebog_id} version {result.version} {result.status}")
+        echo(f"{result.path}: {result.drejebog_id} version {result.version} {result.status}")
 
 
 # -- workers and citizens ------------------------------------------------------------------
@@ -114,7 +120,7 @@ def worker_add(
 ) -> None:
     app = app_with_schema()
     app.admin.add_worker(handle, name, role, email, team, leader)
-    click.echo(f"medarbejder {handle} oprettet ({role})")
+    echo(f"medarbejder {handle} oprettet ({role})")
 
 
 @worker.command("list", help="Vis medarbejdere.")
@@ -137,7 +143,7 @@ def worker_list(as_json: bool) -> None:
         echo_json(data)
         return
     for item in data:
-        click.echo(
+        echo(
             f"{item['medarbejder']:<12} {item['navn']:<24} {item['rolle']:<28} "
             f"{item['team'] or '-':<12} leder: {item['leder'] or '-'}"
         )
@@ -155,7 +161,7 @@ citizen = click.Group("citizen", help="Borgere.")
 def citizen_add(cpr: str, name: str, email: str, phone: str) -> None:
     app = app_with_schema()
     masked = app.admin.add_citizen(cpr, name, email, phone)
-    click.echo(f"borger {name} ({masked}) oprettet")
+    echo(f"borger {name} ({masked}) oprettet")
 
 
 # -- cases ---------------------------------------------------------------------------------
@@ -184,10 +190,10 @@ def case_open(
     opened = app.cases.open_case(
         cpr, drejebog, actor_of(app, as_worker), key_values(facts), key_values(assign), reason
     )
-    click.echo(f"sag {opened.case_id} åbnet i tilstanden '{opened.state}'")
+    echo(f"sag {opened.case_id} åbnet i tilstanden '{opened.state}'")
     for record in opened.records:
         if record.kind == "task":
-            click.echo(f"  opgave: {record.title} → {record.role}")
+            echo(f"  opgave: {record.title} → {record.role}")
 
 
 @case.command("event", help="Registrér en hændelse på en sag: CASE EVENT [navn=værdi ...].")
@@ -211,7 +217,7 @@ def case_event(
         case_id, event, key_values(data), actor_of(app, as_worker), event_id, reason
     )
     if not result.applied:
-        click.echo(
+        echo(
             f"sag {result.case_id}: hændelse {result.event_id} er allerede registreret; "
             "intet er ændret"
         )
@@ -221,11 +227,11 @@ def case_event(
         if result.from_state != result.to_state
         else f"forbliver i {result.to_state}"
     )
-    click.echo(f"sag {result.case_id}: {event} registreret ({move}), id {result.event_id}")
+    echo(f"sag {result.case_id}: {event} registreret ({move}), id {result.event_id}")
     for record in result.records:
         if record.kind in ("task", "milestone"):
             role = f" → {record.role}" if record.role else ""
-            click.echo(f"  {danish_kind(record.kind)}: {record.title}{role}")
+            echo(f"  {danish_kind(record.kind)}: {record.title}{role}")
 
 
 @case.command("assign", help="Tildel en medarbejder en rolle på en sag.")
@@ -241,10 +247,10 @@ def case_assign(
     app = app_with_schema()
     done = app.cases.assign(case_id, role, worker_handle, actor_of(app, as_worker), reason)
     if not done.applied:
-        click.echo(f"sag {done.case_id}: {done.worker} er allerede {done.role}; intet er ændret")
+        echo(f"sag {done.case_id}: {done.worker} er allerede {done.role}; intet er ændret")
         return
     before = f" (før: {done.previous})" if done.previous else ""
-    click.echo(f"sag {done.case_id}: {done.worker} er nu {done.role}{before}")
+    echo(f"sag {done.case_id}: {done.worker} er nu {done.role}{before}")
 
 
 @case.command("show", help="Vis en sag: tilstand, fakta, tildelte, frister og hele forløbet.")
@@ -258,31 +264,29 @@ def case_show(case_id: str, as_json: bool) -> None:
         echo_json(details)
         return
     citizen_ = details["borger"]
-    click.echo(f"Sag {details['sag']}: {citizen_['navn']} ({citizen_['cpr']})")
+    echo(f"Sag {details['sag']}: {citizen_['navn']} ({citizen_['cpr']})")
     book = details["drejebog"]
-    click.echo(f"Drejebog: {book['titel']} ({book['id']}, version {book['version']})")
-    click.echo(
-        f"Tilstand: {details['tilstand']}" + (" (afsluttet)" if details["afsluttet"] else "")
-    )
+    echo(f"Drejebog: {book['titel']} ({book['id']}, version {book['version']})")
+    echo(f"Tilstand: {details['tilstand']}" + (" (afsluttet)" if details["afsluttet"] else ""))
     facts = ", ".join(f"{k}={v}" for k, v in sorted(details["fakta"].items())) or "-"
-    click.echo(f"Fakta: {facts}")
-    click.echo("Tildelt:")
+    echo(f"Fakta: {facts}")
+    echo("Tildelt:")
     for item in details["tildelt"] or [{"rolle": "-", "medarbejder": "-", "navn": ""}]:
-        click.echo(f"  {item['rolle']:<28} {item['medarbejder']} {item['navn']}".rstrip())
-    click.echo("Åbne frister:")
+        echo(f"  {item['rolle']:<28} {item['medarbejder']} {item['navn']}".rstrip())
+    echo("Åbne frister:")
     for item in details["frister"]:
         days = item["dage_tilbage"]
         left = f"{days} dage tilbage" if days >= 0 else f"{-days} dage over fristen"
-        click.echo(f"  {item['regel']:<28} {item['frist']}  ({left})")
+        echo(f"  {item['regel']:<28} {item['frist']}  ({left})")
     if not details["frister"]:
-        click.echo("  ingen")
-    click.echo("Opgaver:")
+        echo("  ingen")
+    echo("Opgaver:")
     for item in details["opgaver"]:
         due = f" frist {item['frist']}" if item["frist"] else ""
-        click.echo(f"  [{item['status']}] {item['titel']} → {item['rolle']}{due}")
-    click.echo("Forløb:")
+        echo(f"  [{item['status']}] {item['titel']} → {item['rolle']}{due}")
+    echo("Forløb:")
     for item in details["forløb"]:
-        click.echo(_history_line(item))
+        echo(_history_line(item))
 
 
 def _history_line(item: dict[str, Any]) -> str:
@@ -317,7 +321,7 @@ def tasks(worker_handle: str | None, role: str | None, overdue: bool, as_json: b
         echo_json([v.as_json() for v in views])
         return
     if not views:
-        click.echo("ingen åbne opgaver")
+        echo("ingen åbne opgaver")
     for view in views:
         if view.due_date is None:
             when = "ingen frist"
@@ -325,7 +329,7 @@ def tasks(worker_handle: str | None, role: str | None, overdue: bool, as_json: b
             when = f"{view.due_date} ({-view.days_left} dage over)"
         else:
             when = f"{view.due_date} ({view.days_left} dage tilbage)"
-        click.echo(
+        echo(
             f"sag {view.case_id:<5} {when:<28} {view.role:<28} "
             f"{view.worker or '(ingen tildelt)':<16} {view.title}"
         )
@@ -358,8 +362,8 @@ def migrate(
             if item.from_state == item.to_state
             else f"{item.from_state} → {item.to_state}"
         )
-        click.echo(
+        echo(
             f"sag {item.case_id}: version {item.from_version} → {item.to_version}, {state}, "
             f"{item.timers_planned} nye tidspunkter"
         )
-    click.echo(f"{len(moved)} sag(er) {verb} til version {to_version}")
+    echo(f"{len(moved)} sag(er) {verb} til version {to_version}")

@@ -69,7 +69,8 @@ class App:
 
     @property
     def cases(self) -> CaseService:
-        return CaseService(self.unit_of_work, self.clock)
+        # a task's message goes out, when the task is created, on the channels set up
+        return CaseService(self.unit_of_work, self.clock, self.wiring().flags)
 
     @property
     def admin(self) -> Admin:

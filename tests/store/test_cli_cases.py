@@ -300,3 +300,32 @@ def test_hostile_names_in_assign_and_reasons_are_danish_errors_and_change_nothin
         assert "fejl: " in result.output and len(result.output) < 1000
         assert setup("case", "show", "1", "--json") == before
         assert len(json.loads(setup("worker", "list", "--json"))) == 3
+
+
+def test_a_cpr_number_in_free_text_is_masked_in_every_output_and_refused_as_an_id(setup):
+    """Issue 10, point 9: free-text event data and a reason are shown with any CPR-shaped
+    number masked (text and JSON); an event id shaped like one is refused."""
+    run = setup
+    typed = "0101904321"  # CPR-shaped; its serial must never be shown
+    with freeze_time("2027-03-01 12:00:00"):
+        run("case", "open", "ressourceforloeb", "--cpr", CPR, "--tildel", "sagsbehandler=anna")
+        run("case", "event", "1", "tilmeld_holdforloeb", "rehab_moede=2027-03-01")
+        run("case", "event", "1", "rehab_moede_holdt", "indstilling=ressourceforloeb")
+        refused = run(
+            "case", "event", "1", "foerste_aktivitet_startet", "aktivitet=x", "--id", typed, code=1
+        )
+        assert "ligner et CPR-nummer" in refused and "4321" not in refused
+        out = run(
+            "case",
+            "event",
+            "1",
+            "foerste_aktivitet_startet",
+            f"aktivitet=Praktik, ring {typed}",
+            "--begrundelse",
+            f"aftalt med {typed[:6]}-{typed[6:]}",
+        )
+        assert "4321" not in out
+    for output in (run("case", "show", "1"), run("case", "show", "1", "--json")):
+        assert "010190-xxxx" in output
+        assert "4321" not in output
+    json.loads(run("case", "show", "1", "--json"))  # still valid JSON
