@@ -143,3 +143,22 @@ def test_no_message_without_one_on_the_task(staffed_backend):
     assert store.rows("task")
     assert store.rows("outbox") == []
     assert all("sendt" not in row["data"] for row in store.rows("case_history"))
+
+
+def test_two_tasks_for_one_worker_send_two_messages(staffed_backend, tmp_path):
+    """Task messages have no timer: the outbox's (timer, recipient, channel) key does not
+    stop a second task's message to the same inbox."""
+    store = staffed_backend
+    path = tmp_path / "opgavebeskeder.yaml"
+    with_note_message = DREJEBOG.replace(
+        "        titel: Skriv et notat\n",
+        '        titel: Skriv et notat\n        emne: "Notat"\n        tekst: "Skriv et notat."\n',
+    )
+    path.write_text(with_note_message, encoding="utf-8")
+    store.admin.load_drejebog_files([path])
+    case_id = store.cases.open_case(
+        ANNA_CPR, "opgavebeskeder", "anna_s", assignments={"sagsbehandler": "anna_s"}
+    ).case_id
+    store.cases.apply_event(case_id, "start_forloeb", {}, "anna_s")
+    subjects = sorted(m.subject for m in store.inbox.messages("anna_s"))
+    assert subjects == ["Notat", "Ny opgave: Ring borgeren op (Anna Andersen)"]
