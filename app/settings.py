@@ -32,6 +32,9 @@ class Settings:
     webhook_url: str = ""  # staff notifications, e.g. a Teams connector
     sms_webhook_url: str = ""  # citizens without e-mail, e.g. an SMS gateway
     max_attempts: int = 8
+    send_timeout: float = 10.0  # seconds: connecting, and each read or write, per message
+    delivery_batch: int = 200  # messages at most per delivery round
+    delivery_round_seconds: int = 60  # no new message is begun after this long in a round
     digest_time: time = time(7, 0)
     worker: str = ""  # who a command acts as when --as is not given; "" is the system
 
@@ -87,6 +90,9 @@ class Settings:
             webhook_url=text("DREJEBOG_WEBHOOK_URL"),
             sms_webhook_url=text("DREJEBOG_SMS_WEBHOOK_URL"),
             max_attempts=number("DREJEBOG_MAX_ATTEMPTS", 8),
+            send_timeout=float(number("DREJEBOG_SEND_TIMEOUT", 10)),
+            delivery_batch=number("DREJEBOG_DELIVERY_BATCH", 200),
+            delivery_round_seconds=number("DREJEBOG_DELIVERY_ROUND_SECONDS", 60),
             digest_time=digest_time,
             worker=env.get("DREJEBOG_WORKER") or "",  # as given: a handle is checked on use
         )

@@ -1,10 +1,16 @@
 """`drejebog daemon`: APScheduler ticks; the database holds the deadlines.
 
-Every N seconds a sweep fires the due timers (app/firing.py) and the outbox is delivered
-(app/delivery.py); on working days at the digest time each worker gets a daily
-digest. APScheduler is only the tick: its jobs coalesce, never overlap and have a misfire
-grace time, and after downtime the first sweep fires each overdue timer once (catch-up is the
-timers' business, not APScheduler's). SIGTERM and Ctrl-C finish the current sweep and exit.
+Every N seconds a sweep fires the due timers (app/firing.py), and, as a separate job in its
+own thread, the outbox is delivered (app/delivery.py); on working days at the digest time each
+worker gets a daily digest. Firing never waits on delivery: a hanging SMTP server or webhook
+holds up only the delivery job, whose rounds are bounded (messages, time, a timeout per
+network step). APScheduler is only the tick: its jobs coalesce, never overlap and have a
+misfire grace time, and after downtime the first sweep fires each overdue timer once (catch-up
+is the timers' business, not APScheduler's).
+
+SIGTERM and Ctrl-C finish the current sweep and exit. Delivery stops between two messages; a
+message still in flight after STOP_GRACE_SECONDS is left behind (its thread is a daemon
+thread): it stays claimed and pending, and is sent again when the claim runs out.
 
 On SQLite one daemon runs at a time: a second one refuses to start (or waits, with --wait)
 on a lock file beside the database. On PostgreSQL several daemons share the work.
@@ -17,13 +23,16 @@ import gc
 import logging
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from types import FrameType
 from typing import IO
 
 from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
+from apscheduler.executors.pool import BasePoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -36,6 +45,7 @@ from drejebog.engine.errors import DrejebogError
 
 log = logging.getLogger("drejebog.daemon")
 LOCK_POLL_SECONDS = 0.2
+STOP_GRACE_SECONDS = 2.0  # how long a stop waits for a message in flight
 
 
 class DaemonLocked(DrejebogError):
@@ -100,6 +110,46 @@ class StopRequest:
             self.on_stop(signum)
 
 
+class DaemonThreads:
+    """Runs each submitted call in a daemon thread, so a send hanging in a socket can never
+    keep the process alive: shutting down waits at most STOP_GRACE_SECONDS for them."""
+
+    def __init__(self) -> None:
+        self._threads: list[threading.Thread] = []
+
+    def submit(
+        self, fn: Callable[..., object], /, *args: object, **kwargs: object
+    ) -> Future[object]:
+        future: Future[object] = Future()
+
+        def run() -> None:
+            if not future.set_running_or_notify_cancel():
+                return
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except BaseException as exc:  # handed to APScheduler, which logs it
+                future.set_exception(exc)
+
+        thread = threading.Thread(target=run, name="drejebog-delivery", daemon=True)
+        self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+        thread.start()
+        return future
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if not wait:
+            return
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for thread in self._threads:
+            thread.join(max(deadline - time.monotonic(), 0))
+
+
+class DaemonThreadExecutor(BasePoolExecutor):  # type: ignore[misc]
+    """APScheduler's executor over DaemonThreads."""
+
+    def __init__(self) -> None:
+        super().__init__(DaemonThreads())
+
+
 def settle(app: App) -> None:
     """Parse the stored drejebøger once, then take everything alive after start-up out of the
     garbage collector's way (`gc.freeze`). A sweep allocates many short-lived objects, and every
@@ -119,30 +169,56 @@ class Daemon:
         self.app = app
         self.settings = app.settings
         self.wiring = app.wiring()
+        self.stopping = threading.Event()  # set on SIGTERM: delivery ends between two messages
 
     def tick(self) -> None:
+        """One sweep and one delivery round, one after the other (`drejebog daemon --once`)."""
+        self.fire()
+        self.deliver()
+
+    def fire(self) -> None:
         now = self.app.clock.now()
         fired = sweep(self.app.unit_of_work, now, self.wiring.flags, self.settings.batch_size)
-        delivered = deliver(self.app.outbox, self.wiring.channels, now, self.settings.max_attempts)
         log.info(
-            "sweep: %d tidspunkter fyret (%s), %d beskeder skrevet, %d leveret, %d fejlede, "
-            "%.1f ms",
+            "sweep: %d tidspunkter fyret (%s), %d beskeder skrevet, %.1f ms",
             fired.fired,
             ", ".join(f"{k} {n}" for k, n in sorted(fired.by_kind.items())) or "ingen",
             fired.notifications,
-            delivered.sent,
-            delivered.failed,
             fired.seconds * 1000,
             extra={
                 "action": "sweep",
                 "fired": fired.fired,
                 "skipped": fired.skipped,
                 "notifications": fired.notifications,
-                "delivered": delivered.sent,
-                "failed": delivered.failed,
                 "ms": round(fired.seconds * 1000, 1),
             },
         )
+
+    def deliver(self) -> None:
+        started = time.monotonic()
+        delivered = deliver(
+            self.app.outbox,
+            self.wiring.channels,
+            self.app.clock.now(),
+            self.settings.max_attempts,
+            limit=self.settings.delivery_batch,
+            deadline=started + self.settings.delivery_round_seconds,
+            should_stop=self.stopping.is_set,
+        )
+        if delivered.sent or delivered.failed:
+            log.info(
+                "levering: %d leveret, %d fejlede, %d opgivet, %.1f ms",
+                delivered.sent,
+                delivered.failed,
+                delivered.dead,
+                (time.monotonic() - started) * 1000,
+                extra={
+                    "action": "delivery",
+                    "delivered": delivered.sent,
+                    "failed": delivered.failed,
+                    "dead": delivered.dead,
+                },
+            )
 
     def digest(self) -> None:
         now = self.app.clock.now()
@@ -153,16 +229,23 @@ class Daemon:
         stop_request = stop_request or StopRequest.install()
         lock = sqlite_lock(self.app, wait_for_lock, stop_request)
         scheduler = BlockingScheduler(timezone=COPENHAGEN)
-        scheduler.add_job(
-            self.tick,
-            "interval",
-            seconds=self.settings.sweep_seconds,
-            id="sweep",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=self.settings.sweep_seconds,
-            next_run_time=self.app.clock.now().astimezone(COPENHAGEN),
-        )
+        scheduler.add_executor(DaemonThreadExecutor(), "delivery")
+        first_run = self.app.clock.now().astimezone(COPENHAGEN)
+        for job, job_id, executor in (
+            (self.fire, "sweep", "default"),
+            (self.deliver, "delivery", "delivery"),
+        ):
+            scheduler.add_job(
+                job,
+                "interval",
+                seconds=self.settings.sweep_seconds,
+                id=job_id,
+                executor=executor,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=self.settings.sweep_seconds,
+                next_run_time=first_run,
+            )
         digest = self.settings.digest_time
         scheduler.add_job(
             self.digest,
@@ -176,6 +259,7 @@ class Daemon:
         )
 
         def stop(signum: int) -> None:
+            self.stopping.set()
             log.info(
                 "stopper (signal %d): gør den igangværende sweep færdig",
                 signum,

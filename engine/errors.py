@@ -21,6 +21,7 @@
     ├── SettingsError             [app.settings] a DREJEBOG_* setting is malformed (*)
     ├── AdminError                [app.admin] a worker or citizen cannot be added as given
     ├── DeliveryError             [notifications.channels] a channel failed; retryable
+    │   └── Undeliverable         [notifications.channels] the message can never be sent
     └── DaemonLocked              [cli.daemon] another daemon holds the SQLite database
 
 A class lives where its layer needs it ([module] under drejebog; none: this module): the

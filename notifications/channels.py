@@ -12,11 +12,20 @@ every listed class. This package does not import the application layer: the sett
 read through the small `ChannelSettings` protocol, which the app's Settings satisfies.
 
 A channel's `send` raises DeliveryError with a readable reason when the message did not get
-through; the dispatcher (app/delivery.py) retries.
+through; the dispatcher (app/delivery.py) retries. A message that can never be sent (an address
+with a line break, an e-mail that cannot be built) raises Undeliverable instead: it goes dead
+at once. Every network step has a timeout (`send_timeout`, connect and each read or write), so
+a server that accepts and never answers costs one message that long, no more.
+
+What a channel guarantees: a message is written into the outbox exactly once (UNIQUE keys). It
+is handed to its channel at least once: a crash (kill -9) between the server's acceptance and
+the mark as sent sends it again, with the same Message-ID (e-mail) or Idempotency-Key
+(webhooks), so the receiving side can recognise the repeat.
 """
 
 from __future__ import annotations
 
+import email.errors
 import json
 import smtplib
 import ssl
@@ -33,6 +42,12 @@ from drejebog.notifications.render import html_part
 
 class DeliveryError(DrejebogError):
     retryable = True
+
+
+class Undeliverable(DeliveryError):
+    """The message itself is broken: sending it again cannot help."""
+
+    retryable = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,8 @@ class ChannelSettings(Protocol):
     def webhook_url(self) -> str: ...
     @property
     def sms_webhook_url(self) -> str: ...
+    @property
+    def send_timeout(self) -> float: ...
 
 
 class Channel(Protocol):
@@ -125,25 +142,39 @@ class SmtpChannel:
 
     @classmethod
     def configured(cls, settings: ChannelSettings) -> SmtpChannel | None:
-        return cls(SmtpConfig.from_settings(settings)) if settings.smtp_host else None
+        if not settings.smtp_host:
+            return None
+        return cls(SmtpConfig.from_settings(settings), settings.send_timeout)
 
     def __init__(self, config: SmtpConfig, timeout: float = 10.0) -> None:
         self.config = config
         self.timeout = timeout
 
     def build(self, message: OutgoingMessage) -> EmailMessage:
-        email = EmailMessage()
-        email["Subject"] = message.subject
-        email["From"] = self.config.sender
-        email["To"] = message.recipient
-        email["Date"] = formatdate(localtime=False)
-        email["Message-ID"] = message_id(message, self.config.sender)
-        email.set_content(message.text)
-        email.add_alternative(html_part(message.subject, message.text), subtype="html")
-        return email
+        """The e-mail; raises Undeliverable when the message cannot be one (a line break or
+        no @ in the address, a header the e-mail library refuses)."""
+        recipient = message.recipient
+        if any(c in recipient for c in "\r\n") or "@" not in recipient.strip("@"):
+            raise Undeliverable(f"ugyldig e-mailadresse {recipient!r}: kan aldrig sendes")
+        try:
+            return self._build(message)
+        except (ValueError, TypeError, email.errors.MessageError) as exc:
+            raise Undeliverable(f"e-mailen kan ikke bygges: {exc}") from exc
+
+    def _build(self, message: OutgoingMessage) -> EmailMessage:
+        mail = EmailMessage()
+        mail["Subject"] = message.subject
+        mail["From"] = self.config.sender
+        mail["To"] = message.recipient
+        mail["Date"] = formatdate(localtime=False)
+        mail["Message-ID"] = message_id(message, self.config.sender)
+        mail.set_content(message.text)
+        mail.add_alternative(html_part(message.subject, message.text), subtype="html")
+        return mail
 
     def send(self, message: OutgoingMessage) -> None:
         c = self.config
+        built = self.build(message)  # before connecting: a broken message costs no connection
         try:
             client: smtplib.SMTP
             if c.security == "ssl":
@@ -157,7 +188,7 @@ class SmtpChannel:
                     client.starttls(context=ssl.create_default_context())
                 if c.user:
                     client.login(c.user, c.password)
-                client.send_message(self.build(message))
+                client.send_message(built)
         except (OSError, smtplib.SMTPException) as exc:
             raise DeliveryError(
                 f"e-mail til {message.recipient} via {c.host}:{c.port} fejlede: {exc}"
@@ -210,7 +241,9 @@ class StaffWebhookChannel(WebhookChannel):
 
     @classmethod
     def configured(cls, settings: ChannelSettings) -> StaffWebhookChannel | None:
-        return cls(settings.webhook_url) if settings.webhook_url else None
+        if not settings.webhook_url:
+            return None
+        return cls(settings.webhook_url, settings.send_timeout)
 
 
 class SmsChannel(WebhookChannel):
@@ -220,7 +253,9 @@ class SmsChannel(WebhookChannel):
 
     @classmethod
     def configured(cls, settings: ChannelSettings) -> SmsChannel | None:
-        return cls(settings.sms_webhook_url) if settings.sms_webhook_url else None
+        if not settings.sms_webhook_url:
+            return None
+        return cls(settings.sms_webhook_url, settings.send_timeout)
 
 
 class ChannelClass(Protocol):

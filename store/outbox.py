@@ -7,11 +7,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, false, select, update
 
 from drejebog.app.ports import ClaimedMessage, OutboxEntry, Retry
 from drejebog.store.rows import claimed_message, outbox_entry
 from drejebog.store.tables import OUTBOX
+
+
+def _write_first(connection: Connection) -> None:
+    """On SQLite, take the write lock before reading: a transaction that reads and then writes
+    fails at once ("database is locked", no busy wait) when another connection wrote in
+    between, and the daemon's firing and delivery jobs write side by side. A write that
+    changes nothing takes the lock, waiting out the busy timeout."""
+    if connection.dialect.name == "sqlite":
+        connection.execute(update(OUTBOX).where(false()).values(claimed_until=None))
 
 
 class SqlOutbox:
@@ -32,6 +41,7 @@ class SqlOutbox:
         with self._engine.begin() as connection:
             if connection.dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
+            _write_first(connection)
             rows = connection.execute(query).all()
             if rows:
                 connection.execute(
@@ -57,6 +67,7 @@ class SqlOutbox:
 
     def record_failure(self, message_id: int, error: str, plan: Callable[[int], Retry]) -> Retry:
         with self._engine.begin() as connection:
+            _write_first(connection)
             attempts = connection.execute(
                 select(OUTBOX.c.attempts).where(OUTBOX.c.id == message_id)
             ).scalar_one()

@@ -26,8 +26,9 @@ from drejebog.bootstrap import bootstrap
 from drejebog.cli.daemon import Daemon, StopRequest, settle
 from drejebog.engine.clock import SimulatedClock
 from drejebog.store.migrate_schema import upgrade
-from drejebog.store.tables import HISTORY, OUTBOX, TIMER
+from drejebog.store.tables import HISTORY, OUTBOX, TIMER, WORKER
 from tests.conftest import FIXTURES
+from tests.store.test_delivery import silent_server
 
 CASES = 30
 EXPECTED = CASES * 3
@@ -55,12 +56,15 @@ def overdue(database_url):
     app.engine.dispose()
 
 
-def start_daemon(database_url: str, *extra: str, log: Path | None = None) -> subprocess.Popen[str]:
+def start_daemon(
+    database_url: str, *extra: str, log: Path | None = None, **settings: str
+) -> subprocess.Popen[str]:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
         "DREJEBOG_SWEEP_SECONDS": "1",
         "DREJEBOG_BATCH_SIZE": "3",
+        **settings,
     }
     if log is None:
         return subprocess.Popen(
@@ -256,3 +260,64 @@ def test_settling_parses_every_stored_version_and_freezes_what_start_up_left(ove
         gc.unfreeze()
         app.engine.dispose()
     assert parsed == ["mini.yaml"]  # the one stored version, parsed at start-up
+
+
+def open_overdue_case(app, number: int) -> None:
+    cpr = f"{61 + number % 28:02d}0190-{number:04d}"
+    app.admin.add_citizen(cpr, f"Borger {number}")
+    case_id = app.cases.open_case(cpr, "mini", "anna", assignments={"sagsbehandler": "anna"})
+    app.cases.apply_event(
+        case_id.case_id,
+        "rehab_holdt",
+        {"rehab_moede": "2025-03-01", "indstilling": "ressourceforloeb"},
+        "anna",
+    )
+
+
+def test_a_hanging_smtp_server_delays_only_e_mail_and_sigterm_still_ends_the_daemon(
+    overdue, database_url, tmp_path
+):
+    """Every worker has e-mail and the SMTP server accepts and never answers (a send waits
+    its 30 s timeout). Timers that fall due while delivery hangs still fire within a couple of
+    sweeps, and SIGTERM ends the daemon in seconds; the message in flight stays pending."""
+    with overdue.engine.begin() as connection:
+        connection.execute(WORKER.update().values(email=WORKER.c.handle + "@jobcenter.dk"))
+    log = tmp_path / "daemon.log"
+    with silent_server() as (port, held):
+        process = start_daemon(
+            database_url,
+            log=log,
+            DREJEBOG_SMTP_HOST="127.0.0.1",
+            DREJEBOG_SMTP_PORT=str(port),
+            DREJEBOG_SEND_TIMEOUT="30",
+        )
+        try:
+            wait_until_done(overdue, 60)
+            deadline = time.monotonic() + 30
+            while not held:  # delivery has begun and is stuck in the first message
+                assert time.monotonic() < deadline, log.read_text(encoding="utf-8")
+                time.sleep(0.05)
+            open_overdue_case(overdue, CASES)  # three more timers, due at once
+            due = time.monotonic()
+            while counts(overdue)[0] < EXPECTED + 3:
+                assert time.monotonic() - due < 10, "timerne fyrede ikke, mens leveringen hang"
+                time.sleep(0.1)
+            assert len(held) == 1  # still the first message: delivery is hanging
+            asked = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            process.communicate(timeout=30)
+            stopped_in = time.monotonic() - asked
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    err = log.read_text(encoding="utf-8")
+    assert process.returncode == 0 and "daemon stoppet" in err and "Traceback" not in err, err
+    assert stopped_in < 5, f"SIGTERM tog {stopped_in:.1f} s"
+    with overdue.engine.connect() as connection:
+        statuses = connection.execute(
+            select(OUTBOX.c.status, func.count())
+            .where(OUTBOX.c.channel == "email")
+            .group_by(OUTBOX.c.status)
+        ).all()
+    assert dict(statuses) == {"pending": EXPECTED + 3}  # nothing lost, nothing marked sent

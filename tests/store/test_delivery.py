@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -15,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
-from drejebog.app.delivery import backoff, deliver, retry_dead
+from drejebog.app.delivery import backoff, deliver, retry_dead, undelivered
 from drejebog.app.firing import Channels, sweep
 from drejebog.app.ports import ClaimedMessage
 from drejebog.app.settings import Settings
@@ -27,6 +29,7 @@ from drejebog.notifications.channels import (
     SmtpChannel,
     SmtpConfig,
     StaffWebhookChannel,
+    Undeliverable,
 )
 from tests.conftest import local
 from tests.store.conftest import BO_CPR
@@ -298,3 +301,142 @@ def test_with_every_url_set_staff_and_citizens_each_reach_only_their_own_channel
         "staff_webhook",
         "sms",
     }
+
+
+@contextmanager
+def silent_server() -> Iterator[tuple[int, list[socket.socket]]]:
+    """A TCP server on loopback that accepts every connection and never says a word (an SMTP
+    server that hangs); yields its port and the connections it holds."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(50)
+    listener.settimeout(0.1)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            held.append(connection)  # kept open, never answered
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1], held
+    finally:
+        stop.set()
+        thread.join(5)
+        for connection in held:
+            connection.close()
+        listener.close()
+
+
+def test_a_crlf_address_planted_in_the_database_makes_only_its_own_message_dead(
+    staffed_backend, clock, smtp_server
+):
+    """The address goes dead at once, with the reason (CPR masked) in `outbox --dead`; the
+    other e-mails are delivered in the same round, and the broken one is never claimed again."""
+    store = staffed_backend
+    collector, port = smtp_server
+    open_rehab(store)
+    open_rehab(store, BO_CPR)
+    clock.advance_to(local("2027-03-12 08:00"))
+    sweep(store.unit_of_work, clock.now(), Channels.named("email"))
+    emails = store.rows("outbox", channel="email")
+    assert len(emails) >= 2
+    planted = "anna@jobcenter.dk\r\nBcc: 010190-1234@spy.example"
+    store.update("outbox", {"recipient": planted}, id=emails[0]["id"])
+    channels = {"email": SmtpChannel(SmtpConfig("127.0.0.1", port))}
+    report = deliver(store.outbox, channels, clock.now(), max_attempts=5)
+    assert (report.sent, report.failed, report.dead) == (len(emails) - 1, 1, 1)
+    assert len(collector.messages) == len(emails) - 1
+    assert all("spy.example" not in to for _, tos, _ in collector.messages for to in tos)
+    (dead,) = undelivered(store.outbox, dead_only=True)
+    assert dead.id == emails[0]["id"] and "ugyldig e-mailadresse" in dead.last_error
+    assert "1234" not in dead.last_error and "010190-xxxx" in dead.last_error
+    clock.advance(timedelta(hours=1))
+    assert deliver(store.outbox, channels, clock.now(), 5).failed == 0  # dead, not retried
+
+
+class Broken:
+    """A channel with a bug: not a DeliveryError, just an exception."""
+
+    def send(self, message: OutgoingMessage) -> None:
+        raise RuntimeError(f"bug for 010190-1234 in message {message.id}")
+
+
+def test_any_exception_in_one_message_is_its_own_failure_and_the_rest_go_on():
+    outbox = FakeOutbox(message(1, "sms"), message(2, "email"), message(3, "email"))
+    errors: dict[int, str] = {}
+    original = outbox.record_failure
+
+    def record(message_id, error, plan):
+        errors[message_id] = error
+        return original(message_id, error, plan)
+
+    outbox.record_failure = record
+    report = deliver(
+        outbox, {"sms": Broken(), "email": Flaky(0)}, datetime(2027, 3, 1, tzinfo=UTC), 5
+    )
+    assert (report.sent, report.failed, report.dead) == (2, 1, 0)  # retried with backoff
+    assert outbox.sent == [2, 3] and 1 in outbox.pending
+    assert "RuntimeError" in errors[1] and "1234" not in errors[1]
+
+
+def test_an_undeliverable_message_goes_dead_on_its_first_attempt():
+    outbox = FakeOutbox(message(1, "email"))
+
+    class Refusing:
+        def send(self, message: OutgoingMessage) -> None:
+            raise Undeliverable("ugyldig")
+
+    report = deliver(outbox, {"email": Refusing()}, datetime(2027, 3, 1, tzinfo=UTC), 8)
+    assert (report.failed, report.dead) == (1, 1) and outbox.dead == [1]
+
+
+def test_smtp_build_refuses_line_breaks_and_addresses_without_at():
+    channel = SmtpChannel(SmtpConfig("127.0.0.1"))
+    for recipient in ("a@b.dk\nBcc: c@d.dk", "a@b.dk\r", "nobody", "@"):
+        bad = OutgoingMessage(1, 1, "reminder", "sagsbehandler", recipient, "Emne", "Tekst")
+        with pytest.raises(Undeliverable):
+            channel.build(bad)
+    subject = OutgoingMessage(1, 1, "reminder", "r", "a@b.dk", "Emne\nBcc: c@d.dk", "Tekst")
+    with pytest.raises(Undeliverable):
+        channel.build(subject)
+
+
+def test_a_hanging_smtp_server_costs_each_message_its_timeout_and_a_round_its_deadline():
+    outbox = FakeOutbox(*(replace(message(i, "email"), recipient="a@b.dk") for i in range(1, 6)))
+    with silent_server() as (port, held):
+        channel = SmtpChannel(SmtpConfig("127.0.0.1", port), timeout=0.5)
+        started = time.monotonic()
+        report = deliver(
+            outbox, {"email": channel}, datetime(2027, 3, 1, tzinfo=UTC), 5, deadline=started + 1.2
+        )
+        elapsed = time.monotonic() - started
+    assert held  # it did connect, and got no answer
+    assert report.failed in (2, 3) and report.sent == 0 and elapsed < 2.5
+    assert len(outbox.pending) == 5  # failed ones retried later, the rest never begun
+
+
+def test_a_stop_request_ends_a_round_between_two_messages():
+    outbox = FakeOutbox(*(message(i, "email") for i in range(1, 6)))
+    stop = threading.Event()
+
+    class StopsAfterOne:
+        def send(self, message: OutgoingMessage) -> None:
+            stop.set()  # SIGTERM arrives while this message is in flight
+
+    report = deliver(
+        outbox,
+        {"email": StopsAfterOne()},
+        datetime(2027, 3, 1, tzinfo=UTC),
+        5,
+        should_stop=stop.is_set,
+    )
+    assert report.sent == 1 and sorted(outbox.pending) == [2, 3, 4, 5]
