@@ -19,7 +19,7 @@ from drejebog.engine.runtime import CaseSnapshot, Step
 from drejebog.engine.templates import danish_date
 from drejebog.engine.timers import Timer, missed_in_all
 from drejebog.notifications.channels import CITIZEN, INBOX_ROUTE, ROUTES, STAFF, Route
-from drejebog.notifications.render import render, render_default
+from drejebog.notifications.render import Rendered, render, render_default
 
 log = logging.getLogger(__name__)
 
@@ -126,51 +126,27 @@ def compose(
         if not deliveries:
             notices.not_sent.append({"rolle": role, "grund": "ingen kanal til borgeren er sat op"})
             continue
-        scope = {
-            **base_scope,
-            "modtager": {
-                "navn": target.name,
-                "rolle": role,
-                "rolle_titel": drejebog.role_title(role),
-            },
-        }
-        try:
-            rendered = render(drejebog, message, timer.kind.value, scope, note)
-        except Exception as exc:  # a drejebog's own template failed on this case's data
-            rendered = render_default(timer.kind.value, scope, note)
-            notices.template_error = f"{type(exc).__name__}: {exc}"
-            log.warning(
-                "sag %s, %s: drejebogens skabelon fejlede (%s); standardteksten blev sendt",
-                snapshot.id,
-                timer.rule,
-                notices.template_error,
-            )
-        text = f"{target.note}\n\n{rendered.text}" if target.note else rendered.text
-        for channel, address in deliveries:
-            if (channel, address) in seen:
-                continue
-            seen.add((channel, address))
-            inbox = channel == INBOX_ROUTE.channel
-            notices.rows.append(
-                {
-                    "case_id": case_key,
-                    "timer_id": timer_id,
-                    "kind": timer.kind.value,
-                    "rule": timer.rule,
-                    "role": role,
-                    "channel": channel,
-                    "recipient": address,
-                    "worker_id": target.worker_id,
-                    "subject": rendered.subject,
-                    "body_text": text,
-                    "created_at": now,
-                    "status": "sent" if inbox else "pending",
-                    "sent_at": now if inbox else None,
-                    "next_attempt_at": now,
-                }
-            )
+        scope = {**base_scope, "modtager": _addressee(drejebog, target, role)}
+        rendered, error = _rendered(
+            drejebog, message, timer.kind.value, scope, note, snapshot.id, timer.rule
+        )
+        if error:
+            notices.template_error = error
+        for row in _outbox_rows(
+            target,
+            deliveries,
+            seen,
+            rendered,
+            case_key,
+            timer_id,
+            timer.kind.value,
+            timer.rule,
+            role,
+            now,
+        ):
+            notices.rows.append(row)
             notices.sent.append(
-                {"rolle": role, "til": target.handle or target.name, "kanal": channel}
+                {"rolle": role, "til": target.handle or target.name, "kanal": row["channel"]}
             )
     return notices
 
@@ -180,14 +156,7 @@ def _scope(
 ) -> dict[str, object]:
     """The names a message's template may use, all but `modtager` (workflows/README.md 2.4)."""
     return {
-        **snapshot.facts,
-        "sag": {
-            "id": snapshot.id,
-            "tilstand": snapshot.state,
-            "tilstand_titel": drejebog.states[snapshot.state].title,
-        },
-        "borger": {"navn": snapshot.citizen_name},
-        "drejebog": {"titel": drejebog.title},
+        **_case_scope(drejebog, snapshot),
         "frist": {
             "titel": rule.title,
             "dato": timer.due_date,
@@ -199,6 +168,92 @@ def _scope(
         },
         "opgave": {"titel": rule.title} if rule.is_task else None,
     }
+
+
+def _case_scope(drejebog: Drejebog, snapshot: CaseSnapshot) -> dict[str, object]:
+    """The names every message's template may use about the case: its facts, `sag`, `borger`
+    and `drejebog` (workflows/README.md 2.4)."""
+    return {
+        **snapshot.facts,
+        "sag": {
+            "id": snapshot.id,
+            "tilstand": snapshot.state,
+            "tilstand_titel": drejebog.states[snapshot.state].title,
+        },
+        "borger": {"navn": snapshot.citizen_name},
+        "drejebog": {"titel": drejebog.title},
+    }
+
+
+def _addressee(drejebog: Drejebog, target: Recipient, role: str) -> dict[str, str]:
+    """`modtager` in a message's template."""
+    return {"navn": target.name, "rolle": role, "rolle_titel": drejebog.role_title(role)}
+
+
+def _rendered(
+    drejebog: Drejebog,
+    message: Message | None,
+    kind: str,
+    scope: dict[str, object],
+    note: str,
+    case_id: str,
+    rule: str,
+) -> tuple[Rendered, str]:
+    """The message rendered, and "" or the error of the drejebog's own template: a template
+    that fails on this case's data sends the default text instead (and the history says so)."""
+    try:
+        return render(drejebog, message, kind, scope, note), ""
+    except Exception as exc:  # a drejebog's own template failed on this case's data
+        error = f"{type(exc).__name__}: {exc}"
+        log.warning(
+            "sag %s, %s: drejebogens skabelon fejlede (%s); standardteksten blev sendt",
+            case_id,
+            rule,
+            error,
+        )
+        return render_default(kind, scope, note), error
+
+
+def _outbox_rows(
+    target: Recipient,
+    deliveries: list[tuple[str, str]],
+    seen: set[tuple[str, str]],
+    rendered: Rendered,
+    case_key: int,
+    timer_id: int | None,
+    kind: str,
+    rule: str,
+    role: str,
+    now: datetime,
+) -> list[OutboxRow]:
+    """One recipient's outbox rows, one per channel and address not already in `seen`; the
+    inbox's row is delivered as it is written."""
+    text = f"{target.note}\n\n{rendered.text}" if target.note else rendered.text
+    rows: list[OutboxRow] = []
+    for channel, address in deliveries:
+        if (channel, address) in seen:
+            continue
+        seen.add((channel, address))
+        inbox = channel == INBOX_ROUTE.channel
+        rows.append(
+            {
+                "case_id": case_key,
+                "timer_id": timer_id,
+                "kind": kind,
+                "rule": rule,
+                "role": role,
+                "channel": channel,
+                "recipient": address,
+                "worker_id": target.worker_id,
+                "subject": rendered.subject,
+                "body_text": text,
+                "created_at": now,
+                "status": "sent" if inbox else "pending",
+                "sent_at": now if inbox else None,
+                "next_attempt_at": now,
+            }
+        )
+    return rows
 
 
 def _deliveries(target: Recipient, channels: Channels) -> list[tuple[str, str]]:
@@ -286,55 +341,24 @@ def compose_task_messages(
             continue
         scope = {
             **_task_scope(drejebog, snapshot, task, record.due_date, today),
-            "modtager": {
-                "navn": target.name,
-                "rolle": role,
-                "rolle_titel": drejebog.role_title(role),
-            },
+            "modtager": _addressee(drejebog, target, role),
         }
-        try:
-            rendered = render(drejebog, task.message, TASK_KIND, scope)
-        except Exception as exc:  # a drejebog's own template failed on this case's data
-            rendered = render_default(TASK_KIND, scope)
-            error = f"{type(exc).__name__}: {exc}"
+        rendered, error = _rendered(
+            drejebog, task.message, TASK_KIND, scope, "", snapshot.id, task.name
+        )
+        if error:
             messages.template_errors.append(f"{task.name}: {error}")
-            log.warning(
-                "sag %s, %s: drejebogens skabelon fejlede (%s); standardteksten blev sendt",
-                snapshot.id,
-                task.name,
-                error,
-            )
-        text = f"{target.note}\n\n{rendered.text}" if target.note else rendered.text
         seen: set[tuple[str, str]] = set()
-        for channel, address in deliveries:
-            if (channel, address) in seen:
-                continue
-            seen.add((channel, address))
-            inbox = channel == INBOX_ROUTE.channel
-            messages.rows.append(
-                {
-                    "case_id": case_key,
-                    "timer_id": None,
-                    "kind": TASK_KIND,
-                    "rule": task.name,
-                    "role": role,
-                    "channel": channel,
-                    "recipient": address,
-                    "worker_id": target.worker_id,
-                    "subject": rendered.subject,
-                    "body_text": text,
-                    "created_at": now,
-                    "status": "sent" if inbox else "pending",
-                    "sent_at": now if inbox else None,
-                    "next_attempt_at": now,
-                }
-            )
+        for row in _outbox_rows(
+            target, deliveries, seen, rendered, case_key, None, TASK_KIND, task.name, role, now
+        ):
+            messages.rows.append(row)
             messages.sent.append(
                 {
                     "opgave": task.name,
                     "rolle": role,
                     "til": target.handle or target.name,
-                    "kanal": channel,
+                    "kanal": row["channel"],
                 }
             )
     return messages
@@ -347,14 +371,7 @@ def _task_scope(
     `frist` only when the task has a deadline."""
     deadline = task.deadline
     return {
-        **snapshot.facts,
-        "sag": {
-            "id": snapshot.id,
-            "tilstand": snapshot.state,
-            "tilstand_titel": drejebog.states[snapshot.state].title,
-        },
-        "borger": {"navn": snapshot.citizen_name},
-        "drejebog": {"titel": drejebog.title},
+        **_case_scope(drejebog, snapshot),
         "frist": (
             {
                 "titel": deadline.title,
