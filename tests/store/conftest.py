@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
 from drejebog.app.settings import Settings
 from drejebog.bootstrap import App, bootstrap
+from drejebog.cli.main import main
 from drejebog.engine.clock import SimulatedClock
 from drejebog.store import tables  # noqa: F401  (registers the tables)
 from drejebog.store.memory import MemoryStore
@@ -153,3 +155,20 @@ def staffed(app: App) -> App:
 def staffed_backend(backend: Backend) -> Backend:
     """`staffed` on every back-end, the in-memory store included."""
     return staff(backend)
+
+
+@pytest.fixture
+def run(database_url: str) -> Callable[..., str]:
+    """The `drejebog` command on this test's database: run("case", "show", "1", code=0)
+    returns what it printed; the exit code must be `code`, and the test CPR number's serial
+    never appears in the output."""
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0) -> str:
+        result = runner.invoke(main, list(args), env={"DATABASE_URL": database_url})
+        output = result.output + (result.stderr if result.stderr_bytes else "")
+        assert result.exit_code == code, output
+        assert "1234" not in output  # the CPR number's serial never appears
+        return output
+
+    return invoke

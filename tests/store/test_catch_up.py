@@ -7,12 +7,9 @@ fact's plausible range never gets that far.
 
 from __future__ import annotations
 
-import pytest
-from click.testing import CliRunner
 from freezegun import freeze_time
 
 from drejebog.app.firing import Channels, sweep
-from drejebog.cli.main import main
 from drejebog.workflows import SHIPPED_DIR
 from tests.conftest import FIXTURES, local
 from tests.store.conftest import ANNA_CPR
@@ -85,19 +82,6 @@ def test_a_monthly_check_in_a_day_late_still_fires_each_occurrence(staffed_backe
     missing = [m for m in store.rows("outbox") if m["kind"] == "checkin_missing"]
     assert len(missing) == 1
     assert "i alt" not in missing[0]["body_text"]
-
-
-@pytest.fixture
-def run(database_url):
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> str:
-        result = runner.invoke(main, list(args), env={"DATABASE_URL": database_url})
-        output = result.output + (result.stderr if result.stderr_bytes else "")
-        assert result.exit_code == code, output
-        return output
-
-    return invoke
 
 
 def test_dates_outside_the_plausible_range_are_danish_errors_at_the_cli(run):

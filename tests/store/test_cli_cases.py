@@ -16,20 +16,6 @@ CPR = "610190-1234"  # erstatningspersonnummer: day + 60
 
 
 @pytest.fixture
-def run(database_url):
-    runner = CliRunner()
-
-    def invoke(*args: str, code: int = 0) -> str:
-        result = runner.invoke(main, list(args), env={"DATABASE_URL": database_url})
-        output = result.output + (result.stderr if result.stderr_bytes else "")
-        assert result.exit_code == code, output
-        assert "1234" not in output  # the CPR number's serial never appears
-        return output
-
-    return invoke
-
-
-@pytest.fixture
 def setup(run):
     with freeze_time("2027-03-01 08:00:00"):
         run("db", "upgrade")

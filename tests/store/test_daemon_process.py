@@ -43,15 +43,7 @@ def overdue(database_url):
     app.admin.add_worker("anna", "Anna A", "sagsbehandler", "", "", "lene")
     app.admin.load_drejebog_files([FIXTURES / "mini.yaml"])
     for i in range(CASES):
-        cpr = f"{61 + i % 28:02d}0190-{i:04d}"
-        app.admin.add_citizen(cpr, f"Borger {i}")
-        case_id = app.cases.open_case(cpr, "mini", "anna", assignments={"sagsbehandler": "anna"})
-        app.cases.apply_event(
-            case_id.case_id,
-            "rehab_holdt",
-            {"rehab_moede": "2025-03-01", "indstilling": "ressourceforloeb"},
-            "anna",
-        )
+        open_overdue_case(app, i)
     yield app
     app.engine.dispose()
 
