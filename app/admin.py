@@ -18,6 +18,7 @@ from drejebog.app.cases import (
     suggestion,
 )
 from drejebog.app.ports import AdminStore, CaseUnitOfWork, NewVersion, NewWorker, WorkerListing
+from drejebog.engine.addresses import email_problem, phone_problem
 from drejebog.engine.clock import Clock
 from drejebog.engine.cpr import parse_cpr
 from drejebog.engine.errors import DrejebogError, DrejebogInvalid, NotFound, Problem
@@ -29,6 +30,15 @@ from drejebog.engine.shown import shown_name
 
 class AdminError(DrejebogError):
     pass
+
+
+def _check_addresses(email: str = "", phone: str = "") -> None:
+    """Refuse an e-mail address or phone number that a message could not be sent to
+    (engine/addresses.py), before anything is stored."""
+    if email and (problem := email_problem(email)):
+        raise AdminError(f"ugyldig e-mailadresse '{shown_name(email)}': {problem}")
+    if phone and (problem := phone_problem(phone)):
+        raise AdminError(f"ugyldigt telefonnummer '{shown_name(phone)}': {problem}")
 
 
 @dataclass(frozen=True)
@@ -159,8 +169,7 @@ class Admin:
             staff = ", ".join(STAFF_BUILTIN_ROLES)
             raise AdminError(f"ugyldig rolle '{shown_name(role)}': brug fx {staff}")
         check_worker_role(self.unit_of_work, role)
-        if email and "@" not in email:
-            raise AdminError(f"ugyldig e-mailadresse '{email}'")
+        _check_addresses(email)
         worker = NewWorker(
             handle=handle, name=name, role=role, email=email, team=team, leader=leader or None
         )
@@ -174,6 +183,7 @@ class Admin:
         cpr = parse_cpr(cpr_text)
         if not name.strip():
             raise AdminError("borgeren skal have et navn")
+        _check_addresses(email, phone)
         if not self.store.add_citizen(cpr.formatted, name.strip(), email, phone):
             raise AdminError(f"borgeren med CPR-nummer {cpr.masked} findes allerede")
         return cpr.masked

@@ -315,3 +315,25 @@ def test_a_cpr_number_in_free_text_is_masked_in_every_output_and_refused_as_an_i
         assert "010190-xxxx" in output
         assert "4321" not in output
     json.loads(run("case", "show", "1", "--json"))  # still valid JSON
+
+
+def test_addresses_a_message_could_not_go_to_are_refused_where_they_enter(run):
+    """A CR/LF in an e-mail address once stopped every e-mail; now it never gets in."""
+    with freeze_time("2027-03-01 08:00:00"):
+        run("db", "upgrade")
+        refused = run(
+            "worker", "add", "lene", "--navn", "Lene", "--rolle", "leder",
+            "--email", "lene@jobcenter.dk\r\nBcc: alle@example.org", code=1,
+        )  # fmt: skip
+        assert "fejl: ugyldig e-mailadresse 'lene@jobcenter.dk\\r\\nBcc:" in refused
+        assert "linjeskift" in refused and "Traceback" not in refused
+        assert "ugyldig e-mailadresse 'not an email'" in run(
+            "citizen", "add", CPR, "--navn", "Mette", "--email", "not an email", code=1
+        )
+        assert "ugyldigt telefonnummer 'ring til mig'" in run(
+            "citizen", "add", CPR, "--navn", "Mette", "--telefon", "ring til mig", code=1
+        )
+        assert json.loads(run("worker", "list", "--json")) == []  # nothing half-written
+        run("worker", "add", "lene", "--navn", "Lene", "--rolle", "leder", "--email", "l@jc.dk")
+        run("citizen", "add", CPR, "--navn", "Mette", "--telefon", "+45 12 34 56 78")
+        assert "findes allerede" in run("citizen", "add", CPR, "--navn", "Mette", code=1)
