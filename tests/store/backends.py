@@ -8,6 +8,7 @@ can show (a statement, a driver error, two connections' locks) is tested on the 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -243,3 +244,30 @@ def case_rows(backend: Backend, case_id: str) -> dict[str, object]:
 
 def _seq(row: dict[str, Any]) -> int:
     return int(row["seq"])
+
+
+def race(workers: int, change: Callable[[int], object]) -> list[str]:
+    """Run change(0..workers-1) in threads released at once; each outcome is "ok", or
+    "conflict" where it raised ConcurrencyConflict (anything else fails the test)."""
+    from drejebog.engine.errors import ConcurrencyConflict
+
+    barrier = threading.Barrier(workers)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def attempt(index: int) -> None:
+        barrier.wait()
+        try:
+            change(index)
+            outcome = "ok"
+        except ConcurrencyConflict:
+            outcome = "conflict"
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes

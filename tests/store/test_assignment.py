@@ -4,14 +4,12 @@ and every manual change carries its reason (`begrundelse`) into the history."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from drejebog.app.admin import AdminError
 from drejebog.engine.errors import CaseError, ConcurrencyConflict, NotFound
 from drejebog.workflows import SHIPPED_DIR
-from tests.store.backends import case_rows
+from tests.store.backends import case_rows, race
 from tests.store.conftest import ANNA_CPR
 from tests.store.test_case_service import REHAB, opened
 from tests.store.test_migration import V2
@@ -137,29 +135,15 @@ def test_an_assignment_on_a_stale_read_is_a_conflict_and_writes_nothing(staffed_
 def test_concurrent_assignments_and_events_one_wins_the_others_conflict(staffed_backend):
     case_id = opened(staffed_backend)
     workers = 6
-    barrier = threading.Barrier(workers)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
     def change(index: int) -> None:
-        barrier.wait()
-        try:
-            if index % 2:
-                staffed_backend.cases.apply_event(case_id, "praktik_startet", {}, "anna_s")
-            else:
-                worker = ("karl", "vera", "lene")[index // 2]
-                staffed_backend.cases.assign(case_id, "mentor", worker, "anna_s")
-            outcome = "ok"
-        except ConcurrencyConflict:
-            outcome = "conflict"
-        with lock:
-            outcomes.append(outcome)
+        if index % 2:
+            staffed_backend.cases.apply_event(case_id, "praktik_startet", {}, "anna_s")
+        else:
+            worker = ("karl", "vera", "lene")[index // 2]
+            staffed_backend.cases.assign(case_id, "mentor", worker, "anna_s")
 
-    threads = [threading.Thread(target=change, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(workers, change)
     successes = outcomes.count("ok")
     assert successes >= 1 and successes + outcomes.count("conflict") == workers
     rows = case_rows(staffed_backend, case_id)

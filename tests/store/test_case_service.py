@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -15,7 +14,7 @@ from drejebog.engine.errors import (
     GuardRejected,
     NotFound,
 )
-from tests.store.backends import case_rows
+from tests.store.backends import case_rows, race
 from tests.store.conftest import ANNA_CPR, BO_CPR
 
 REHAB = {"rehab_moede": "2027-03-01", "indstilling": "ressourceforloeb"}
@@ -130,27 +129,11 @@ def test_a_write_based_on_a_stale_read_is_a_conflict_and_writes_nothing(staffed_
 def test_concurrent_workers_one_wins_the_others_conflict(staffed_backend):
     case_id = opened(staffed_backend)
     workers = 6
-    barrier = threading.Barrier(workers)
-    outcomes: list[str] = []
-    lock = threading.Lock()
 
     def apply(index: int) -> None:
-        barrier.wait()
-        try:
-            staffed_backend.cases.apply_event(
-                case_id, "praktik_startet", {}, "anna_s", f"c-{index}"
-            )
-            outcome = "ok"
-        except ConcurrencyConflict:
-            outcome = "conflict"
-        with lock:
-            outcomes.append(outcome)
+        staffed_backend.cases.apply_event(case_id, "praktik_startet", {}, "anna_s", f"c-{index}")
 
-    threads = [threading.Thread(target=apply, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(workers, apply)
     successes = outcomes.count("ok")
     assert successes >= 1 and successes + outcomes.count("conflict") == workers
     rows = case_rows(staffed_backend, case_id)
