@@ -39,7 +39,9 @@ SCOPE_OBJECTS: dict[str, frozenset[str]] = {
     "borger": frozenset({"navn"}),
     "modtager": frozenset({"navn", "rolle", "rolle_titel"}),
     "drejebog": frozenset({"titel"}),
-    "frist": frozenset({"titel", "dato", "klokken", "dage_tilbage", "dage_over"}),
+    "frist": frozenset(
+        {"titel", "dato", "klokken", "dage_tilbage", "dage_over", "mangler_i_alt"}
+    ),
     "opgave": frozenset({"titel"}),
 }
 

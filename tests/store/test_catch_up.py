@@ -28,9 +28,9 @@ OLD_MEETING = (
 )
 
 
-def load_old_meeting_drejebog(backend, tmp_path) -> None:
+def load_old_meeting_drejebog(backend, tmp_path, *changes: tuple[str, str]) -> None:
     text = (FIXTURES / "mini.yaml").read_text(encoding="utf-8")
-    for old, new in OLD_MEETING:
+    for old, new in (*OLD_MEETING, *changes):
         assert old in text
         text = text.replace(old, new)
     path = tmp_path / "mini_gammel.yaml"
@@ -61,6 +61,27 @@ def test_an_anchor_in_1900_sends_one_missing_notice_not_hundreds(staffed_backend
         "k1526"
     }
     assert all(t["due_at"] > now for t in pending)
+
+
+def test_a_drejebog_s_own_missing_notice_can_say_how_many_are_missing(staffed_backend, tmp_path):
+    store = staffed_backend
+    own_text = (
+        "mangler: {til: [mentor, koordinerende_sagsbehandler]}",
+        "mangler:\n          til: [mentor, koordinerende_sagsbehandler]\n"
+        "          emne: \"{{ frist.mangler_i_alt }} tilbagemeldinger mangler\"\n"
+        "          tekst: \"Fra {{ borger.navn }} mangler {{ frist.mangler_i_alt }}.\"",
+    )
+    load_old_meeting_drejebog(store, tmp_path, own_text)  # `check` passes it: it loads
+    case_id = store.cases.open_case(
+        ANNA_CPR, "mini_gammel", "anna_s", assignments={"sagsbehandler": "anna_s"}
+    ).case_id
+    meeting = {"rehab_moede": "1900-01-01", "indstilling": "ressourceforloeb"}
+    store.cases.apply_event(case_id, "rehab_holdt", meeting, "anna_s")
+    store.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
+    sweep(store.unit_of_work, store.clock.now(), Channels())
+    (missing,) = [m for m in store.rows("outbox") if m["kind"] == "checkin_missing"]
+    assert missing["subject"] == "1525 tilbagemeldinger mangler"
+    assert "Fra Anna Andersen mangler 1525.\n" in missing["body_text"]
 
 
 def test_a_monthly_check_in_a_day_late_still_fires_each_occurrence(staffed_backend, clock):
