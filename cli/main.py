@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from drejebog.cli import danish
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.diagram import FORMATS, render
 from drejebog.engine.errors import DrejebogInvalid
@@ -20,6 +21,9 @@ from drejebog.engine.runtime import Record
 from drejebog.engine.scenario import load_scenario
 from drejebog.engine.simulator import simulate
 from drejebog.workflows import SCENARIOS_DIR, SHIPPED_DIR
+
+# click's own usage errors and help headings in Danish, before any command is parsed
+danish.install()
 
 
 @click.group(help="drejebog: eksekverbare drejebøger for jobcentre.")
@@ -195,3 +199,4 @@ def _register_store_commands() -> None:
 
 
 _register_store_commands()
+danish.localise(main)

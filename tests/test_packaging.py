@@ -34,7 +34,7 @@ def test_python_m_drejebog_runs_outside_the_repository(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "Usage: python -m drejebog check" in result.stdout
+    assert "Brug: python -m drejebog check" in result.stdout
 
 
 def test_the_old_top_level_names_are_not_importable_from_elsewhere(tmp_path: Path) -> None:
