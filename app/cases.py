@@ -338,22 +338,28 @@ class CaseService:
                         len(step.schedule),
                     )
                 )
+                # the tasks the new version adds to the state: their messages, as an event's
+                messages = self._task_messages(uow, target, step, now)
                 note = HistoryNote(
                     now,
                     actor,
                     "migrering",
                     from_state=state,
                     to_state=new_state,
-                    data=_with_reason(
-                        {
-                            "fra_version": stored.drejebog.version,
-                            "til_version": to_version,
-                            "tilstande": mapping,
-                        },
-                        reason,
-                    ),
+                    data={
+                        **_with_reason(
+                            {
+                                "fra_version": stored.drejebog.version,
+                                "til_version": to_version,
+                                "tilstande": mapping,
+                            },
+                            reason,
+                        ),
+                        **messages.history_data(),
+                    },
                 )
                 uow.save_step(stored, step, note, version_key=target_key)
+                uow.write_outbox(messages.rows)
             if not dry_run:
                 uow.commit()
         return moved

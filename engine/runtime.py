@@ -233,7 +233,8 @@ class CaseRuntime:
         Facts, the state's entry time and the anchors of running cycles are kept. Timers due
         before `at` belong to the old version; everything due from `at` on is planned under
         this version's rules. Deadlines met under the old version stay met; rules this
-        version adds to the state start counting from the state's entry.
+        version adds to the state start counting from the state's entry, and the tasks it adds
+        are created now (a `task` record each, so that their messages go out).
         """
         if new_state not in self.drejebog.states:
             raise MigrationRefused(
@@ -250,9 +251,26 @@ class CaseRuntime:
             previous_state=case.state,
             cancel_due_from=at,
         )
+        # a task this version adds to the state is created now, as on entering the state; a
+        # task the old version had is kept while open and stays done when done
+        new_tasks = [
+            task
+            for task in state.tasks
+            if task.name not in old_rule_names
+            and (
+                task.condition is None
+                or compile_expression(task.condition.source)(
+                    {**facts, EVENT_DATE_NAME: local_date(at)}
+                )
+            )
+        ]
+        kept_tasks = [task for task in state.tasks if task.name in case.open_tasks]
         open_rules: dict[str, OpenRule] = {}
         open_tasks: dict[str, OpenRule] = {}
-        deadlines = [*state.deadlines, *(t.deadline for t in state.tasks if t.deadline)]
+        deadlines = [
+            *state.deadlines,
+            *(task.deadline for task in (*kept_tasks, *new_tasks) if task.deadline),
+        ]
         for deadline in deadlines:
             still_open = deadline.name in case.open_rules
             if not still_open and deadline.name in old_rule_names:
@@ -264,9 +282,25 @@ class CaseRuntime:
             )
             step.schedule.extend(timers)
             open_rules[deadline.name] = OpenRule(deadline.name, occurrence, anchor, due)
-        for task in state.tasks:
-            if task.name in case.open_tasks:
-                open_tasks[task.name] = open_rules.get(task.name) or case.open_tasks[task.name]
+        for task in kept_tasks:
+            open_tasks[task.name] = open_rules.get(task.name) or case.open_tasks[task.name]
+        for task in new_tasks:
+            planned = open_rules.get(task.name) or OpenRule(
+                task.name, self._next_plan(step), None, None
+            )
+            open_tasks[task.name] = planned
+            step.records.append(
+                Record(
+                    at=at,
+                    case_id=case.id,
+                    kind="task",
+                    name=task.name,
+                    role=task.role,
+                    state=new_state,
+                    title=task.title,
+                    due_date=planned.due_date,
+                )
+            )
         step.case = replace(step.case, open_rules=open_rules, open_tasks=open_tasks)
         for recurring in state.recurring:
             previous = case.cycles.get(recurring.name)

@@ -162,3 +162,62 @@ def test_two_tasks_for_one_worker_send_two_messages(staffed_backend, tmp_path):
     store.cases.apply_event(case_id, "start_forloeb", {}, "anna_s")
     subjects = sorted(m.subject for m in store.inbox.messages("anna_s"))
     assert subjects == ["Notat", "Ny opgave: Ring borgeren op (Anna Andersen)"]
+
+
+def test_a_migration_creates_the_tasks_the_new_version_adds_and_sends_their_messages(
+    staffed_backend, tmp_path
+):
+    """Version 2 adds two tasks to the state a running case is in: the one whose `hvis` holds
+    is created at the migration with its message, the other not; tasks the old version had
+    stay as they were (no second message)."""
+    store = staffed_backend
+    case_id = _loaded(store, tmp_path)
+    store.cases.apply_event(case_id, "start_forloeb", {}, "anna_s")
+    added = (
+        "      - navn: notat\n"
+        "        titel: Skriv et notat\n"
+        "        rolle: sagsbehandler\n"
+        "      - navn: ny_samtale\n"
+        "        titel: Book en ny samtale\n"
+        "        rolle: sagsbehandler\n"
+        "        frist: 3 dage\n"
+        '        emne: "Ny opgave efter version 2: {{ opgave.titel }}"\n'
+        '        tekst: "Senest {{ frist.dato | dansk_dato }}."\n'
+        "      - navn: aldrig\n"
+        "        titel: Gælder ikke her\n"
+        "        rolle: sagsbehandler\n"
+        "        hvis: \"sag_findes == 'nej'\"\n"
+        '        emne: "Aldrig"\n'
+        '        tekst: "Aldrig."\n'
+    )
+    v2 = (
+        DREJEBOG.replace("version: 1", "version: 2")
+        .replace(
+            "      - navn: notat\n        titel: Skriv et notat\n        rolle: sagsbehandler\n",
+            added,
+        )
+        .replace(
+            "tilstande:\n", "fakta:\n  sag_findes: {type: valg, værdier: [ja, nej]}\ntilstande:\n"
+        )
+    )
+    assert "ny_samtale" in v2 and "sag_findes" in v2
+    path = tmp_path / "opgavebeskeder_v2.yaml"
+    path.write_text(v2, encoding="utf-8")
+    store.admin.load_drejebog_files([path])
+    before = len(store.rows("outbox"))
+    store.cases.migrate("opgavebeskeder", "2", "lene", dry_run=True)
+    assert len(store.rows("outbox")) == before  # a dry run sends nothing
+    store.cases.migrate("opgavebeskeder", "2", "lene", reason="ny samtalerytme")
+    subjects = [m.subject for m in store.inbox.messages("anna_s")]
+    assert subjects.count("Ny opgave efter version 2: Book en ny samtale") == 1
+    assert "Aldrig" not in subjects
+    (row,) = store.rows("outbox", rule="ny_samtale")
+    assert row["body_text"] == "Senest 4. marts 2027.\n"  # 1 March + 3 dage
+    tasks = {t["rule"] for t in store.rows("task", case_id=int(case_id))}
+    assert {"ring_op", "send_cv", "notat", "ny_samtale"} <= tasks and "aldrig" not in tasks
+    migration = [h for h in store.rows("case_history") if h["kind"] == "migrering"]
+    (history,) = migration
+    assert history["data"]["sendt"] == [
+        {"opgave": "ny_samtale", "rolle": "sagsbehandler", "til": "anna_s", "kanal": "inbox"}
+    ]
+    assert history["data"]["begrundelse"] == "ny samtalerytme"
