@@ -11,7 +11,12 @@ limits (no threads, no signals, no clock: the engine stays pure):
 - an integer holds at most `MAX_INT_BITS` bits (`10**9` is fine, `9**9**9` is not);
 - `range` gives at most `MAX_RANGE` numbers;
 - a render or guard takes at most `MAX_STEPS` steps: loop turns, calls and operators;
-- a rendered text is at most `MAX_OUTPUT` characters (counted as it streams).
+- a rendered text is at most `MAX_OUTPUT` characters (counted as it streams);
+- the source nests at most `MAX_NESTING` levels (brackets in one tag, blocks in a template)
+  and one tag holds at most `MAX_OPERATORS` operators: jinja2 parses and compiles
+  recursively, and 200 parentheses or a chain of 3,000 `+` ended in a RecursionError. These
+  are counted on the tokens as the parser takes them, and refused as a syntax error at the
+  tag's line.
 
 jinja2 folds constants while it compiles; the operators above are intercepted, so it does not
 fold them, and `check` folds them itself through the same checks (`constant_problems`) to
@@ -25,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
-from jinja2 import nodes, pass_context
+from jinja2 import TemplateSyntaxError, lexer, nodes, pass_context
 from jinja2.nodes import _binop_to_func
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -37,6 +42,8 @@ MAX_OUTPUT = 100_000  # characters of one rendered text
 MAX_RANGE = 10_000  # numbers from one range()
 MAX_STEPS = 100_000  # loop turns, calls and operators of one render or guard
 MAX_INT_BITS = 4_096  # an integer of about 1,200 digits
+MAX_NESTING = 20  # brackets inside one tag; blocks (for, if, macro, ...) inside each other
+MAX_OPERATORS = 100  # operators, dots, filters and brackets in one {{ }} or {% %} tag
 
 _LOOP_FILTER = "_budgeteret_loekke"
 _CONCAT_FILTER = "_budgeteret_sammenkaedning"
@@ -316,6 +323,17 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
 
         return checked
 
+    def _tokenize(
+        self,
+        source: str,
+        name: str | None,
+        filename: str | None = None,
+        state: str | None = None,
+    ) -> lexer.TokenStream:
+        """The tokens, refused at the tag that nests too deeply (module docstring)."""
+        stream = super()._tokenize(source, name, filename, state)
+        return lexer.TokenStream(_within_limits(stream, name, filename), name, filename)
+
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         """The parsed template, with every loop and every `~` routed through the budget."""
         tree = super()._parse(source, name, filename)
@@ -325,7 +343,80 @@ class BudgetedSandbox(ImmutableSandboxedEnvironment):
             )
         for concat in list(tree.find_all(nodes.Concat)):
             _replace(tree, concat, nodes.Filter(concat, _CONCAT_FILTER, [], [], None, None))
+        self._refuse_unknown(tree, name, filename)
         return tree
+
+    def _refuse_unknown(self, tree: nodes.Template, name: str | None, file: str | None) -> None:
+        """An unknown filter or test is a syntax error at once, in Danish: jinja finds
+        `x is nosuchtest` only when it compiles (the template check does not compile) and
+        `x | nosuchfilter` inside an `{% if %}` only when the render reaches it."""
+        for node in tree.find_all((nodes.Filter, nodes.Test)):
+            known, what = (
+                (self.filters, "filteret")
+                if isinstance(node, nodes.Filter)
+                else (self.tests, "testen")
+            )
+            if node.name not in known:
+                raise TemplateSyntaxError(
+                    f"{what} '{node.name}' findes ikke", node.lineno, name, file
+                )
+
+
+_OPENING = frozenset({lexer.TOKEN_LPAREN, lexer.TOKEN_LBRACKET, lexer.TOKEN_LBRACE})
+_CLOSING = frozenset({lexer.TOKEN_RPAREN, lexer.TOKEN_RBRACKET, lexer.TOKEN_RBRACE})
+_OPERATORS = (
+    frozenset(
+        {
+            *(lexer.operators.values()),
+            lexer.TOKEN_DOT,
+            lexer.TOKEN_PIPE,
+        }
+    )
+    - _CLOSING
+    - {lexer.TOKEN_COMMA, lexer.TOKEN_COLON, lexer.TOKEN_SEMICOLON, lexer.TOKEN_ASSIGN}
+)
+_WORD_OPERATORS = frozenset({"and", "or", "not", "in", "is", "if", "else"})
+_TAG_BEGIN = frozenset({lexer.TOKEN_BLOCK_BEGIN, lexer.TOKEN_VARIABLE_BEGIN})
+# the block tags that take an end tag; `set` does only without '=', and is left out
+_BLOCKS = frozenset({"for", "if", "macro", "call", "filter", "with", "autoescape", "block"})
+
+
+def _within_limits(
+    tokens: Iterable[lexer.Token], name: str | None, filename: str | None
+) -> Iterator[lexer.Token]:
+    """`tokens`, unchanged, until one goes past MAX_NESTING or MAX_OPERATORS."""
+
+    def refuse(token: lexer.Token, text: str) -> TemplateSyntaxError:
+        return TemplateSyntaxError(text, token.lineno, name, filename)
+
+    brackets = operators = blocks = 0
+    first_word = False  # the next name token is the tag's keyword (`for`, `endfor`, ...)
+    for token in tokens:
+        if token.type in _TAG_BEGIN:
+            brackets = operators = 0
+            first_word = token.type == lexer.TOKEN_BLOCK_BEGIN
+        elif token.type in _OPENING:
+            brackets += 1
+            operators += 1
+            if brackets > MAX_NESTING:
+                raise refuse(token, f"mere end {MAX_NESTING} parenteser inden i hinanden")
+        elif token.type in _CLOSING:
+            brackets -= 1
+        elif token.type in _OPERATORS or (
+            token.type == lexer.TOKEN_NAME and token.value in _WORD_OPERATORS and not first_word
+        ):
+            operators += 1
+        if operators > MAX_OPERATORS:
+            raise refuse(token, f"mere end {MAX_OPERATORS} operatorer i ét udtryk")
+        if first_word and token.type == lexer.TOKEN_NAME:
+            first_word = False
+            if token.value in _BLOCKS:
+                blocks += 1
+                if blocks > MAX_NESTING:
+                    raise refuse(token, f"mere end {MAX_NESTING} blokke inden i hinanden")
+            elif token.value.startswith("end") and token.value[3:] in _BLOCKS:
+                blocks -= 1
+        yield token
 
 
 def _replace(tree: nodes.Node, old: nodes.Node, new: nodes.Node) -> None:

@@ -55,7 +55,26 @@ class ExpressionSyntaxError(DrejebogError, ValueError):
     """A guard or condition that does not parse; the message quotes it."""
 
 
+def _shown(source: str) -> str:
+    """The expression as a message quotes it: a hostile one may be a megabyte long."""
+    return source if len(source) <= 80 else source[:80] + "…"
+
+
+CACHED_UP_TO = 4_096
+"""Expressions up to this many characters are parsed once per process (`_parse_cached`);
+a longer one (hostile: a guard is a line) is parsed each time, so the cache stays small."""
+
+
 def _parse(source: str) -> nodes.Template:
+    """The parsed expression; `check` asks three questions of each guard (`referenced_names`,
+    `check_duration_literals`, `check_budgets`) and a drejebog repeats its guards, so the
+    parse and test compile are cached (measured: 3x fewer compiles). The tree is only read."""
+    if len(source) <= CACHED_UP_TO:
+        return _parse_cached(source)
+    return _parse_uncached(source)
+
+
+def _parse_uncached(source: str) -> nodes.Template:
     try:
         tree = sandbox().parse("{{ " + source + " }}")
         sandbox().compile_expression(source)  # rejects "a }} text {{ b" and the like
@@ -64,7 +83,12 @@ def _parse(source: str) -> nodes.Template:
         detail = exc.message or ""
         if "'end of print statement'" in detail or "unexpected '}'" in detail:
             detail = "udtrykket slutter, før det er færdigt"
-        raise ExpressionSyntaxError(f"udtrykket '{source}' kan ikke læses: {detail}") from exc
+        raise ExpressionSyntaxError(
+            f"udtrykket '{_shown(source)}' kan ikke læses: {detail}"
+        ) from exc
+
+
+_parse_cached = lru_cache(maxsize=1024)(_parse_uncached)
 
 
 def referenced_names(source: str) -> set[str]:
@@ -90,7 +114,7 @@ def check_budgets(source: str) -> list[str]:
     """Constants in the expression that would go over budget (`'a' * 10**9`), found before
     any case runs and without computing them (engine/budget.py)."""
     return [
-        f"udtrykket '{source}' kan sprænge sit budget: {text}"
+        f"udtrykket '{_shown(source)}' kan sprænge sit budget: {text}"
         for _, text in constant_problems(_parse(source))
     ]
 

@@ -9,6 +9,7 @@ environment and the checks, so the pure core can reject a broken drejebog.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -39,9 +40,7 @@ SCOPE_OBJECTS: dict[str, frozenset[str]] = {
     "borger": frozenset({"navn"}),
     "modtager": frozenset({"navn", "rolle", "rolle_titel"}),
     "drejebog": frozenset({"titel"}),
-    "frist": frozenset(
-        {"titel", "dato", "klokken", "dage_tilbage", "dage_over", "mangler_i_alt"}
-    ),
+    "frist": frozenset({"titel", "dato", "klokken", "dage_tilbage", "dage_over", "mangler_i_alt"}),
     "opgave": frozenset({"titel"}),
 }
 
@@ -82,31 +81,63 @@ def template_environment(autoescape: bool = False) -> SandboxedEnvironment:
     return text_sandbox(autoescape=autoescape)
 
 
+CACHED_UP_TO = 16_384
+"""Templates up to this many characters are analysed once per process (`_analysed`); a
+longer one is analysed each time, so the cache stays small whatever a file holds."""
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    """What `check_template` needs of a template, whatever the drejebog's facts are."""
+
+    syntax_error: str | None = None
+    budget_problems: tuple[tuple[int, str], ...] = ()
+    names: tuple[str, ...] = ()  # the variables it reads, sorted
+    attributes: tuple[tuple[str, str], ...] = ()  # (object, attribute) read from scope objects
+
+
+def _analyse(source: str) -> _Analysis:
+    try:
+        tree = template_environment().parse(source)
+        # finding the names runs jinja's code generator, which refuses more (a block twice)
+        names = tuple(sorted(meta.find_undeclared_variables(tree)))
+    except TemplateSyntaxError as exc:
+        return _Analysis(
+            f"skabelonen kan ikke oversættes (linje {exc.lineno} i teksten): {exc.message}"
+        )
+    attributes = tuple(
+        (node.node.name, node.attr)
+        for node in tree.find_all(nodes.Getattr)
+        if isinstance(node.node, nodes.Name) and node.node.name in SCOPE_OBJECTS
+    )
+    return _Analysis(None, tuple(constant_problems(tree)), names, attributes)
+
+
+# a drejebog repeats its texts, and `check` of a folder of versions sees them again
+_analysed = lru_cache(maxsize=1024)(_analyse)
+
+
 def check_template(source: str, facts: Iterable[str]) -> list[str]:
     """Danish problem texts for `source`; empty when it compiles and reads only known names."""
-    env = template_environment()
-    try:
-        tree = env.parse(source)
-    except TemplateSyntaxError as exc:
-        return [f"skabelonen kan ikke oversættes (linje {exc.lineno} i teksten): {exc.message}"]
+    analysis = _analysed(source) if len(source) <= CACHED_UP_TO else _analyse(source)
+    if analysis.syntax_error is not None:
+        return [analysis.syntax_error]
     known_facts = set(facts)
     problems = [
         f"skabelonen kan sprænge sit budget (linje {line} i teksten): {text}"
-        for line, text in constant_problems(tree)
+        for line, text in analysis.budget_problems
     ]
-    for name in sorted(meta.find_undeclared_variables(tree)):
+    for name in analysis.names:
         if name not in known_facts and name not in SCOPE_OBJECTS:
             problems.append(
                 f"skabelonen bruger '{name}', som ikke findes: brug et faktum fra 'fakta' "
                 f"eller et af {', '.join(sorted(SCOPE_OBJECTS))}"
             )
-    for getattr_node in tree.find_all(nodes.Getattr):
-        target = getattr_node.node
-        if isinstance(target, nodes.Name) and target.name in SCOPE_OBJECTS:
-            allowed = SCOPE_OBJECTS[target.name]
-            if getattr_node.attr not in allowed:
-                problems.append(
-                    f"skabelonen bruger '{target.name}.{getattr_node.attr}', som ikke findes; "
-                    f"'{target.name}' har: {', '.join(sorted(allowed))}"
-                )
+    for name, attribute in analysis.attributes:
+        allowed = SCOPE_OBJECTS[name]
+        if attribute not in allowed:
+            problems.append(
+                f"skabelonen bruger '{name}.{attribute}', som ikke findes; "
+                f"'{name}' har: {', '.join(sorted(allowed))}"
+            )
     return problems
