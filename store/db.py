@@ -4,6 +4,7 @@ translated in store/driver_errors.py)."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -23,6 +24,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_optimize_on_close(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite's advice for a connection that is closed: `PRAGMA optimize` refreshes the
+    statistics (ANALYZE, bounded by `analysis_limit`) of the tables this connection's queries
+    would have planned better with fresh ones. The hot statements' plans do not depend on
+    statistics (tests/store/test_query_plans.py); the reports' queries may. Best effort: a
+    database another process holds locked is left for the next close."""
+    try:
+        for pragma in sql.SQLITE_OPTIMIZE:
+            dbapi_connection.execute(pragma)
+    except sqlite3.Error:
+        pass
+
+
+def analyze(engine: Engine) -> None:
+    """Refresh SQLite's statistics of every table, bounded by `analysis_limit` (after `db
+    upgrade` and bulk writes, which change every table: `PRAGMA optimize` before SQLite 3.46
+    only looks at the tables the closing connection queried); nothing on PostgreSQL, whose
+    autovacuum keeps its own."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.begin() as connection:
+        for statement in sql.SQLITE_ANALYZE:
+            connection.exec_driver_sql(statement)
+
+
 def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql(sql.SQLITE_BEGIN)
 
@@ -33,5 +59,6 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "close", _sqlite_optimize_on_close)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)

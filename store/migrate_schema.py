@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from drejebog.store.db import analyze
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -27,6 +29,7 @@ def upgrade(engine: Engine) -> str:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    analyze(engine)  # a migration may add indexes or rewrite tables: fresh statistics
     return head_revision(engine)
 
 

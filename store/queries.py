@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Select, select
 
 from drejebog.app.ports import TaskView
 from drejebog.engine.errors import NotFound
@@ -36,6 +36,21 @@ def open_tasks(
     overdue: bool = False,
 ) -> list[TaskView]:
     """Open tasks, soonest deadline first (tasks without a deadline last)."""
+    worker_key = None
+    if worker is not None:
+        row = connection.execute(select(WORKER.c.id).where(WORKER.c.handle == worker)).first()
+        if row is None:
+            raise NotFound("medarbejder", worker, " (se 'drejebog worker list')")
+        worker_key = row.id
+    query = open_tasks_query(worker_key, role, today if overdue else None)
+    return [task_view(r._mapping, today) for r in connection.execute(query)]
+
+
+def open_tasks_query(
+    worker_key: int | None = None, role: str | None = None, due_before: date | None = None
+) -> Select[Any]:
+    """The query of `open_tasks`: through the partial index of open tasks (by role and
+    deadline; tests/store/test_query_plans.py)."""
     query = (
         select(
             TASK.c.id,
@@ -57,17 +72,13 @@ def open_tasks(
         .outerjoin(WORKER, WORKER.c.id == ASSIGNMENT.c.worker_id)
         .where(TASK.c.status == "open")
     )
-    if worker is not None:
-        row = connection.execute(select(WORKER.c.id).where(WORKER.c.handle == worker)).first()
-        if row is None:
-            raise NotFound("medarbejder", worker, " (se 'drejebog worker list')")
-        query = query.where(ASSIGNMENT.c.worker_id == row.id)
+    if worker_key is not None:
+        query = query.where(ASSIGNMENT.c.worker_id == worker_key)
     if role is not None:
         query = query.where(TASK.c.role == role)
-    if overdue:
-        query = query.where(TASK.c.due_date < today)
-    query = query.order_by(TASK.c.due_date.is_(None), TASK.c.due_date, TASK.c.id)
-    return [task_view(r._mapping, today) for r in connection.execute(query)]
+    if due_before is not None:
+        query = query.where(TASK.c.due_date < due_before)
+    return query.order_by(TASK.c.due_date.is_(None), TASK.c.due_date, TASK.c.id)
 
 
 def case_details(connection: Connection, case_id: str, now: datetime) -> dict[str, Any]:

@@ -52,6 +52,11 @@ SQLITE_PRAGMAS = (
     "PRAGMA wal_autocheckpoint=10000",
 )
 SQLITE_BEGIN = "BEGIN"
+# https://sqlite.org/lang_analyze.html: bound each ANALYZE to about 1,000 rows per index (the
+# statistics stay as good for planning), then refresh the tables whose statistics are stale
+# on closing a connection: never wait for another's lock (the next close will do it)
+SQLITE_OPTIMIZE = ("PRAGMA busy_timeout=0", "PRAGMA analysis_limit=1000", "PRAGMA optimize")
+SQLITE_ANALYZE = ("PRAGMA analysis_limit=1000", "ANALYZE")
 
 # -- cases --------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ def _utc(nullable: bool = False, index: bool = False) -> Column[datetime]:
 
 MISSING_NOTICES = "kind = 'checkin_missing' AND status = 'fired'"
 DIGESTS = "kind = 'digest'"
+OPEN_TASKS = "status = 'open'"
 # the timer's fields stored under another column name ("index" is an SQL keyword)
 TIMER_RENAMED = {"index": "idx"}
 
@@ -154,7 +155,16 @@ class TaskRow(SQLModel, table=True):
     __tablename__ = "task"
     __table_args__ = (
         UniqueConstraint("case_id", "rule", "occurrence"),
-        Index("ix_task_open_role", "status", "role", "due_date"),
+        # open tasks only, by role and deadline (the task lists). Not on `status`: without
+        # statistics SQLite closed a task through such an index (a scan of all open tasks)
+        # instead of the unique key above (store/migrations/versions/0007)
+        Index(
+            "ix_task_open_role",
+            "role",
+            "due_date",
+            sqlite_where=text(OPEN_TASKS),
+            postgresql_where=text(OPEN_TASKS),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id")  # indexed by the unique key's first column

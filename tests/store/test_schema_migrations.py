@@ -53,3 +53,50 @@ def test_upgrading_from_0002_keeps_the_outbox_and_drops_the_stored_html(engine):
         kept = connection.execute(select(OUTBOX.c.subject, OUTBOX.c.body_text)).all()
     assert "body_html" not in columns
     assert [tuple(r) for r in kept] == [("Dagens opgaver", "Ingen opgaver")]
+
+
+def _open_task_index(engine: Engine) -> dict[str, object]:
+    with engine.connect() as connection:
+        indexes = inspect(connection).get_indexes("task")
+    return next(index for index in indexes if index["name"] == "ix_task_open_role")
+
+
+def test_0007_keeps_the_tasks_and_indexes_only_the_open_ones_and_downgrades(engine):
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0006")
+    assert _open_task_index(engine)["column_names"] == ["status", "role", "due_date"]
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO citizen (id, cpr, name, email, phone) VALUES (1, '010170-1234', 'B',"
+            " '', '')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO drejebog_version (id, drejebog_id, version, title, content_hash,"
+            " source_name, source_text, loaded_at) VALUES (1, 'd', '1', 't', 'h', 'n', '',"
+            " '2027-03-01 07:00:00.000000')"
+        )
+        connection.exec_driver_sql(
+            'INSERT INTO "case" (id, citizen_id, drejebog_id, drejebog_version_id, state, facts,'
+            " runtime, opened_at, entered_at, lock_version) VALUES (1, 1, 'd', 1, 's', '{}',"
+            " '{}', '2027-03-01 07:00:00.000000', '2027-03-01 07:00:00.000000', 1)"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO task (case_id, rule, occurrence, role, title, state, optional, status,"
+            " created_at) VALUES (1, 'a', '', 'r', 'A', 's', false, 'open',"
+            " '2027-03-01 07:00:00.000000'), (1, 'b', '', 'r', 'B', 's', false, 'done',"
+            " '2027-03-01 07:00:00.000000')"
+        )
+    upgrade(engine)
+    index = _open_task_index(engine)
+    assert index["column_names"] == ["role", "due_date"]
+    where = index.get("dialect_options", {}).get(f"{engine.dialect.name}_where")
+    assert "open" in str(where), index
+    with engine.connect() as connection:
+        kept = connection.exec_driver_sql("SELECT rule, status FROM task ORDER BY rule").all()
+    assert [tuple(r) for r in kept] == [("a", "open"), ("b", "done")]
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    assert _open_task_index(engine)["column_names"] == ["status", "role", "due_date"]
