@@ -80,6 +80,7 @@ class Reminder:
     adjust: Adjust
     message: Message
     mark: Mark
+    condition: Expression | None = None  # `hvis`: judged on the case's facts when it is due
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class EscalationStep:
     adjust: Adjust
     message: Message
     mark: Mark
+    condition: Expression | None = None  # `hvis`: judged on the case's facts when it is due
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,9 @@ class Deadline:
     reminders: tuple[Reminder, ...]
     escalation: tuple[EscalationStep, ...]
     mark: Mark
+    # `hvis` of a state's deadline: judged when it is planned (a task's deadline has none:
+    # the task's own `hvis` decides)
+    condition: Expression | None = None
 
     is_task: ClassVar[bool] = False
 
@@ -173,6 +178,7 @@ class Recurring:
     missing: MissingNotice | None
     escalation: tuple[EscalationStep, ...]
     mark: Mark
+    condition: Expression | None = None  # `hvis`: judged when the duty is planned
 
     is_task: ClassVar[bool] = False
 
@@ -197,6 +203,15 @@ class Recurring:
 
 Rule: TypeAlias = Deadline | Task | Recurring
 """A rule of a state: what `Drejebog.rule` finds by its `navn`."""
+
+
+def step_condition(rule: Deadline | Recurring, kind: TimerKind, index: int) -> Expression | None:
+    """The `hvis` of reminder or escalation rung `index` (None: it always applies)."""
+    if kind is TimerKind.REMINDER:
+        return rule.reminders[index].condition
+    if kind is TimerKind.ESCALATION:
+        return rule.escalation[index].condition
+    return None
 
 
 def _ladder_message(

@@ -6,6 +6,7 @@ be checked where it is written. Graph checks (reachability, a way out) live in `
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, time
 from itertools import pairwise
 from typing import NamedTuple
@@ -68,6 +69,7 @@ DEADLINE_KEYS = (
     "opfyldes_af",
     "påmindelser",
     "eskalering",
+    "hvis",
 )
 TASK_KEYS = (
     "navn",
@@ -99,9 +101,10 @@ RECURRING_KEYS = (
     "påmindelser",
     "mangler",
     "eskalering",
+    "hvis",
 )
-REMINDER_KEYS = ("før", "til", "helligdag", "skabelon", "emne", "tekst")
-ESCALATION_KEYS = ("efter", "til", "helligdag", "skabelon", "emne", "tekst")
+REMINDER_KEYS = ("før", "til", "helligdag", "hvis", "skabelon", "emne", "tekst")
+ESCALATION_KEYS = ("efter", "til", "helligdag", "hvis", "skabelon", "emne", "tekst")
 MISSING_KEYS = ("til", "skabelon", "emne", "tekst")
 EVENT_KEYS = (
     "titel",
@@ -159,7 +162,7 @@ class _OwnedRule(NamedTuple):
 _DEADLINE = _OwnedRule("en frist", "fristen", DEADLINE_KEYS, ("navn", "frist", "ejer"), "ejer")
 _TASK = _OwnedRule("en opgave", "opgaven", TASK_KEYS, ("navn", "titel", "rolle"), "rolle")
 # what an item of such a list holds: offset, roles, adjust, message, mark
-_Offset = tuple[Duration, tuple[str, ...], Adjust, Message, Mark]
+_Offset = tuple[Duration, tuple[str, ...], Adjust, Message, Mark, Expression | None]
 
 DEFAULT_TIME = time(8, 0)
 _APPROX_DAYS = {Unit.DAYS: 1.0, Unit.WORKING_DAYS: 1.4, Unit.WEEKS: 7.0, Unit.MONTHS: 30.0}
@@ -590,7 +593,11 @@ class DrejebogParser(FieldReader):
 
     def _deadline(self, state_id: str, node: Node) -> Deadline | None:
         found = self._owned_rule(node, _DEADLINE)
-        return None if found is None else self._deadline_parts(state_id, *found)
+        if found is None:
+            return None
+        deadline = self._deadline_parts(state_id, *found)
+        condition = self.expression(found[0].value("hvis"), "'hvis'")
+        return None if deadline is None else replace(deadline, condition=condition)
 
     def _task(self, state_id: str, node: Node) -> Task | None:
         found = self._owned_rule(node, _TASK)
@@ -634,6 +641,7 @@ class DrejebogParser(FieldReader):
         reminders = self._reminders(get("påmindelser"))
         missing = self._missing(get("mangler"))
         escalation = self._escalation(get("eskalering"))
+        condition = self.expression(get("hvis"), "'hvis'")
         if period is None:
             return None
         if period.amount == 0:
@@ -661,6 +669,7 @@ class DrejebogParser(FieldReader):
             missing=missing,
             escalation=escalation,
             mark=body.mark,
+            condition=condition,
         )
 
     def _offsets(self, node: Node | None, kind: _OffsetList) -> list[_Offset]:
@@ -675,9 +684,10 @@ class DrejebogParser(FieldReader):
             offset = self.duration(get(kind.offset), f"'{kind.offset}'")
             roles = self.role_list(get("til"), "'til'")
             message = self.message(body)
+            condition = self.expression(get("hvis"), "'hvis'")
             if offset is not None:
                 adjust = self.adjust(get("helligdag")) or kind.adjust
-                offsets.append((offset, roles, adjust, message, body.mark))
+                offsets.append((offset, roles, adjust, message, body.mark, condition))
         return offsets
 
     def _reminders(self, node: Node | None) -> tuple[Reminder, ...]:

@@ -25,7 +25,7 @@ from drejebog.engine.errors import (
     MissingAnchor,
     UnknownEvent,
 )
-from drejebog.engine.expressions import EVENT_DATE_NAME, compile_expression
+from drejebog.engine.expressions import EVENT_DATE_NAME, compile_expression, referenced_names
 from drejebog.engine.facts import FactValueError, check_plausible, convert_fact
 from drejebog.engine.machine import machine_for
 from drejebog.engine.model import (
@@ -33,11 +33,13 @@ from drejebog.engine.model import (
     Deadline,
     Drejebog,
     Event,
+    Expression,
     Recurring,
     Rule,
     State,
     Task,
     TimerKind,
+    step_condition,
 )
 from drejebog.engine.timers import (
     Timer,
@@ -206,6 +208,7 @@ class CaseRuntime:
             self._enter(step, self.drejebog.states[outcome.destination], at)
         else:
             self._replan_anchored(step, changed, at)
+            self._drop_no_longer_applying(step, changed, at)
         return self._done(step)
 
     def fire(self, case: CaseSnapshot, timer: Timer, at: datetime) -> Step:
@@ -214,9 +217,11 @@ class CaseRuntime:
         if not self._is_current(case, timer):
             return step
         _, rule = self.drejebog.rule(timer.rule)
-        step.records.extend(_fired(case, timer, rule, at))
         timing = rule.timing
+        if timing is None or _step_applies(case, timing, timer, at):
+            step.records.extend(_fired(case, timer, rule, at))
         if timing is not None:
+            # a rung left out by its `hvis` still sets the rest of the ladder going
             step.schedule.extend(self._follow_ups(case, timer, timing, at))
         return step
 
@@ -225,6 +230,9 @@ class CaseRuntime:
         to a newer one: it fires once, as planned, with no follow-ups and the case unchanged.
         """
         _, rule = self.drejebog.rule(timer.rule)
+        timing = rule.timing
+        if timing is not None and not _step_applies(case, timing, timer, at):
+            return Step(case=case)
         return Step(case=case, records=_fired(case, timer, rule, at))
 
     def migrate(self, case: CaseSnapshot, old: Drejebog, new_state: str, at: datetime) -> Step:
@@ -257,18 +265,13 @@ class CaseRuntime:
             task
             for task in state.tasks
             if task.name not in old_rule_names
-            and (
-                task.condition is None
-                or compile_expression(task.condition.source)(
-                    {**facts, EVENT_DATE_NAME: local_date(at)}
-                )
-            )
+            and self._applies(step, task.name, task.condition, at)
         ]
         kept_tasks = [task for task in state.tasks if task.name in case.open_tasks]
         open_rules: dict[str, OpenRule] = {}
         open_tasks: dict[str, OpenRule] = {}
         deadlines = [
-            *state.deadlines,
+            *(d for d in state.deadlines if self._applies(step, d.name, d.condition, at)),
             *(task.deadline for task in (*kept_tasks, *new_tasks) if task.deadline),
         ]
         for deadline in deadlines:
@@ -303,6 +306,8 @@ class CaseRuntime:
             )
         step.case = replace(step.case, open_rules=open_rules, open_tasks=open_tasks)
         for recurring in state.recurring:
+            if not self._applies(step, recurring.name, recurring.condition, at):
+                continue
             previous = case.cycles.get(recurring.name)
             anchor = (
                 previous.anchor
@@ -456,11 +461,11 @@ class CaseRuntime:
         )
         open_rules: dict[str, OpenRule] = {}
         for deadline in state.deadlines:
-            open_rules[deadline.name] = self._plan_deadline(step, deadline, at)
+            if self._applies(step, deadline.name, deadline.condition, at):
+                open_rules[deadline.name] = self._plan_deadline(step, deadline, at)
         open_tasks: dict[str, OpenRule] = {}
-        scope = {**step.case.facts, EVENT_DATE_NAME: local_date(at)}
         for task in state.tasks:
-            if task.condition is not None and not compile_expression(task.condition.source)(scope):
+            if not self._applies(step, task.name, task.condition, at):
                 continue
             if task.deadline is not None:
                 planned = self._plan_deadline(step, task.deadline, at)
@@ -482,9 +487,55 @@ class CaseRuntime:
             )
         step.case = replace(step.case, open_rules=open_rules, open_tasks=open_tasks)
         for recurring in state.recurring:
+            if not self._applies(step, recurring.name, recurring.condition, at):
+                continue
             self._start_cycle(
                 step, recurring, self._anchor(step.case, recurring.name, recurring.anchor), at
             )
+
+    def _applies(
+        self, step: Step, rule_name: str, condition: Expression | None, at: datetime
+    ) -> bool:
+        """Whether a rule's `hvis` holds on the case's facts now (when it is planned)."""
+        if condition is None:
+            return True
+        scope = {**step.case.facts, EVENT_DATE_NAME: local_date(at)}
+        try:
+            return compile_expression(condition.source)(scope)
+        except Exception as exc:  # a condition that cannot be evaluated on these facts
+            raise BadEventData(
+                step.case.id,
+                step.event or "åbn_sag",
+                f"betingelsen '{condition.source}' for '{rule_name}' kunne ikke beregnes: {exc}",
+            ) from exc
+
+    def _drop_no_longer_applying(self, step: Step, changed: set[str], at: datetime) -> None:
+        """A running deadline or duty whose `hvis` uses a fact the event changed is judged
+        again; when it no longer holds, the rule stops (it is not started again until the
+        case next enters the state)."""
+        if not changed:
+            return
+        state = self.drejebog.states[step.case.state]
+        rules: tuple[Deadline | Recurring, ...] = (*state.deadlines, *state.recurring)
+        for rule in rules:
+            condition = rule.condition
+            running = rule.name in step.case.open_rules or rule.name in step.case.cycles
+            if condition is None or not running:
+                continue
+            if not referenced_names(condition.source) & changed:
+                continue
+            if self._applies(step, rule.name, condition, at):
+                continue
+            step.cancel_rules.append(rule.name)
+            # nor anything just re-planned for it (an anchor that changed with the fact)
+            step.schedule = [t for t in step.schedule if t.rule != rule.name]
+            step.case = replace(
+                step.case,
+                open_rules={k: v for k, v in step.case.open_rules.items() if k != rule.name},
+                cycles={k: v for k, v in step.case.cycles.items() if k != rule.name},
+            )
+            if isinstance(rule, Deadline):
+                step.results.append(RuleResult(rule.name, "bortfaldet", None))
 
     def _leave(self, step: Step, at: datetime) -> None:
         case = step.case
@@ -542,6 +593,21 @@ class CaseRuntime:
                 self._start_cycle(
                     step, recurring, self._anchor(step.case, recurring.name, recurring.anchor), at
                 )
+
+
+def _step_applies(
+    case: CaseSnapshot, rule: Deadline | Recurring, timer: Timer, at: datetime
+) -> bool:
+    """Whether a reminder's or escalation rung's `hvis` holds on the case's facts when it is
+    due. A condition that cannot be evaluated counts as true: a notice too many is better
+    than an escalation nobody gets."""
+    condition = step_condition(rule, timer.kind, timer.index)
+    if condition is None:
+        return True
+    try:
+        return compile_expression(condition.source)({**case.facts, EVENT_DATE_NAME: local_date(at)})
+    except Exception:
+        return True
 
 
 def _fired(case: CaseSnapshot, timer: Timer, rule: Rule, at: datetime) -> list[Record]:
