@@ -515,3 +515,88 @@ class DeliveryStatistics(Protocol):
     def escalations_to_leader_inbox(self) -> dict[str, int]:
         """Escalations to a leder's inbox, by rule."""
         ...
+
+
+# -- the web app: accounts, who may see a case, the access log --------------------------------
+# (app/accounts.py, app/access.py; the SQL store implements them in store/access.py)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAccount:
+    handle: str
+    password_hash: str
+    role: str  # sagsbehandler, leder, projektleder, administrator
+    disabled: bool
+
+
+class AccountStore(Protocol):
+    def account(self, handle: str) -> StoredAccount | None:
+        """The account of the worker with this handle, None if there is none."""
+        ...
+
+    def add_account(self, handle: str, password_hash: str, role: str, at: datetime) -> bool:
+        """Insert an enabled account; False if the worker has one already. Raises
+        NotFound('medarbejder', ...) when no worker has the handle."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TeamMember:
+    """A worker as team scoping sees them: the store key, the handle, the leader's key."""
+
+    id: int
+    handle: str
+    leader_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseParties:
+    """Whose a case is: its store key, its citizen's, the workers assigned to it."""
+
+    case_id: int
+    citizen_id: int
+    workers: tuple[TeamMember, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AccessEntry:
+    """One row of the access log: who did what (vis, ændr) to which case, when, from where."""
+
+    at: datetime
+    handle: str
+    case_id: int
+    citizen_id: int
+    action: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseSummary:
+    """A case a worker holds a role on, as *Mit arbejde* lists it."""
+
+    case_id: int
+    citizen: str
+    drejebog_id: str
+    state: str
+    role: str
+
+
+class AccessStore(Protocol):
+    """Team scoping and the access log; every call is one transaction. There is no call that
+    changes or deletes a log row."""
+
+    def team_member(self, handle: str) -> TeamMember | None: ...
+
+    def case_parties(self, case_id: str) -> CaseParties:
+        """Raises NotFound for an unknown case."""
+        ...
+
+    def log_access(self, entry: AccessEntry) -> None: ...
+
+    def access_log(self, case_id: int) -> list[AccessEntry]:
+        """The case's log, oldest first."""
+        ...
+
+    def cases_of(self, handle: str) -> list[CaseSummary]:
+        """The open cases the worker holds a role on, by case."""
+        ...

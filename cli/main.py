@@ -193,8 +193,22 @@ def demo(database: str, citizens: int) -> None:
 def _register_store_commands() -> None:
     from drejebog.cli.notify_commands import daemon, inbox, outbox
     from drejebog.cli.store_commands import case, citizen, db, load, migrate, tasks, worker
+    from drejebog.cli.web_commands import account, serve
 
-    for command in (db, load, worker, citizen, case, tasks, migrate, daemon, inbox, outbox):
+    for command in (
+        db,
+        load,
+        worker,
+        citizen,
+        case,
+        tasks,
+        migrate,
+        daemon,
+        inbox,
+        outbox,
+        account,
+        serve,
+    ):
         main.add_command(command)
 
 

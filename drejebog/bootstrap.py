@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from drejebog.app.access import CaseAccess
+from drejebog.app.accounts import Accounts
 from drejebog.app.admin import Admin
 from drejebog.app.cases import CaseService
 from drejebog.app.inbox import Inbox
@@ -22,6 +24,7 @@ from drejebog.app.settings import Settings
 from drejebog.engine.clock import Clock, SystemClock
 from drejebog.engine.errors import StoreError
 from drejebog.notifications.channels import CHANNEL_CLASSES, Channel
+from drejebog.store.access import SqlAccess
 from drejebog.store.admin import SqlAdmin
 from drejebog.store.db import make_engine
 from drejebog.store.digest import SqlDigestUnitOfWork
@@ -83,6 +86,21 @@ class App:
     @property
     def reports(self) -> Reports:
         return Reports(SqlReads(self.engine), self.clock)
+
+    @property
+    def access_store(self) -> SqlAccess:
+        return SqlAccess(self.engine)
+
+    @property
+    def accounts(self) -> Accounts:
+        return Accounts(self.access_store, self.clock)
+
+    @property
+    def case_access(self) -> CaseAccess:
+        """The web app's case use cases: team scoping and the access log."""
+        return CaseAccess(
+            self.access_store, SqlReads(self.engine), self.cases, self.unit_of_work, self.clock
+        )
 
     @property
     def statistics(self) -> SqlReads:

@@ -241,3 +241,34 @@ class OutboxMessage(SQLModel, table=True):
 
 
 OUTBOX = _table(OutboxMessage)
+
+
+class AccountRow(SQLModel, table=True):
+    """A worker's login to the web app: one per worker (by handle), its password hashed by
+    argon2 (app/accounts.py), the role it acts in there. A disabled account cannot log in."""
+
+    __tablename__ = "account"
+    handle: str = Field(primary_key=True, max_length=64, foreign_key="worker.handle")
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=32)  # sagsbehandler, leder, projektleder, administrator
+    created_at: datetime = Field(sa_column=_utc())
+    disabled: bool = False
+
+
+class AccessLogRow(SQLModel, table=True):
+    """Who looked at or changed which citizen's case, when and from where. Append-only: the
+    app has no path that updates or deletes a row. The case and citizen are plain numbers,
+    no foreign keys, so the log outlives a case deleted under the retention rules."""
+
+    __tablename__ = "access_log"
+    id: int | None = Field(default=None, sa_column=_big_id())
+    at: datetime = Field(sa_column=_utc())
+    handle: str = Field(max_length=64)
+    case_id: int = Field(index=True)
+    citizen_id: int = Field(index=True)
+    action: str = Field(max_length=8)  # vis, ændr
+    source: str = Field(max_length=64)  # the client's IP address
+
+
+ACCOUNT = _table(AccountRow)
+ACCESS_LOG = _table(AccessLogRow)

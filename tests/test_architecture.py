@@ -1,6 +1,7 @@
 """The package arrows: dependencies point inward, and the core stays pure.
 
-    cli ─────────────┐
+    cli ──► web ─────┐
+    cli ─────────────┤
     bootstrap ───────┼──► app ──► notifications ──► engine
     store ───────────┘     └──────────────────────► engine
 
@@ -10,6 +11,8 @@
   the store (so every use case runs on the in-memory unit of work too) nor the CLI.
 - `store/` holds repositories and SQL; it implements the app's ports: of `app/` it imports
   only app/ports.py and the data types of app/recipients.py and app/settings.py, no use case.
+- `web/` is the web app: like the CLI, it calls use cases through the composition root's
+  `App` (never SQL); nothing imports it but the CLI (`drejebog serve`).
 - `cli/` is thin: it parses arguments and calls use cases; only `drejebog/bootstrap.py`, the
   composition root, knows every part and wires them together (every part but the CLI, which
   calls it: no cycle).
@@ -32,7 +35,8 @@ ALLOWED: dict[str, set[str]] = {
     "notifications": {"engine"},
     "app": {"engine", "notifications"},
     "store": {"engine", "app"},
-    "cli": {"engine", "app", "workflows", "bootstrap"},
+    "cli": {"engine", "app", "workflows", "bootstrap", "web"},
+    "web": {"engine", "app", "bootstrap"},
     "bootstrap": {"engine", "app", "store", "notifications", "workflows"},
 }
 # of the app, the store implements the ports and uses their data types, never a use case
