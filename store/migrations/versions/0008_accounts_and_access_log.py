@@ -1,7 +1,7 @@
 """web app accounts and the access log
 
-Revision ID: 0009
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-04
 
 `account`: a worker's login to the web app (argon2 hash, role, disabled). `access_log`: every
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import drejebog.store.types  # noqa: F401  (UTCDateTime columns)
 
 
-revision = "0009"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
