@@ -292,18 +292,7 @@ class CaseRuntime:
                 task.name, self._next_plan(step), None, None
             )
             open_tasks[task.name] = planned
-            step.records.append(
-                Record(
-                    at=at,
-                    case_id=case.id,
-                    kind="task",
-                    name=task.name,
-                    role=task.role,
-                    state=new_state,
-                    title=task.title,
-                    due_date=planned.due_date,
-                )
-            )
+            step.records.append(_task_record(step, task, new_state, planned, at))
         step.case = replace(step.case, open_rules=open_rules, open_tasks=open_tasks)
         for recurring in state.recurring:
             if not self._applies(step, recurring.name, recurring.condition, at):
@@ -473,18 +462,7 @@ class CaseRuntime:
             else:
                 planned = OpenRule(task.name, self._next_plan(step), None, None)
             open_tasks[task.name] = planned
-            step.records.append(
-                Record(
-                    at=at,
-                    case_id=step.case.id,
-                    kind="task",
-                    name=task.name,
-                    role=task.role,
-                    state=state.id,
-                    title=task.title,
-                    due_date=planned.due_date,
-                )
-            )
+            step.records.append(_task_record(step, task, state.id, planned, at))
         step.case = replace(step.case, open_rules=open_rules, open_tasks=open_tasks)
         for recurring in state.recurring:
             if not self._applies(step, recurring.name, recurring.condition, at):
@@ -629,3 +607,17 @@ def _fired(case: CaseSnapshot, timer: Timer, rule: Rule, at: datetime) -> list[R
         )
         for role in roles
     ]
+
+
+def _task_record(step: Step, task: Task, state: str, planned: OpenRule, at: datetime) -> Record:
+    """The record of a task created (on entering its state, or when a migration adds it)."""
+    return Record(
+        at=at,
+        case_id=step.case.id,
+        kind="task",
+        name=task.name,
+        role=task.role,
+        state=state,
+        title=task.title,
+        due_date=planned.due_date,
+    )
