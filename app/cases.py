@@ -159,6 +159,25 @@ def check_role(case_id: str, drejebog: Drejebog, role: str) -> None:
         )
 
 
+MAX_EVENT_ID = 100  # characters; the history's event_id column (store/tables.py)
+
+
+def check_event_id(case_id: str, event_id: str) -> None:
+    """An event id the store can keep and show: not empty, not too long, no CPR number."""
+    if not event_id.strip():
+        raise CaseError(case_id, "hændelses-id'et er tomt")
+    if len(event_id) > MAX_EVENT_ID:
+        raise CaseError(
+            case_id, f"hændelses-id'et er {len(event_id)} tegn; højst {MAX_EVENT_ID} er tilladt"
+        )
+    if mask_cpr_in_text(event_id) != event_id:
+        # an id is shown and logged wherever the event is: no place for a person's number
+        raise CaseError(
+            case_id,
+            "hændelses-id'et ligner et CPR-nummer (10 cifre); brug et id uden personnumre",
+        )
+
+
 class CaseService:
     def __init__(
         self,
@@ -231,38 +250,19 @@ class CaseService:
         reason: str | None = None,
     ) -> EventResult:
         reason = checked_reason(case_id, reason)
-        if event_id is not None and mask_cpr_in_text(event_id) != event_id:
-            # an id is shown and logged wherever the event is: no place for a person's number
-            raise CaseError(
-                case_id,
-                "hændelses-id'et ligner et CPR-nummer (10 cifre); brug et id uden personnumre",
-            )
+        if event_id is not None:
+            check_event_id(case_id, event_id)
         given_id = event_id is not None
         event_id = event_id or uuid.uuid4().hex
         now = self._clock.now()
         try:
             with self._unit_of_work() as uow:
                 # a freshly generated uuid cannot have been applied before: no query needed
-                duplicate = self._duplicate(uow, case_id, event, event_id) if given_id else None
-                if duplicate is not None:
-                    return duplicate
-                stored = uow.load_case(case_id)
-                runtime = runtime_for(stored.drejebog)
-                step = runtime.apply(stored.snapshot, event, data, now)
-                messages = self._task_messages(uow, stored.drejebog, step, now)
-                note = HistoryNote(
-                    now,
-                    actor,
-                    "hændelse",
-                    event=event,
-                    event_id=event_id,
-                    from_state=stored.snapshot.state,
-                    to_state=step.case.state,
-                    data={**_history_data(step, data, reason), **messages.history_data()},
+                result = self.apply_within(
+                    uow, case_id, event, data, actor, event_id, given_id, reason, now
                 )
-                uow.save_step(stored, step, note)
-                uow.write_outbox(messages.rows)
-                uow.commit()
+                if result.applied:
+                    uow.commit()
         except ConcurrencyConflict:
             # the winner may have been this very event id, sent twice at once
             with self._unit_of_work() as uow:
@@ -270,6 +270,42 @@ class CaseService:
             if duplicate is not None:
                 return duplicate
             raise
+        return result
+
+    def apply_within(
+        self,
+        uow: CaseUnitOfWork,
+        case_id: str,
+        event: str,
+        data: Mapping[str, object],
+        actor: str,
+        event_id: str,
+        check_duplicate: bool,
+        reason: str | None,
+        now: datetime,
+    ) -> EventResult:
+        """Apply one event inside the caller's unit of work, which commits: `apply_event`
+        for one event, an import for a batch (each event in its own savepoint). The checks
+        are the same whichever way an event comes in."""
+        duplicate = self._duplicate(uow, case_id, event, event_id) if check_duplicate else None
+        if duplicate is not None:
+            return duplicate
+        stored = uow.load_case(case_id)
+        runtime = runtime_for(stored.drejebog)
+        step = runtime.apply(stored.snapshot, event, data, now)
+        messages = self._task_messages(uow, stored.drejebog, step, now)
+        note = HistoryNote(
+            now,
+            actor,
+            "hændelse",
+            event=event,
+            event_id=event_id,
+            from_state=stored.snapshot.state,
+            to_state=step.case.state,
+            data={**_history_data(step, data, reason), **messages.history_data()},
+        )
+        uow.save_step(stored, step, note)
+        uow.write_outbox(messages.rows)
         return EventResult(
             case_id,
             event,

@@ -69,6 +69,11 @@ class UnitOfWork(Protocol):
 class CaseUnitOfWork(UnitOfWork, Protocol):
     """What the case service needs from storage: one instance, one transaction."""
 
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested transaction: kept when the block ends normally, rolled back (and the
+        exception passed on) when it raises. An import runs each event in one."""
+        ...
+
     def latest_drejebog(self, drejebog_id: str) -> tuple[int, Drejebog]:
         """The newest stored version: (version key, drejebog). Raises NotFound."""
         ...

@@ -191,6 +191,7 @@ def demo(database: str, citizens: int) -> None:
 
 
 def _register_store_commands() -> None:
+    from drejebog.cli import import_commands  # noqa: F401  (adds 'case import')
     from drejebog.cli.notify_commands import daemon, inbox, outbox
     from drejebog.cli.store_commands import case, citizen, db, load, migrate, tasks, worker
     from drejebog.cli.web_commands import account, serve

@@ -20,6 +20,8 @@
     ├── BudgetExceeded            [engine.budget] a template or guard went over a budget
     ├── SettingsError             [app.settings] a DREJEBOG_* setting is malformed (*)
     ├── AdminError                [app.admin] a worker or citizen cannot be added as given
+    ├── ImportLineError           [app.event_import] a line of an import file is no event
+    ├── ImportFailed              [cli.import_commands] an import file cannot be read
     ├── DeliveryError             [notifications.channels] a channel failed; retryable
     │   └── Undeliverable         [notifications.channels] the message can never be sent
     └── DaemonLocked              [cli.daemon] another daemon holds the SQLite database
