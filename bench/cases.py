@@ -63,8 +63,9 @@ def fresh_database(kind: str, workdir: Path) -> str:
     return f"{POSTGRES_URL}?options=-csearch_path%3Dbench"
 
 
-def bulk_fill(app, size: int) -> float:  # type: ignore[no-untyped-def]
-    """N open cases, opened one per ~minute over a year, as the engine would have written them."""
+def bulk_fill(app, size: int, analyze: bool = True) -> float:  # type: ignore[no-untyped-def]
+    """N open cases, opened one per ~minute over a year, as the engine would have written them.
+    `analyze=False` leaves the statistics as the product left them (bench/all.py)."""
     # as of START, not the App's clock: the use case itself, on the App's store
     load_drejebog_files(app.admin.store, [SHIPPED_DIR / "ressourceforloeb.yaml"], START)
     with app.unit_of_work() as uow:
@@ -153,9 +154,10 @@ def bulk_fill(app, size: int) -> float:  # type: ignore[no-untyped-def]
                     "(SELECT max(id) FROM citizen))"
                 )
             )
-            connection.execute(text("ANALYZE"))
+            if analyze:
+                connection.execute(text("ANALYZE"))
             connection.commit()
-    else:
+    elif analyze:
         with app.engine.connect() as connection:
             connection.execute(text("ANALYZE"))
             connection.commit()
