@@ -36,8 +36,8 @@ from sqlalchemy import update
 from sqlmodel import SQLModel
 
 from bench import cases as cases_bench
-from bench import daemon as daemon_bench
 from bench import check_speed, event_import, growth, storage
+from bench import daemon as daemon_bench
 from drejebog.app.settings import Settings
 from drejebog.bootstrap import bootstrap
 from drejebog.engine.clock import SimulatedClock
