@@ -3,7 +3,11 @@
 - N dage counts from the day after the anchor: the 1st + 14 dage is the 15th.
 - N arbejdsdage is the Nth working day after the anchor (0 arbejdsdage is the anchor itself).
 - uger end on the same weekday; måneder on the same day of the month, clamped to the month's
-  last day (31 January + 1 måned = 28/29 February).
+  last day (31 January + 1 måned = 28/29 February). With `(månedsslut)` the last day of a
+  month gives the last day of the month N months on (28 February + 1 måned = 31 March); any
+  other day counts as plain måneder.
+- `udgangen af uge N` is the last day (Sunday) of the Nth calendar week (Monday to Sunday)
+  after the anchor's own week; `udgangen af uge 0` is the Sunday of the anchor's week.
 - A recurring occurrence k is anchor + k × period, computed from the anchor every time, so a
   clamped February never drags later months down to the 28th.
 - A date becomes an instant at a local time of day in Europe/Copenhagen, per date, so 08:00
@@ -12,6 +16,7 @@
 
 from __future__ import annotations
 
+import calendar as gregorian
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -28,14 +33,24 @@ COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 _TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 
 
-def _shift(anchor: date, amount: int, unit: Unit, calendar: WorkingCalendar) -> date:
+def _month_end(day: date) -> date:
+    return day.replace(day=gregorian.monthrange(day.year, day.month)[1])
+
+
+def _shift(
+    anchor: date, amount: int, unit: Unit, calendar: WorkingCalendar, month_end: bool = False
+) -> date:
     """Move `anchor` by a signed amount of `unit`."""
     if unit is Unit.DAYS:
         return anchor + timedelta(days=amount)
     if unit is Unit.WEEKS:
         return anchor + timedelta(weeks=amount)
+    if unit is Unit.WEEK_ENDS:
+        sunday = anchor + timedelta(days=6 - anchor.weekday())
+        return sunday + timedelta(weeks=amount)
     if unit is Unit.MONTHS:
-        return anchor + relativedelta(months=amount)
+        moved: date = anchor + relativedelta(months=amount)
+        return _month_end(moved) if month_end and anchor == _month_end(anchor) else moved
     day = anchor
     step = calendar.next_working_day if amount > 0 else calendar.previous_working_day
     for _ in range(abs(amount)):
@@ -45,12 +60,12 @@ def _shift(anchor: date, amount: int, unit: Unit, calendar: WorkingCalendar) -> 
 
 def add_duration(anchor: date, duration: Duration, calendar: WorkingCalendar) -> date:
     """`anchor` + `duration`, unadjusted (see the module docstring for the counting)."""
-    return _shift(anchor, duration.amount, duration.unit, calendar)
+    return _shift(anchor, duration.amount, duration.unit, calendar, duration.month_end)
 
 
 def subtract_duration(day: date, duration: Duration, calendar: WorkingCalendar) -> date:
     """The mirror of add_duration: `day` - `duration` (N arbejdsdage = Nth working day before)."""
-    return _shift(day, -duration.amount, duration.unit, calendar)
+    return _shift(day, -duration.amount, duration.unit, calendar, duration.month_end)
 
 
 def due_date(anchor: date, duration: Duration, adjust: Adjust, calendar: WorkingCalendar) -> date:
@@ -86,7 +101,8 @@ def occurrence_due(
     """
     if k < 1:
         raise ValueError(f"forekomst nummer {k} findes ikke: tælles fra 1")
-    return calendar.adjust(_shift(anchor, period.amount * k, period.unit, calendar), adjust)
+    moved = _shift(anchor, period.amount * k, period.unit, calendar, period.month_end)
+    return calendar.adjust(moved, adjust)
 
 
 def local_instant(day: date, at: time) -> datetime:

@@ -1,4 +1,5 @@
-"""Durations as a projektleder writes them: `14 dage`, `10 arbejdsdage`, `6 uger`, `1 måned`.
+"""Durations as a projektleder writes them: `14 dage`, `10 arbejdsdage`, `6 uger`, `1 måned`,
+`1 måned (månedsslut)` and `udgangen af uge 10`.
 
 Only the shape and the units live here; what a duration means on the calendar (counting from
 the day after, working days, month ends) is `engine.deadlines`.
@@ -21,6 +22,7 @@ class Unit(Enum):
     WORKING_DAYS = "arbejdsdage"
     WEEKS = "uger"
     MONTHS = "måneder"
+    WEEK_ENDS = "udgangen af uge"  # the last day (Sunday) of the Nth calendar week after
 
 
 class Adjust(Enum):
@@ -44,7 +46,12 @@ _SINGULAR = {
     Unit.WEEKS: "uge",
     Unit.MONTHS: "måned",
 }
-_UNIT_WORDS = {word: unit for unit, word in _SINGULAR.items()} | {u.value: u for u in Unit}
+_UNIT_WORDS: dict[str, Unit] = {word: unit for unit, word in _SINGULAR.items()} | {
+    str(u.value): u for u in Unit if u is not Unit.WEEK_ENDS
+}
+MONTH_END = "(månedsslut)"
+"""Written after a number of months: the end of a month stays the end of a month."""
+_WEEK_END = re.compile(r"(?:inden\s+)?udgangen\s+af\s+uge\s+(\S+)", re.IGNORECASE)
 _WHOLE = re.compile(r"[0-9]+")
 _NUMBERISH = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]*)?")
 _GLUED = re.compile(r"([0-9]+)([^\W\d_]+)")
@@ -57,6 +64,7 @@ class Duration:
 
     amount: int
     unit: Unit
+    month_end: bool = False  # only with måneder: the last day of a month gives the last day
 
     def __post_init__(self) -> None:
         if isinstance(self.amount, bool) or not isinstance(self.amount, int):
@@ -68,25 +76,46 @@ class Duration:
                 f"ugyldig varighed: antallet skal være mellem 0 og {MAX_AMOUNT}, ikke {self.amount}"
             )
 
+        if self.month_end and self.unit is not Unit.MONTHS:
+            raise DurationError("ugyldig varighed: månedsslut gælder kun for måneder")
+
     def __str__(self) -> str:
+        if self.unit is Unit.WEEK_ENDS:
+            return f"udgangen af uge {self.amount}"
         word = _SINGULAR[self.unit] if self.amount == 1 else self.unit.value
-        return f"{self.amount} {word}"
+        return f"{self.amount} {word}" + (f" {MONTH_END}" if self.month_end else "")
 
     def most_days(self) -> int:
         """A bound on the calendar days from an anchor to a due date this long, moved past
         non-working days: a month is at most 31 days, working days at most twice their number,
         and the longest run of Danish holidays and weekends (Easter's) adds at most six."""
-        per_unit = {Unit.DAYS: 1, Unit.WEEKS: 7, Unit.MONTHS: 31, Unit.WORKING_DAYS: 2}
-        return self.amount * per_unit[self.unit] + 6
+        per_unit = {
+            Unit.DAYS: 1,
+            Unit.WEEKS: 7,
+            Unit.MONTHS: 31,
+            Unit.WORKING_DAYS: 2,
+            Unit.WEEK_ENDS: 7,
+        }
+        # the end of week N lies up to 6 days past N weeks (the anchor on a Monday)
+        return self.amount * per_unit[self.unit] + 6 + (6 if self.unit is Unit.WEEK_ENDS else 0)
 
 
 def parse_duration(text: str) -> Duration:
-    """Read `"<whole number> <unit>"`; unit dag(e), arbejdsdag(e), uge(r), måned(er).
+    """Read `"<whole number> <unit>"`; unit dag(e), arbejdsdag(e), uge(r), måned(er); months
+    may be followed by `(månedsslut)`; or `"[inden] udgangen af uge <N>"`.
 
     Case and extra whitespace do not matter. Raises DurationError with a Danish message that
     quotes the text, says what was wrong and what is expected.
     """
     words = str(text).split()
+    week_end = _WEEK_END.fullmatch(" ".join(words))
+    if week_end is not None:
+        return Duration(_amount(text, week_end.group(1)), Unit.WEEK_ENDS)
+    if len(words) == 3 and words[2].lower() in (MONTH_END, MONTH_END.strip("()")):
+        unit = _unit(text, words[1])
+        if unit is not Unit.MONTHS:
+            raise _error(text, f"{MONTH_END} kan kun stå efter måneder, fx '1 måned {MONTH_END}'")
+        return Duration(_amount(text, words[0]), unit, month_end=True)
     if len(words) == 2:
         number, word = words
         return Duration(_amount(text, number), _unit(text, word))

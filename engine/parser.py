@@ -165,7 +165,13 @@ _TASK = _OwnedRule("en opgave", "opgaven", TASK_KEYS, ("navn", "titel", "rolle")
 _Offset = tuple[Duration, tuple[str, ...], Adjust, Message, Mark, Expression | None]
 
 DEFAULT_TIME = time(8, 0)
-_APPROX_DAYS = {Unit.DAYS: 1.0, Unit.WORKING_DAYS: 1.4, Unit.WEEKS: 7.0, Unit.MONTHS: 30.0}
+_APPROX_DAYS = {
+    Unit.DAYS: 1.0,
+    Unit.WORKING_DAYS: 1.4,
+    Unit.WEEKS: 7.0,
+    Unit.MONTHS: 30.0,
+    Unit.WEEK_ENDS: 7.0,
+}
 
 
 def approx_days(duration: Duration) -> float:

@@ -655,3 +655,56 @@ def test_bad_time_of_day_is_a_danish_value_error(text: str) -> None:
     with pytest.raises(ValueError, match=f"ugyldigt klokkeslæt '{text}'") as caught:
         parse_time_of_day(text)
     assert '"08:00"' in str(caught.value)
+
+
+# --- calendar forms: the month-end rule and the end of week N (issue 11, point 8) ------------
+
+
+@pytest.mark.parametrize(
+    ("anchor", "duration", "expected"),
+    [
+        ("2027-02-28", "1 måned (månedsslut)", "2027-03-31"),  # the end stays the end
+        ("2027-02-28", "1 måned", "2027-03-28"),  # the clamp rule, for comparison
+        ("2027-01-31", "1 måned (månedsslut)", "2027-02-28"),
+        ("2028-01-31", "1 måned (månedsslut)", "2028-02-29"),  # a leap year
+        ("2027-04-30", "2 måneder (månedsslut)", "2027-06-30"),
+        ("2027-03-30", "1 måned (månedsslut)", "2027-04-30"),  # 30 March is no month end
+        ("2027-03-15", "1 måned (månedsslut)", "2027-04-15"),
+        ("2027-03-03", "udgangen af uge 0", "2027-03-07"),  # a Wednesday: that week's Sunday
+        ("2027-03-01", "udgangen af uge 1", "2027-03-14"),  # a Monday
+        ("2027-03-07", "udgangen af uge 1", "2027-03-14"),  # a Sunday counts in its own week
+        ("2027-03-08", "udgangen af uge 10", "2027-05-23"),
+        ("2027-12-29", "udgangen af uge 1", "2028-01-09"),  # across the new year
+    ],
+)
+def test_calendar_forms_add(anchor: str, duration: str, expected: str) -> None:
+    assert add_duration(d(anchor), parse_duration(duration), CAL) == d(expected)
+
+
+def test_the_end_of_week_n_moves_off_its_sunday_by_the_helligdag_rule() -> None:
+    week = parse_duration("udgangen af uge 2")
+    assert due_date(d("2027-03-03"), week, Adjust.BACKWARD, CAL) == d("2027-03-19")  # Friday
+    assert due_date(d("2027-03-03"), week, Adjust.FORWARD, CAL) == d("2027-03-22")  # Monday
+    assert due_date(d("2027-03-03"), week, Adjust.KEEP, CAL) == d("2027-03-21")
+
+
+def test_a_recurring_month_end_duty_keeps_the_month_end_every_month() -> None:
+    """Anchored on 28 February 2027 (a month end), monthly with the month-end rule: the last
+    day of every month, counted from the anchor each time (never chained)."""
+    period = parse_duration("1 måned (månedsslut)")
+    dues = [occurrence_due(d("2027-02-28"), period, k, Adjust.KEEP, CAL) for k in range(1, 6)]
+    assert dues == [
+        d(x) for x in ("2027-03-31", "2027-04-30", "2027-05-31", "2027-06-30", "2027-07-31")
+    ]
+    plain = parse_duration("1 måned")
+    assert occurrence_due(d("2027-02-28"), plain, 1, Adjust.KEEP, CAL) == d("2027-03-28")
+
+
+def test_subtracting_the_month_end_rule_mirrors_it() -> None:
+    assert subtract_duration(d("2027-03-31"), parse_duration("1 måned (månedsslut)"), CAL) == d(
+        "2027-02-28"
+    )
+    assert subtract_duration(d("2027-03-31"), parse_duration("1 måned"), CAL) == d("2027-02-28")
+    assert subtract_duration(d("2027-04-30"), parse_duration("1 måned (månedsslut)"), CAL) == d(
+        "2027-03-31"
+    )

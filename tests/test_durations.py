@@ -144,8 +144,47 @@ def test_adjust_reads_the_danish_word(word: str, adjust: Adjust) -> None:
     assert Adjust(word) is adjust
 
 
-def test_units_are_the_four_of_the_language() -> None:
-    assert [u.name for u in Unit] == ["DAYS", "WORKING_DAYS", "WEEKS", "MONTHS"]
+def test_units_are_the_five_of_the_language() -> None:
+    assert [u.name for u in Unit] == ["DAYS", "WORKING_DAYS", "WEEKS", "MONTHS", "WEEK_ENDS"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "shown"),
+    [
+        ("1 måned (månedsslut)", Duration(1, Unit.MONTHS, month_end=True), "1 måned (månedsslut)"),
+        (
+            "3 måneder månedsslut",
+            Duration(3, Unit.MONTHS, month_end=True),
+            "3 måneder (månedsslut)",
+        ),
+        ("udgangen af uge 10", Duration(10, Unit.WEEK_ENDS), "udgangen af uge 10"),
+        ("inden  udgangen af UGE 0", Duration(0, Unit.WEEK_ENDS), "udgangen af uge 0"),
+    ],
+)
+def test_calendar_forms_parse_and_print_back(text: str, expected: Duration, shown: str) -> None:
+    assert parse_duration(text) == expected
+    assert str(expected) == shown
+    assert parse_duration(shown) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("14 dage (månedsslut)", "kan kun stå efter måneder"),
+        ("udgangen af uge ti", "er ikke et antal"),
+        ("udgangen af uge -1", "skal være et helt tal"),
+        ("udgangen af uge 10000", "for stort"),
+    ],
+)
+def test_calendar_forms_refuse_what_they_cannot_mean(text: str, why: str) -> None:
+    with pytest.raises(DurationError) as caught:
+        parse_duration(text)
+    assert why in str(caught.value) and text.split()[-1] in str(caught.value)
+
+
+def test_month_end_belongs_to_months_only() -> None:
+    with pytest.raises(DurationError, match="kun for måneder"):
+        Duration(2, Unit.WEEKS, month_end=True)
 
 
 @pytest.mark.parametrize(
@@ -159,6 +198,9 @@ def test_units_are_the_four_of_the_language() -> None:
         "6 måneder",
         "1 arbejdsdag",
         "10 arbejdsdage",
+        "1 måned (månedsslut)",
+        "udgangen af uge 0",
+        "udgangen af uge 3",
     ],
 )
 def test_most_days_bounds_every_due_date_from_2026_to_2035(text):
