@@ -81,7 +81,9 @@ def _parse_uncached(source: str) -> nodes.Template:
         return tree
     except TemplateSyntaxError as exc:
         detail = exc.message or ""
-        if "'end of print statement'" in detail or "unexpected '}'" in detail:
+        if "got '='" in detail:
+            detail = "brug '==' for at sammenligne ('=' alene er ikke en sammenligning)"
+        elif "'end of print statement'" in detail or "unexpected '}'" in detail:
             detail = "udtrykket slutter, før det er færdigt"
         raise ExpressionSyntaxError(
             f"udtrykket '{_shown(source)}' kan ikke læses: {detail}"
@@ -108,6 +110,36 @@ def check_duration_literals(source: str) -> list[str]:
                 except DurationError as exc:
                     problems.append(str(exc))
     return problems
+
+
+def compared_values(source: str) -> list[tuple[str, str]]:
+    """(fact, text) for each text constant a fact is compared with (`indstilling ==
+    'fleksjob'`, `'fleksjob' != indstilling`, `indstilling in ['a', 'b']`), so `check` can
+    tell a value that is not among a choice fact's `værdier` before any case runs."""
+    found: list[tuple[str, str]] = []
+    for compare in _parse(source).find_all(nodes.Compare):
+        operands = [compare.expr, *(operand.expr for operand in compare.ops)]
+        names = [o.name for o in operands if isinstance(o, nodes.Name)]
+        for operand in operands:
+            for constant in _text_constants(operand):
+                found.extend((name, constant) for name in names)
+    return found
+
+
+def _text_constants(node: nodes.Node) -> list[str]:
+    """The text constants of an operand. jinja2's code generator (run by
+    `referenced_names`) folds a list of constants into one constant list in the cached tree."""
+    if isinstance(node, nodes.Const) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, nodes.Const) and isinstance(node.value, list | tuple):
+        return [item for item in node.value if isinstance(item, str)]
+    if isinstance(node, nodes.List | nodes.Tuple):
+        return [
+            item.value
+            for item in node.items
+            if isinstance(item, nodes.Const) and isinstance(item.value, str)
+        ]
+    return []
 
 
 def check_budgets(source: str) -> list[str]:

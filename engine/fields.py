@@ -17,6 +17,10 @@ from drejebog.engine.errors import Problem
 from drejebog.engine.yamlnodes import MapNode, Mark, Node, ScalarNode, SeqNode
 
 IDENTIFIER = re.compile(r"^[a-zæøå][a-z0-9æøå_]*$")
+MAX_NAME_LENGTH = 64
+"""The longest name the store keeps for every kind (a role's and a task occurrence's column is
+64 characters; states, events and rules get 100): a longer one would load, then fail the first
+event that stores it on PostgreSQL."""
 MAX_SPAN_YEARS = 800
 """The longest plausible range of a date fact: keeps its dates inside the calendar."""
 
@@ -100,6 +104,13 @@ class FieldReader:
     def identifier(self, node: Node | None, what: str) -> str | None:
         value = self.text(node, what)
         if value is None or node is None:
+            return None
+        if len(value) > MAX_NAME_LENGTH:
+            self.problem(
+                node.mark,
+                f"{what} '{value[:20]}…' er {len(value)} tegn langt; et navn må højst være "
+                f"{MAX_NAME_LENGTH} tegn (databasen gemmer ikke længere navne)",
+            )
             return None
         if not IDENTIFIER.match(value):
             self.problem(

@@ -17,6 +17,7 @@ from drejebog.engine.expressions import (
     ExpressionSyntaxError,
     check_budgets,
     check_duration_literals,
+    compared_values,
     referenced_names,
 )
 from drejebog.engine.fields import FieldReader, suggestion
@@ -436,7 +437,21 @@ class DrejebogParser(FieldReader):
                 f"{what} bruger '{name}', som ikke er et faktum{suggestion(name, known)}; "
                 "erklær det under 'fakta'",
             )
+        self._check_compared_values(node, what, source)
         return Expression(source, node.mark)
+
+    def _check_compared_values(self, node: Node, what: str, source: str) -> None:
+        """A choice fact compared with a text that is none of its `værdier` is always false
+        (or always true with !=): a typo that would otherwise pass silently."""
+        for name, value in compared_values(source):
+            fact = self.facts.get(name)
+            if fact is None or fact.type is not FactType.CHOICE or value in fact.values:
+                continue
+            self.problem(
+                node.mark,
+                f"{what} sammenligner '{name}' med '{value}', som ikke er en af dens værdier"
+                f"{suggestion(value, fact.values)}; værdierne er: {', '.join(fact.values)}",
+            )
 
     def message(self, body: MapNode) -> Message:
         get = body.value

@@ -1,0 +1,82 @@
+"""`check` finds more (issue 11, point 11): `=` for `==`, a value that is none of a choice
+fact's `værdier`, and a name longer than the store keeps — each at its file:line:column."""
+
+from __future__ import annotations
+
+import pytest
+
+from drejebog.engine.loader import parse_text
+
+BASE = """\
+drejebog: proeve
+titel: Prøve
+fakta:
+  indstilling: {{titel: Indstilling, type: valg, værdier: [ressourceforloeb, fleksjob]}}
+  fritaget: {{titel: Fritaget, type: ja_nej}}
+start: {start}
+tilstande:
+  {start}:
+    titel: Start
+  slut:
+    titel: Slut
+    slut: true
+hændelser:
+  afgoer:
+    fra: {start}
+    til:
+      - {{tilstand: slut, hvis: "{guard}"}}
+      - {{tilstand: slut}}
+    data: [indstilling]
+"""
+
+
+def problems(guard: str, start: str = "visiteret") -> list[str]:
+    _, found = parse_text(BASE.format(guard=guard, start=start), "proeve.yaml")
+    return [str(problem) for problem in found]
+
+
+def test_a_single_equals_sign_is_named_with_the_fix() -> None:
+    (problem,) = problems("indstilling = 'fleksjob'")
+    assert problem.startswith("proeve.yaml:17:")
+    assert "brug '==' for at sammenligne" in problem
+
+
+@pytest.mark.parametrize(
+    "guard",
+    [
+        "indstilling == 'flexjob'",
+        "'flexjob' != indstilling",
+        "indstilling in ['ressourceforloeb', 'flexjob']",
+        "fritaget or indstilling == 'flexjob'",
+    ],
+)
+def test_a_value_that_is_none_of_the_facts_values_is_a_problem(guard: str) -> None:
+    (problem,) = problems(guard)
+    assert problem.startswith("proeve.yaml:17:")
+    assert "sammenligner 'indstilling' med 'flexjob', som ikke er en af dens værdier" in problem
+    assert "(mente du 'fleksjob'?)" in problem
+    assert "værdierne er: ressourceforloeb, fleksjob" in problem
+
+
+@pytest.mark.parametrize(
+    "guard",
+    [
+        "indstilling == 'fleksjob'",
+        "indstilling in ['ressourceforloeb', 'fleksjob']",
+        "fritaget == true",
+        "dato > plus(dato, '1 dag') or indstilling != 'ressourceforloeb'",
+    ],
+)
+def test_comparisons_with_known_values_pass(guard: str) -> None:
+    assert problems(guard) == []
+
+
+def test_a_name_longer_than_the_store_keeps_is_a_problem_at_its_place() -> None:
+    long_name = "t" + "_lang" * 13  # 66 characters
+    found = problems("indstilling == 'fleksjob'", start=long_name)
+    assert any(
+        problem.startswith("proeve.yaml:6:")
+        and "er 66 tegn langt" in problem
+        and "højst være 64 tegn" in problem
+        for problem in found
+    ), found
