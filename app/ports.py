@@ -605,3 +605,42 @@ class AccessStore(Protocol):
     def cases_of(self, handle: str) -> list[CaseSummary]:
         """The open cases the worker holds a role on, by case."""
         ...
+
+
+# -- retention (app/retention.py) -------------------------------------------------------
+
+ANONYMISED_NAME = "Anonymiseret borger"
+KEPT_HISTORY_KEYS = frozenset({"records", "results"})  # the engine's records and rule outcomes
+
+
+@dataclass(frozen=True)
+class DueCase:
+    case_id: int
+    drejebog_id: str
+    closed_at: datetime
+    citizen: str  # the masked CPR number
+
+
+@dataclass
+class Removed:
+    cases: int = 0
+    facts: int = 0
+    history_rows: int = 0
+    messages: int = 0
+    citizens: int = 0
+
+
+class RetentionStore(Protocol):
+    def versions_with_kept_closed_cases(self) -> list[int]: ...
+
+    def drejebog_version(self, version_key: int) -> Drejebog: ...
+
+    def due_cases(self, version_key: int, closed_before: datetime, limit: int) -> list[DueCase]: ...
+
+    def anonymise(
+        self,
+        kept_facts: dict[int, frozenset[str]],
+        now: datetime,
+        actor: str,
+        note: dict[int, dict[str, object]],
+    ) -> Removed: ...

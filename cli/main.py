@@ -193,6 +193,7 @@ def demo(database: str, citizens: int) -> None:
 def _register_store_commands() -> None:
     from drejebog.cli import import_commands  # noqa: F401  (adds 'case import')
     from drejebog.cli.notify_commands import daemon, inbox, outbox
+    from drejebog.cli.retention_commands import retention
     from drejebog.cli.store_commands import case, citizen, db, load, migrate, tasks, worker
     from drejebog.cli.web_commands import account, serve
 
@@ -209,6 +210,7 @@ def _register_store_commands() -> None:
         outbox,
         account,
         serve,
+        retention,
     ):
         main.add_command(command)
 

@@ -20,6 +20,7 @@ from drejebog.app.cases import CaseService
 from drejebog.app.inbox import Inbox
 from drejebog.app.notices import Channels
 from drejebog.app.reports import Reports
+from drejebog.app.retention import Retention
 from drejebog.app.settings import Settings
 from drejebog.engine.clock import Clock, SystemClock
 from drejebog.engine.errors import StoreError
@@ -32,6 +33,7 @@ from drejebog.store.drejebog_cache import DrejebogCache
 from drejebog.store.migrate_schema import current_revision, head_revision, upgrade
 from drejebog.store.outbox import SqlOutbox
 from drejebog.store.reads import SqlReads
+from drejebog.store.retention import SqlRetention
 from drejebog.store.unit_of_work import SqlUnitOfWork
 
 
@@ -101,6 +103,11 @@ class App:
         return CaseAccess(
             self.access_store, SqlReads(self.engine), self.cases, self.unit_of_work, self.clock
         )
+
+    @property
+    def retention(self) -> Retention:
+        """Closed cases anonymised after their drejebog's `opbevaring` (app/retention.py)."""
+        return Retention(SqlRetention(self.engine, self.cache), self.clock)
 
     @property
     def statistics(self) -> SqlReads:

@@ -270,6 +270,9 @@ class Event:
 
 
 DEFAULT_FACT_RANGE = Duration(120, Unit.MONTHS)
+DEFAULT_RETENTION = Duration(60, Unit.MONTHS)
+"""Five years after a case closed, unless the drejebog says `opbevaring`: the usual period for
+a jobcenter's case files once the case is closed."""
 """A date fact's plausible range when the drejebog declares none: 10 år either side of the
 event's date (`tidligst`/`senest`, workflows/README.md)."""
 
@@ -312,6 +315,8 @@ class Drejebog:
     source: str = ""
     content_hash: str = ""
     rules: dict[str, tuple[State, Rule]] = field(default_factory=dict, compare=False, repr=False)
+    # how long a closed case's personal data is kept before it is anonymised (`opbevaring`)
+    retention: Duration = field(default_factory=lambda: DEFAULT_RETENTION)
 
     def rule(self, name: str) -> tuple[State, Rule]:
         return self.rules[name]

@@ -25,6 +25,7 @@ from drejebog.engine.model import (
     ANCHOR_ENTRY,
     BUILTIN_ROLES,
     CITIZEN_ROLE,
+    DEFAULT_RETENTION,
     Branch,
     Deadline,
     Drejebog,
@@ -57,6 +58,7 @@ TOP_KEYS = (
     "start",
     "tilstande",
     "hændelser",
+    "opbevaring",
 )
 STATE_KEYS = ("titel", "beskrivelse", "slut", "frister", "opgaver", "tilbagevendende")
 DEADLINE_KEYS = (
@@ -207,6 +209,7 @@ class DrejebogParser(FieldReader):
         description = self.text(get("beskrivelse"), "'beskrivelse'") or ""
         self.default_time = self.time_of_day(get("klokken")) or DEFAULT_TIME
         closing = self._closing_days(get("lukkedage"))
+        retention = self.fact_span(get("opbevaring"), "'opbevaring'", "efter")
         self._roles(get("roller"))
         self._facts(get("fakta"))
         self._templates(get("skabeloner"))
@@ -243,6 +246,7 @@ class DrejebogParser(FieldReader):
             start=start,
             states=states,
             events=events,
+            retention=retention or DEFAULT_RETENTION,
         )
         for state in states.values():
             for rule in state.rules:

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from drejebog.app.ports import ClaimedMessage, InboxMessage, OutboxEntry, TaskView
 from drejebog.app.recipients import StaffMember
-from drejebog.engine.cpr import mask_cpr_in_text, parse_cpr
+from drejebog.engine.cpr import mask_cpr_in_text
 from drejebog.engine.deadlines import local_date
+from drejebog.store.citizen_numbers import shown_cpr
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -90,7 +91,7 @@ def case_view(rows: CaseRows, now: datetime) -> dict[str, Any]:
     case = rows.case
     return {
         "sag": case["id"],
-        "borger": {"navn": case["name"], "cpr": parse_cpr(case["cpr"]).masked},
+        "borger": {"navn": case["name"], "cpr": shown_cpr(case["cpr"])},
         "drejebog": {"id": case["drejebog_id"], "version": case["version"], "titel": case["title"]},
         "tilstand": case["state"],
         "åbnet": case["opened_at"].isoformat(),

@@ -30,6 +30,7 @@ def _utc(nullable: bool = False, index: bool = False) -> Column[datetime]:
 MISSING_NOTICES = "kind = 'checkin_missing' AND status = 'fired'"
 DIGESTS = "kind = 'digest'"
 OPEN_TASKS = "status = 'open'"
+KEPT_CLOSED_CASES = "closed_at IS NOT NULL AND anonymised_at IS NULL"
 # the timer's fields stored under another column name ("index" is an SQL keyword)
 TIMER_RENAMED = {"index": "idx"}
 
@@ -70,7 +71,16 @@ class DrejebogVersion(SQLModel, table=True):
 
 class Case(SQLModel, table=True):
     __tablename__ = "case"
-    __table_args__ = (Index("ix_case_open", "drejebog_id", "closed_at"),)
+    __table_args__ = (
+        Index("ix_case_open", "drejebog_id", "closed_at"),
+        # closed cases whose personal data is still kept, by closing time (app/retention.py)
+        Index(
+            "ix_case_retention",
+            "closed_at",
+            sqlite_where=text(KEPT_CLOSED_CASES),
+            postgresql_where=text(KEPT_CLOSED_CASES),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     citizen_id: int = Field(foreign_key="citizen.id", index=True)
     drejebog_id: str = Field(max_length=100)
@@ -82,6 +92,8 @@ class Case(SQLModel, table=True):
     entered_at: datetime = Field(sa_column=_utc())
     closed_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     lock_version: int = 1
+    # when its personal data was removed after the drejebog's `opbevaring` (None: still kept)
+    anonymised_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class Assignment(SQLModel, table=True):
