@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from datetime import time as dt_time
 from pathlib import Path
 from types import FrameType
 from typing import IO
@@ -35,6 +36,7 @@ from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
 from apscheduler.executors.pool import BasePoolExecutor
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
 from drejebog.app.delivery import deliver
 from drejebog.app.digest import send_digests
@@ -42,6 +44,8 @@ from drejebog.app.firing import sweep
 from drejebog.bootstrap import App
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.errors import DrejebogError
+
+MAINTENANCE_TIME = dt_time(2, 30)  # local: retention and statistics, when nobody works
 
 log = logging.getLogger("drejebog.daemon")
 LOCK_POLL_SECONDS = 0.2
@@ -225,6 +229,25 @@ class Daemon:
         sent = send_digests(self.app.digest_unit_of_work, now, self.wiring.flags)
         log.info("dagens overblik: %d sendt", sent, extra={"action": "digest", "sent": sent})
 
+    def maintain(self) -> None:
+        """Nightly: closed cases past their drejebog's `opbevaring` anonymised (in batches,
+        app/retention.py), then fresh planner statistics. A failure is logged and left for the
+        next night; the sweep and the delivery go on."""
+        try:
+            report = self.app.retention.run()
+        except DrejebogError as exc:
+            log.error("opbevaring: %s", exc, extra={"action": "retention", "error": str(exc)})
+        else:
+            log.info(
+                "opbevaring: %d sager anonymiseret",
+                report.removed.cases,
+                extra={"action": "retention", "anonymised": report.removed.cases},
+            )
+        try:
+            self.app.refresh_statistics()
+        except SQLAlchemyError as exc:  # another process holds the database: next night
+            log.warning("statistik: %s", exc, extra={"action": "statistics"})
+
     def run(self, wait_for_lock: bool = False, stop_request: StopRequest | None = None) -> None:
         stop_request = stop_request or StopRequest.install()
         lock = sqlite_lock(self.app, wait_for_lock, stop_request)
@@ -253,6 +276,15 @@ class Daemon:
                 day_of_week="mon-fri", hour=digest.hour, minute=digest.minute, timezone=COPENHAGEN
             ),
             id="digest",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+        )
+
+        scheduler.add_job(
+            self.maintain,
+            CronTrigger(hour=MAINTENANCE_TIME.hour, minute=MAINTENANCE_TIME.minute),
+            id="maintenance",
             coalesce=True,
             max_instances=1,
             misfire_grace_time=3600,

@@ -27,7 +27,7 @@ from drejebog.engine.errors import StoreError
 from drejebog.notifications.channels import CHANNEL_CLASSES, Channel
 from drejebog.store.access import SqlAccess
 from drejebog.store.admin import SqlAdmin
-from drejebog.store.db import make_engine
+from drejebog.store.db import analyze, make_engine
 from drejebog.store.digest import SqlDigestUnitOfWork
 from drejebog.store.drejebog_cache import DrejebogCache
 from drejebog.store.migrate_schema import current_revision, head_revision, upgrade
@@ -131,6 +131,11 @@ class App:
         if self.engine.dialect.name != "sqlite":
             return None
         return self.engine.url.database or "drejebog.db"
+
+    def refresh_statistics(self) -> None:
+        """Fresh planner statistics on SQLite (bounded ANALYZE; the daemon runs it nightly,
+        since its pooled connections rarely close and so rarely run `PRAGMA optimize`)."""
+        analyze(self.engine)
 
     def upgrade_schema(self) -> str:
         """Create or upgrade the database's schema; returns the revision it is at."""

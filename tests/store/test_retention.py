@@ -220,3 +220,24 @@ def test_opbevaring_is_checked(tmp_path) -> None:
         text_.replace("drejebog: ressourceforloeb", "drejebog: r\nopbevaring: længe"), "r.yaml"
     )
     assert any("'opbevaring'" in str(p) and str(p).startswith("r.yaml:") for p in problems)
+
+
+def test_the_daemons_nightly_maintenance_anonymises_and_logs(
+    closed_case, database_url, caplog
+) -> None:
+    from datetime import UTC, datetime
+
+    from drejebog.app.settings import Settings
+    from drejebog.bootstrap import bootstrap
+    from drejebog.cli.daemon import MAINTENANCE_TIME, Daemon
+    from drejebog.engine.clock import SimulatedClock
+
+    assert (MAINTENANCE_TIME.hour, MAINTENANCE_TIME.minute) == (2, 30)
+    app = bootstrap(Settings(database_url), SimulatedClock(datetime(2033, 3, 7, 1, 30, tzinfo=UTC)))
+    try:
+        with caplog.at_level("INFO", logger="drejebog.daemon"):
+            Daemon(app).maintain()
+    finally:
+        app.close()
+    assert "opbevaring: 1 sager anonymiseret" in caplog.text
+    assert FREE_TEXT not in _everything(database_url)
