@@ -644,3 +644,29 @@ class RetentionStore(Protocol):
         actor: str,
         note: dict[int, dict[str, object]],
     ) -> Removed: ...
+
+
+# -- the citizen's insight and the access log by citizen (app/insight.py) -----------------
+
+
+class InsightStore(Protocol):
+    def citizen_key(self, cpr: str) -> int | None:
+        """The citizen's store key by the formatted CPR number (None: no such citizen)."""
+        ...
+
+    def reader_roles(self, handle: str) -> tuple[str | None, str | None]:
+        """(the worker's role, the web account's role) of a handle; None where there is none."""
+        ...
+
+    def access_entries(self, citizen_key: int) -> list[AccessEntry]:
+        """Every access-log row about the citizen's cases, oldest first."""
+        ...
+
+    def case_keys(self, citizen_key: int) -> list[int]: ...
+
+    def citizen_data(self, citizen_key: int) -> dict[str, object]:
+        """Everything stored about the citizen, as JSON-ready data: the citizen row (CPR
+        masked), each case with its facts, assignments, history, tasks and messages."""
+        ...
+
+    def log_access(self, entry: AccessEntry) -> None: ...

@@ -192,6 +192,7 @@ def demo(database: str, citizens: int) -> None:
 
 def _register_store_commands() -> None:
     from drejebog.cli import import_commands  # noqa: F401  (adds 'case import')
+    from drejebog.cli.insight_commands import access_log, insight
     from drejebog.cli.notify_commands import daemon, inbox, outbox
     from drejebog.cli.retention_commands import retention
     from drejebog.cli.store_commands import case, citizen, db, load, migrate, tasks, worker
@@ -211,6 +212,8 @@ def _register_store_commands() -> None:
         account,
         serve,
         retention,
+        access_log,
+        insight,
     ):
         main.add_command(command)
 

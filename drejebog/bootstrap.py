@@ -18,6 +18,7 @@ from drejebog.app.accounts import Accounts
 from drejebog.app.admin import Admin
 from drejebog.app.cases import CaseService
 from drejebog.app.inbox import Inbox
+from drejebog.app.insight import Insight
 from drejebog.app.notices import Channels
 from drejebog.app.reports import Reports
 from drejebog.app.retention import Retention
@@ -30,6 +31,7 @@ from drejebog.store.admin import SqlAdmin
 from drejebog.store.db import analyze, make_engine
 from drejebog.store.digest import SqlDigestUnitOfWork
 from drejebog.store.drejebog_cache import DrejebogCache
+from drejebog.store.insight import SqlInsight
 from drejebog.store.migrate_schema import current_revision, head_revision, upgrade
 from drejebog.store.outbox import SqlOutbox
 from drejebog.store.reads import SqlReads
@@ -103,6 +105,11 @@ class App:
         return CaseAccess(
             self.access_store, SqlReads(self.engine), self.cases, self.unit_of_work, self.clock
         )
+
+    @property
+    def insight(self) -> Insight:
+        """The access log by citizen and the citizen's insight export (app/insight.py)."""
+        return Insight(SqlInsight(self.engine), self.clock)
 
     @property
     def retention(self) -> Retention:

@@ -21,7 +21,9 @@
     ├── SettingsError             [app.settings] a DREJEBOG_* setting is malformed (*)
     ├── AdminError                [app.admin] a worker or citizen cannot be added as given
     ├── ImportLineError           [app.event_import] a line of an import file is no event
+    ├── InsightDenied             [app.insight] only a leder or administrator may ask (*)
     ├── ImportFailed              [cli.import_commands] an import file cannot be read
+    ├── ExportNotWritten          [cli.insight_commands] an insight export's file cannot be written
     ├── DeliveryError             [notifications.channels] a channel failed; retryable
     │   └── Undeliverable         [notifications.channels] the message can never be sent
     └── DaemonLocked              [cli.daemon] another daemon holds the SQLite database
@@ -29,7 +31,8 @@
 A class lives where its layer needs it ([module] under drejebog; none: this module): the
 engine's own here or beside the code that raises it, an outer layer's in that layer, always
 below DrejebogError, so the CLI, the daemon and the coming web app catch one root.
-(*) also a ValueError, so code that catches ValueError around parsing still does. DurationError,
+(*) also a ValueError, so code that catches ValueError around parsing still does
+(InsightDenied: a PermissionError). DurationError,
 ExpressionSyntaxError and FactValueError are usually translated on the way out, with the
 file:line:column (DrejebogInvalid) or the case and event (BadEventData) added; they are in
 the tree because a caller of the engine (the coming web app's forms, a stored fact read
