@@ -195,6 +195,7 @@ def _register_store_commands() -> None:
     from drejebog.cli.insight_commands import access_log, insight
     from drejebog.cli.notify_commands import daemon, inbox, outbox
     from drejebog.cli.retention_commands import retention
+    from drejebog.cli.schema_command import schema
     from drejebog.cli.store_commands import case, citizen, db, load, migrate, tasks, worker
     from drejebog.cli.web_commands import account, serve
 
@@ -214,6 +215,7 @@ def _register_store_commands() -> None:
         retention,
         access_log,
         insight,
+        schema,
     ):
         main.add_command(command)
 
