@@ -32,10 +32,10 @@ from drejebog.store.db import analyze, make_engine
 from drejebog.store.digest import SqlDigestUnitOfWork
 from drejebog.store.drejebog_cache import DrejebogCache
 from drejebog.store.insight import SqlInsight
-from drejebog.store.migrate_schema import current_revision, head_revision, upgrade
 from drejebog.store.outbox import SqlOutbox
 from drejebog.store.reads import SqlReads
 from drejebog.store.retention import SqlRetention
+from drejebog.store.schema_version import HEAD_REVISION, current_revision
 from drejebog.store.unit_of_work import SqlUnitOfWork
 
 
@@ -146,6 +146,8 @@ class App:
 
     def upgrade_schema(self) -> str:
         """Create or upgrade the database's schema; returns the revision it is at."""
+        from drejebog.store.migrate_schema import upgrade  # Alembic: only this command
+
         return upgrade(self.engine)
 
     def require_schema(self) -> None:
@@ -153,7 +155,7 @@ class App:
             current = current_revision(self.engine)
         except Exception as exc:
             raise StoreError(f"databasen kan ikke nås: {exc}", retryable=True) from exc
-        if current != head_revision(self.engine):
+        if current != HEAD_REVISION:
             raise StoreError(
                 "databasen er ikke oprettet eller ikke opgraderet; kør 'drejebog db upgrade'"
             )

@@ -100,3 +100,17 @@ def test_0007_keeps_the_tasks_and_indexes_only_the_open_ones_and_downgrades(engi
         config.attributes["connection"] = connection
         command.downgrade(config, "0006")
     assert _open_task_index(engine)["column_names"] == ["status", "role", "due_date"]
+
+
+def test_the_head_revision_the_app_checks_without_alembic_is_alembics_head(tmp_path) -> None:
+    """store/schema_version.py names the newest migration so that commands need not import
+    Alembic; it must be the migrations' real head, and read the same as Alembic reads it."""
+    from sqlalchemy import create_engine
+
+    from drejebog.store import schema_version
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'kopi.db'}")
+    assert schema_version.current_revision(engine) is None  # no alembic_version table yet
+    assert upgrade(engine) == head_revision(engine) == schema_version.HEAD_REVISION
+    assert schema_version.current_revision(engine) == current_revision(engine)
+    engine.dispose()
