@@ -46,7 +46,7 @@ SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout={busy_timeout_ms}",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
-    "PRAGMA cache_size=-65536",  # 64 MiB of page cache per connection
+    "PRAGMA cache_size=-16384",  # 16 MiB of page cache per connection
     "PRAGMA temp_store=MEMORY",
     # checkpoint every ~40 MiB of WAL instead of ~4 MiB: fewer, larger copies into the db file
     "PRAGMA wal_autocheckpoint=10000",
