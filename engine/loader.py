@@ -16,9 +16,13 @@ from drejebog.engine.yamlnodes import MAX_FILE_BYTES, load_located, size_problem
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-def parse_text(text: str, filename: str) -> tuple[Drejebog | None, list[Problem]]:
-    """Parse and check a drejebog's text; the drejebog is None when it cannot be built."""
-    tree, problems = load_located(text, filename)
+def parse_text(
+    text: str, filename: str, stored: bool = False
+) -> tuple[Drejebog | None, list[Problem]]:
+    """Parse and check a drejebog's text; the drejebog is None when it cannot be built.
+    `stored`: the text of a version already in the store, where YAML aliases (legal when it
+    was loaded) are expanded within a cap instead of refused (engine/yamlnodes.py)."""
+    tree, problems = load_located(text, filename, aliases=stored)
     if tree is None:
         return None, problems
     parser = DrejebogParser(filename)
@@ -31,8 +35,8 @@ def parse_text(text: str, filename: str) -> tuple[Drejebog | None, list[Problem]
     return replace(drejebog, source=filename, content_hash=digest), sorted(problems)
 
 
-def load_text(text: str, filename: str = "<tekst>") -> Drejebog:
-    drejebog, problems = parse_text(text, filename)
+def load_text(text: str, filename: str = "<tekst>", stored: bool = False) -> Drejebog:
+    drejebog, problems = parse_text(text, filename, stored)
     if problems or drejebog is None:
         raise DrejebogInvalid(problems or [Problem(filename, 1, 1, "drejebogen er tom")])
     return drejebog
