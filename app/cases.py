@@ -329,8 +329,10 @@ class CaseService:
 
         A case's state is kept when the new version has it, or mapped with `state_map`;
         when any case's state has no place in the new version, nothing changes and
-        MigrationRefused lists those cases. Timers due before now stay with the old version;
-        the rest are planned again under the new one. The history records each move.
+        MigrationRefused lists those cases; when every running case already runs
+        `to_version` there is nothing to move, and MigrationRefused says so. Timers due before
+        now stay with the old version; the rest are planned again under the new one. The
+        history records each move.
         """
         mapping = dict(state_map or {})
         reason = checked_reason("-", reason)
@@ -344,7 +346,14 @@ class CaseService:
                     f"--map peger på tilstande, som version {to_version} ikke har: "
                     + ", ".join(unknown),
                 )
-            running = [c for c in uow.running_cases(drejebog_id) if c[1] != target_key]
+            every_running = uow.running_cases(drejebog_id)
+            running = [c for c in every_running if c[1] != target_key]
+            if every_running and not running:
+                raise MigrationRefused(
+                    every_running[0][0],
+                    f"alle {len(every_running)} kørende sag(er) på '{drejebog_id}' kører "
+                    f"allerede version {to_version}; intet er flyttet",
+                )
             homeless = [
                 (case_id, state)
                 for case_id, _, state in running

@@ -5,11 +5,15 @@ ports (store/reads.py)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from typing import Any
 
+from drejebog.app.cases import suggestion
 from drejebog.app.ports import CaseReads, DeliveryStatistics, TaskView
 from drejebog.engine.clock import Clock
 from drejebog.engine.deadlines import local_date
+from drejebog.engine.errors import NotFound
+from drejebog.engine.shown import shown_name
 
 SAMPLE_KINDS = ("reminder", "escalation", "checkin_missing", "digest")
 
@@ -24,10 +28,23 @@ class Reports:
         return self.reads.case_details(case_id, self.clock.now())
 
     def open_tasks(
-        self, worker: str | None = None, role: str | None = None, overdue: bool = False
+        self,
+        worker: str | None = None,
+        role: str | None = None,
+        overdue: bool = False,
+        known_roles: Collection[str] | None = None,
     ) -> list[TaskView]:
         """Open tasks (a worker's, a role's, or all; only overdue ones if asked), soonest
-        deadline first, counted from today in Copenhagen."""
+        deadline first, counted from today in Copenhagen. A role that is not among
+        `known_roles` (when given) is NotFound, naming the known ones: a mistyped role
+        would otherwise look like a role without open tasks."""
+        if role is not None and known_roles is not None and role not in known_roles:
+            known = sorted(known_roles)
+            raise NotFound(
+                "rolle",
+                shown_name(role),
+                f"{suggestion(role, known)}; kendte roller: {', '.join(known)}",
+            )
         return self.reads.open_tasks(local_date(self.clock.now()), worker, role, overdue)
 
 

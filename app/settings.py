@@ -4,18 +4,39 @@ A bad value fails fast with the variable's name."""
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time
 
 from drejebog.engine.errors import DrejebogError
+from drejebog.engine.fields import IDENTIFIER
+from drejebog.engine.shown import shown_name
 
 DEFAULT_DATABASE_URL = "sqlite:///drejebog.db"
 SMTP_SECURITY = ("none", "starttls", "ssl")
+MAX_PORT = 65535
+MAX_NUMBER = 2**31 - 1  # any other number setting (seconds, counts)
+MAX_HANDLE = 64  # a worker's handle (app/cases.py MAX_NAME, the column's length)
+# a byte that is not UTF-8 reaches Python from argv and the environment as a lone surrogate
+# (surrogateescape: 0xff is '\udcff'); no database driver or encoder takes one
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class SettingsError(DrejebogError, ValueError):
     pass
+
+
+def not_utf8(text: str) -> str | None:
+    """What in `text` is not UTF-8 text, in Danish ('indeholder byten 0xFF (tegn 2), ...'),
+    or None when it is all text. Checked once where text enters: here for the environment,
+    in the CLI for every argument and option (cli/store_commands.py `reports_errors`)."""
+    found = _SURROGATE.search(text)
+    if found is None:
+        return None
+    code = ord(found.group())
+    what = f"byten 0x{code - 0xDC00:02X}" if code >= 0xDC80 else f"tegnet U+{code:04X}"
+    return f"indeholder {what} (tegn {found.start() + 1}), som ikke er UTF-8-tekst"
 
 
 @dataclass(frozen=True)
@@ -42,16 +63,27 @@ class Settings:
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
 
-        def text(key: str, default: str = "") -> str:
-            return (env.get(key) or default).strip()
+        def raw(key: str) -> str:
+            value = env.get(key) or ""
+            if problem := not_utf8(value):
+                raise SettingsError(f"{key} {problem}")
+            return value
 
-        def number(key: str, default: int, low: int = 1) -> int:
-            raw = text(key)
-            if not raw:
+        def text(key: str, default: str = "") -> str:
+            return (raw(key) or default).strip()
+
+        def number(key: str, default: int, low: int = 1, high: int = MAX_NUMBER) -> int:
+            value = text(key)
+            if not value:
                 return default
-            if not raw.isdigit() or int(raw) < low:
-                raise SettingsError(f"{key} skal være et helt tal ≥ {low}, ikke '{raw}'")
-            return int(raw)
+            if not value.isascii() or not value.isdigit() or int(value[:20]) < low:
+                shown = shown_name(value)
+                raise SettingsError(f"{key} skal være et helt tal ≥ {low}, ikke '{shown}'")
+            if len(value) > len(str(high)) or int(value) > high:
+                raise SettingsError(
+                    f"{key} skal være et helt tal fra {low} til {high}, ikke {shown_name(value)}"
+                )
+            return int(value)
 
         url = text("DATABASE_URL") or text("DREJEBOG_DATABASE_URL") or DEFAULT_DATABASE_URL
         if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
@@ -82,10 +114,10 @@ class Settings:
             sweep_seconds=number("DREJEBOG_SWEEP_SECONDS", 60),
             batch_size=number("DREJEBOG_BATCH_SIZE", 500),
             smtp_host=text("DREJEBOG_SMTP_HOST"),
-            smtp_port=number("DREJEBOG_SMTP_PORT", 465 if security == "ssl" else 25),
+            smtp_port=number("DREJEBOG_SMTP_PORT", 465 if security == "ssl" else 25, 1, MAX_PORT),
             smtp_security=security,
             smtp_user=text("DREJEBOG_SMTP_USER"),
-            smtp_password=env.get("DREJEBOG_SMTP_PASSWORD", ""),
+            smtp_password=raw("DREJEBOG_SMTP_PASSWORD"),
             smtp_from=text("DREJEBOG_SMTP_FROM", "drejebog@localhost"),
             webhook_url=text("DREJEBOG_WEBHOOK_URL"),
             sms_webhook_url=text("DREJEBOG_SMS_WEBHOOK_URL"),
@@ -94,5 +126,16 @@ class Settings:
             delivery_batch=number("DREJEBOG_DELIVERY_BATCH", 200),
             delivery_round_seconds=number("DREJEBOG_DELIVERY_ROUND_SECONDS", 60),
             digest_time=digest_time,
-            worker=env.get("DREJEBOG_WORKER") or "",  # as given: a handle is checked on use
+            worker=worker_handle(raw("DREJEBOG_WORKER")),
         )
+
+
+def worker_handle(handle: str) -> str:
+    """DREJEBOG_WORKER as given, when it has a handle's form (whether that worker exists is
+    checked where it is used: `actor_of` in the CLI, and by the daemon before it starts)."""
+    if handle and (len(handle) > MAX_HANDLE or not IDENTIFIER.match(handle)):
+        raise SettingsError(
+            f"DREJEBOG_WORKER skal være en medarbejders brugernavn (små bogstaver, tal og _, "
+            f"højst {MAX_HANDLE} tegn), ikke '{shown_name(handle)}'"
+        )
+    return handle

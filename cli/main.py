@@ -50,7 +50,7 @@ def run_check(paths: list[str]) -> int:
         click.echo(f"{path}:1:1: filen eller mappen findes ikke")
     files = drejebog_files([p for p in paths if Path(p).exists()])
     if not files and not missing:
-        click.echo("ingen drejebøger (*.yaml) fundet i " + ", ".join(paths))
+        click.echo("fejl: ingen drejebøger (*.yaml) fundet i " + ", ".join(paths))
         return 1
     failed = bool(missing)
     for file in files:

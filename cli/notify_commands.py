@@ -8,9 +8,12 @@ import sys
 import click
 
 from drejebog.app.delivery import retry_dead, undelivered
+from drejebog.app.settings import SettingsError
+from drejebog.bootstrap import App
 from drejebog.cli.daemon import Daemon, StopRequest, settle
-from drejebog.cli.store_commands import app_with_schema, echo_json, reports_errors
+from drejebog.cli.store_commands import RowId, app_with_schema, echo_json, reports_errors
 from drejebog.engine.deadlines import COPENHAGEN
+from drejebog.engine.errors import NotFound
 
 
 @click.command(help="Kør påmindelser, eskaleringer, levering og dagens overblik.")
@@ -31,6 +34,7 @@ def daemon(once: bool, wait_for_lock: bool) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     stop = StopRequest.install()  # a SIGTERM while the schema is checked is not lost
     app = app_with_schema()
+    check_acting_worker(app)
     settle(app)
     runner = Daemon(app)
     if once:
@@ -39,9 +43,18 @@ def daemon(once: bool, wait_for_lock: bool) -> None:
     runner.run(wait_for_lock, stop)
 
 
+def check_acting_worker(app: App) -> None:
+    """DREJEBOG_WORKER, when set, must name a known worker before the daemon starts (the
+    settings check only its form: the database says who exists)."""
+    try:
+        app.admin.actor(app.settings.worker)
+    except NotFound as exc:
+        raise SettingsError(f"DREJEBOG_WORKER: {exc}") from exc
+
+
 @click.command(help="Vis en medarbejders indbakke; --read ID markerer en besked som læst.")
 @click.option("--worker", "handle", required=True)
-@click.option("--read", "read_id", type=int, default=None)
+@click.option("--read", "read_id", type=RowId(), default=None)
 @click.option("--all", "show_all", is_flag=True, help="Også læste beskeder.")
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors
@@ -76,7 +89,7 @@ def inbox(handle: str, read_id: int | None, show_all: bool, as_json: bool) -> No
 
 @click.command(help="Vis udgående beskeder; --dead de opgivne; --retry genoptager dem.")
 @click.option("--dead", is_flag=True, help="Kun beskeder, der er opgivet efter for mange forsøg.")
-@click.option("--retry", "retry_id", type=int, default=None, help="Genoptag én opgivet besked.")
+@click.option("--retry", "retry_id", type=RowId(), default=None, help="Genoptag én opgivet besked.")
 @click.option("--retry-all", is_flag=True, help="Genoptag alle opgivne beskeder.")
 @click.option("--json", "as_json", is_flag=True)
 @reports_errors

@@ -5,26 +5,77 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
 import click
 
+from drejebog.app.admin import known_roles
+from drejebog.app.settings import not_utf8
 from drejebog.bootstrap import App, bootstrap
+from drejebog.cli.danish import ARGUMENT_NAMES
 from drejebog.engine.cpr import mask_cpr_in_text
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.errors import DrejebogError, DrejebogInvalid
+from drejebog.engine.model import CITIZEN_ROLE
 from drejebog.engine.names import danish_kind
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+MAX_ID = 2**63 - 1  # the largest row id both databases hold (a signed 64-bit integer)
+
+
+class RowId(click.IntRange):
+    """A message's (or another row's) id: a whole number from 1 to MAX_ID, so a larger one
+    is click's Danish usage error instead of an OverflowError in the database driver."""
+
+    name = "heltal"
+
+    def __init__(self) -> None:
+        super().__init__(1, MAX_ID)
+
+    def _describe_range(self) -> str:
+        return f"1–{MAX_ID}"
+
+
+def parameter_name(param: click.Parameter) -> str:
+    """How the user wrote the parameter: '--navn', or the argument's name in the usage line."""
+    if isinstance(param, click.Option):
+        return max(param.opts, key=len)
+    name = param.name or "?"
+    return ARGUMENT_NAMES.get(name, name.upper())
+
+
+def undecodable_parameter(values: Mapping[str, Any]) -> str | None:
+    """The Danish complaint about the first text argument or option of the running command
+    that holds a byte that is not UTF-8, or None. A path (click.Path) may hold one: a file's
+    name is any bytes."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return None
+    for param in context.command.params:
+        if param.name is None or isinstance(param.type, click.Path):
+            continue
+        value = values.get(param.name)
+        for text in value if isinstance(value, tuple | list) else (value,):
+            if isinstance(text, str) and (problem := not_utf8(text)):
+                return f"{parameter_name(param)} {problem}"
+    return None
+
 
 def reports_errors(function: F) -> F:
-    """Print a DrejebogError in Danish (CPR masked) and exit 1; nothing else is swallowed."""
+    """Print a DrejebogError in Danish (CPR masked) and exit 1; nothing else is swallowed.
+
+    Before the command runs, every text it was given is checked once: a byte that is not
+    UTF-8 (from argv: a lone surrogate) is a Danish error naming the argument or option, and
+    never reaches the database driver or an encoder."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if complaint := undecodable_parameter(kwargs):
+            echo(f"fejl: {complaint}", err=True)
+            sys.exit(1)
         try:
             return function(*args, **kwargs)
         except DrejebogInvalid as exc:
@@ -93,7 +144,7 @@ def db_upgrade() -> None:
 
 
 @click.command(help="Gem drejebøger (filer eller mapper); ugyldige drejebøger gemmes aldrig.")
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
 @reports_errors
 def load(paths: tuple[str, ...]) -> None:
     app = app_with_schema()
@@ -196,7 +247,12 @@ def case_open(
             echo(f"  opgave: {record.title} → {record.role}")
 
 
-@case.command("event", help="Registrér en hændelse på en sag: CASE EVENT [navn=værdi ...].")
+@case.command(
+    "event",
+    help="Registrér en hændelse på en sag. SAG er sagens nummer, HÆNDELSE hændelsens navn i "
+    "drejebogen, og hændelsens data skrives som NAVN=VÆRDI, fx: drejebog case event 12 "
+    "tilmeld_holdforloeb rehab_moede=2027-03-01",
+)
 @click.argument("case_id")
 @click.argument("event")
 @click.argument("data", nargs=-1)
@@ -316,7 +372,8 @@ def tasks(worker_handle: str | None, role: str | None, overdue: bool, as_json: b
     if worker_handle and role:
         raise click.UsageError("brug enten --worker eller --role")
     app = app_with_schema()
-    views = app.reports.open_tasks(worker_handle, role, overdue)
+    roles = None if role is None else [*known_roles(app.unit_of_work)[0], CITIZEN_ROLE]
+    views = app.reports.open_tasks(worker_handle, role, overdue, roles)
     if as_json:
         echo_json([v.as_json() for v in views])
         return

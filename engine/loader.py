@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 from dataclasses import replace
 from pathlib import Path
@@ -15,9 +16,13 @@ from drejebog.engine.yamlnodes import MAX_FILE_BYTES, load_located, size_problem
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-def parse_text(text: str, filename: str) -> tuple[Drejebog | None, list[Problem]]:
-    """Parse and check a drejebog's text; the drejebog is None when it cannot be built."""
-    tree, problems = load_located(text, filename)
+def parse_text(
+    text: str, filename: str, stored: bool = False
+) -> tuple[Drejebog | None, list[Problem]]:
+    """Parse and check a drejebog's text; the drejebog is None when it cannot be built.
+    `stored`: the text of a version already in the store, where YAML aliases (legal when it
+    was loaded) are expanded within a cap instead of refused (engine/yamlnodes.py)."""
+    tree, problems = load_located(text, filename, aliases=stored)
     if tree is None:
         return None, problems
     parser = DrejebogParser(filename)
@@ -30,32 +35,76 @@ def parse_text(text: str, filename: str) -> tuple[Drejebog | None, list[Problem]
     return replace(drejebog, source=filename, content_hash=digest), sorted(problems)
 
 
-def load_text(text: str, filename: str = "<tekst>") -> Drejebog:
-    drejebog, problems = parse_text(text, filename)
+def load_text(text: str, filename: str = "<tekst>", stored: bool = False) -> Drejebog:
+    drejebog, problems = parse_text(text, filename, stored)
     if problems or drejebog is None:
         raise DrejebogInvalid(problems or [Problem(filename, 1, 1, "drejebogen er tom")])
     return drejebog
 
 
+# why the OS could not read a file, in Danish (its own strerror is English)
+_OS_REASONS = {
+    errno.ENOENT: "den findes ikke",
+    errno.EACCES: "adgang nægtet",
+    errno.EPERM: "adgang nægtet",
+    errno.EISDIR: "det er en mappe",
+    errno.ENOTDIR: "en del af stien er ikke en mappe",
+    errno.ENAMETOOLONG: "stien er for lang",
+    errno.ELOOP: "stien har for mange symbolske links",
+    errno.EIO: "disken svarer ikke (I/O)",
+}
+
+
+def os_problem(exc: OSError) -> str:
+    """Why a file could not be read, in Danish; an errno without a text here by its name."""
+    reason = _OS_REASONS.get(exc.errno or 0) or errno.errorcode.get(exc.errno or 0, "ukendt")
+    return f"filen kan ikke læses: {reason}"
+
+
+def decode(data: bytes, filename: str) -> str:
+    """UTF-8 bytes as text with universal newlines (as a file opened in text mode reads:
+    CRLF and CR become LF); a byte that is not UTF-8 is DrejebogInvalid at its line:column."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = _newlines(data[: exc.start].decode("utf-8"))  # all text before the byte
+        line = before.count("\n") + 1
+        column = len(before) - (before.rfind("\n") + 1) + 1
+        byte = data[exc.start]
+        raise DrejebogInvalid(
+            [
+                Problem(
+                    filename,
+                    line,
+                    column,
+                    f"filen er ikke UTF-8-tekst: byten 0x{byte:02X} kan ikke læses her "
+                    "(gem filen som UTF-8)",
+                )
+            ]
+        ) from exc
+    return _newlines(text)
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def read_text(path: Path) -> str:
     """The file's text; DrejebogInvalid when it is unreadable, not UTF-8 or over the size cap.
 
-    At most `MAX_FILE_BYTES` + 1 characters are read, so a huge file (or a device that never
-    ends) costs no more than the cap; `load_located` then refuses the text by its size.
+    At most `MAX_FILE_BYTES` + 1 bytes are read, so a huge file (or a device that never
+    ends) costs no more than the cap, and is refused by its size.
     """
     try:
         if path.is_file() and path.stat().st_size > MAX_FILE_BYTES:
             raise DrejebogInvalid([size_problem(str(path))])
-        with path.open(encoding="utf-8") as stream:
-            return stream.read(MAX_FILE_BYTES + 1)
-    except UnicodeDecodeError as exc:
-        raise DrejebogInvalid(
-            [Problem(str(path), 1, 1, f"filen er ikke UTF-8-tekst ({exc.reason})")]
-        ) from exc
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise DrejebogInvalid(
-            [Problem(str(path), 1, 1, f"filen kan ikke læses: {exc.strerror}")]
-        ) from exc
+        raise DrejebogInvalid([Problem(str(path), 1, 1, os_problem(exc))]) from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise DrejebogInvalid([size_problem(str(path))])
+    return decode(data, str(path))
 
 
 def load_file(path: str | Path) -> Drejebog:

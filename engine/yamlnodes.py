@@ -8,11 +8,15 @@ are constructed beyond plain scalars) and keep each node's position.
 We compose from PyYAML's events with an explicit stack instead of calling `yaml.compose`,
 because the file may be hostile or careless, and the composer is where that hurts:
 
-- **Aliases are refused** (`*navn`, at the alias's line:column). An alias lets 400 bytes
-  expand to a billion nodes ("billion laughs") or refer to itself (`start: &a [*a]`), and a
-  drejebog never needs one: every value is short and written where it is used. Refusing is
-  simpler and safer than capping the expansion. An anchor (`&navn`) alone is harmless and
-  ignored.
+- **Aliases are refused** (`*navn`, at the alias's line:column) in a file the projektleder
+  gives us. An alias lets 400 bytes expand to a billion nodes ("billion laughs") or refer to
+  itself (`start: &a [*a]`), and a drejebog never needs one: every value is short and
+  written where it is used. An anchor (`&navn`) alone is harmless and ignored.
+  A version already in the store may have used aliases (they were legal before), and must
+  still load: there (`aliases=True`) an alias stands for its anchor's node, shared, not
+  copied, and what the aliases expand to is capped at `MAX_ALIAS_NODES` nodes in all, each
+  alias counted at its anchor's full expanded size; an alias to an anchor that is not
+  complete yet (itself, or one still open) is refused.
 - **Nesting is capped** at `MAX_DEPTH` levels, checked as each level opens, so nothing
   recurses without bound (PyYAML's composer is recursive: 500 levels of `[` ended in a
   RecursionError).
@@ -38,6 +42,10 @@ MAX_FILE_BYTES = 1_000_000
 
 MAX_DEPTH = 50
 """The deepest nesting of lists and mappings (the shipped drejebøger use 6)."""
+
+MAX_ALIAS_NODES = 100_000
+"""The most nodes the aliases of a stored version may expand to, in all (the largest shipped
+drejebog has some 2,000 nodes; a billion-laughs text passes this after a few aliases)."""
 
 _TAG = "tag:yaml.org,2002:"
 # explicit tags that only say what the node already is; any other explicit tag is refused
@@ -96,14 +104,25 @@ class _Open:
     """A list or mapping whose end event has not come yet."""
 
     node: SeqNode | MapNode
+    anchor: str | None = None  # `&navn` on it: registered when it is complete
     children: list[Node] = field(default_factory=list)
+    size: int = 1  # nodes in it, aliases expanded
 
 
 class _Composer:
     """Builds the located tree from PyYAML's events, iteratively, with the limits above."""
 
-    def __init__(self, text: str, filename: str, loader: type[Any] = yaml.SafeLoader) -> None:
+    def __init__(
+        self,
+        text: str,
+        filename: str,
+        loader: type[Any] = yaml.SafeLoader,
+        aliases: bool = False,
+    ) -> None:
         self.filename = filename
+        self.aliases = aliases  # expand (capped) instead of refusing: a stored version
+        self.anchors: dict[str, tuple[Node, int]] = {}  # complete anchored node, its size
+        self.alias_nodes = 0  # nodes the aliases have expanded to so far
         self.problems: list[Problem] = []
         # raises ReaderError for a control character; libyaml's loader has the same methods
         self.loader: yaml.SafeLoader = loader(text)
@@ -141,7 +160,12 @@ class _Composer:
 
     def feed(self, event: yaml.Event) -> None:
         if isinstance(event, yaml.ScalarEvent):
-            self.attach(self.scalar(event))
+            node = self.scalar(event)
+            if event.anchor is not None:
+                self.anchors[event.anchor] = (node, 1)
+            self.attach(node)
+        elif isinstance(event, yaml.AliasEvent) and self.aliases:
+            self.alias(event)
         elif isinstance(event, yaml.AliasEvent):
             # the first alias ends composing: a billion-laughs file holds thousands of them
             raise _Fatal(
@@ -156,6 +180,35 @@ class _Composer:
             self.open(event)
         elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
             self.close()
+
+    def alias(self, event: yaml.AliasEvent) -> None:
+        """`*navn` in a stored version: its anchor's node, shared, within MAX_ALIAS_NODES."""
+        line, column = _position(event.start_mark)
+        anchored = self.anchors.get(event.anchor or "")
+        if anchored is None:
+            raise _Fatal(
+                Problem(
+                    self.filename,
+                    line,
+                    column,
+                    f"aliaset '*{event.anchor}' henviser til et anker, der ikke er sat før "
+                    "(eller til sig selv)",
+                )
+            )
+        node, size = anchored
+        self.alias_nodes += size
+        if self.alias_nodes > MAX_ALIAS_NODES:
+            limit = f"{MAX_ALIAS_NODES:,}".replace(",", ".")
+            raise _Fatal(
+                Problem(
+                    self.filename,
+                    line,
+                    column,
+                    f"aliaserne udfolder sig til mere end {limit} knuder i alt; så store "
+                    "gentagelser kan en drejebog ikke have",
+                )
+            )
+        self.attach(node, size)
 
     def open(self, event: yaml.SequenceStartEvent | yaml.MappingStartEvent) -> None:
         mark = _mark(event.start_mark)
@@ -173,7 +226,7 @@ class _Composer:
         node: SeqNode | MapNode = (
             SeqNode(mark) if isinstance(event, yaml.SequenceStartEvent) else MapNode(mark)
         )
-        self.stack.append(_Open(node))
+        self.stack.append(_Open(node, event.anchor))
 
     def close(self) -> None:
         done = self.stack.pop()
@@ -181,11 +234,14 @@ class _Composer:
             done.node.items = done.children
         else:
             self.fill_mapping(done.node, done.children)
-        self.attach(done.node)
+        if done.anchor is not None:
+            self.anchors[done.anchor] = (done.node, done.size)
+        self.attach(done.node, done.size)
 
-    def attach(self, node: Node) -> None:
+    def attach(self, node: Node, size: int = 1) -> None:
         if self.stack:
             self.stack[-1].children.append(node)
+            self.stack[-1].size += size
         else:
             self.root = node
 
@@ -277,8 +333,11 @@ _FAST_LOADER: type[Any] | None = getattr(yaml, "CSafeLoader", None)
 _LENIENT_IN_LIBYAML = re.compile("[\t\ufeff\x85\u2028\u2029\ud800-\udfff]")
 
 
-def load_located(text: str, filename: str) -> tuple[Node | None, list[Problem]]:
+def load_located(
+    text: str, filename: str, aliases: bool = False
+) -> tuple[Node | None, list[Problem]]:
     """Compose `text`; return the located tree (None when empty or broken) and the problems.
+    `aliases`: expand them, capped (a version from the store), instead of refusing them.
 
     A file that composes without any problem through libyaml (the everyday case) is taken
     from there; any other goes through PyYAML's pure-Python parser, whose errors and marks
@@ -289,19 +348,21 @@ def load_located(text: str, filename: str) -> tuple[Node | None, list[Problem]]:
         return None, [size_problem(filename)]
     if _FAST_LOADER is not None and not _LENIENT_IN_LIBYAML.search(text):
         try:
-            fast = _Composer(text, filename, _FAST_LOADER)
+            fast = _Composer(text, filename, _FAST_LOADER, aliases)
             tree = fast.compose()
         except (yaml.YAMLError, _Fatal, ValueError):  # ValueError: a lone surrogate
             pass
         else:
             if tree is not None and not fast.problems:
                 return tree, []
-    return _load_pure(text, filename)
+    return _load_pure(text, filename, aliases)
 
 
-def _load_pure(text: str, filename: str) -> tuple[Node | None, list[Problem]]:
+def _load_pure(
+    text: str, filename: str, aliases: bool = False
+) -> tuple[Node | None, list[Problem]]:
     try:
-        composer = _Composer(text, filename)
+        composer = _Composer(text, filename, aliases=aliases)
         tree = composer.compose()
     except yaml.reader.ReaderError as exc:
         line, column = _line_column(text, exc.position)

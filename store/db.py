@@ -7,10 +7,11 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, ExceptionContext, create_engine, event
 
 from drejebog.app.settings import Settings
 from drejebog.store import sql
+from drejebog.store.driver_errors import cannot_connect
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -53,6 +54,16 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql(sql.SQLITE_BEGIN)
 
 
+def _connection_failed(context: ExceptionContext) -> BaseException | None:
+    """A connection that could not be made at all (no connection yet, not a pre-ping, which
+    SQLAlchemy answers by reconnecting) becomes the engine's Danish StoreError; any other
+    error is left to store/driver_errors.py `translate`, where the statement's cases are
+    known."""
+    if context.connection is not None or context.is_pre_ping or context.engine is None:
+        return None
+    return cannot_connect(context.original_exception, context.engine.url)
+
+
 def make_engine(settings: Settings, **kwargs: Any) -> Engine:
     url = settings.database_url
     if url.startswith("sqlite"):
@@ -60,5 +71,7 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         event.listen(engine, "close", _sqlite_optimize_on_close)
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "handle_error", _connection_failed)
+    return engine

@@ -1,4 +1,8 @@
-"""Stored drejebog versions are parsed once per process, keyed by content hash (bounded)."""
+"""Stored drejebog versions are parsed once per process, keyed by content hash (bounded).
+
+A stored text is parsed as stored (`load_text(..., stored=True)`): a version loaded when YAML
+aliases were still allowed keeps loading, its aliases expanded within the cap of
+engine/yamlnodes.py, while a file given to `check` or `load` has them refused."""
 
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ class DrejebogCache:
     def get(self, content_hash: str, source_name: str, source_text: str) -> Drejebog:
         drejebog = self._by_hash.get(content_hash)
         if drejebog is None:
-            drejebog = load_text(source_text, source_name)
+            drejebog = load_text(source_text, source_name, stored=True)
             self._by_hash[content_hash] = drejebog
             if len(self._by_hash) > _MAX_VERSIONS:
                 self._by_hash.popitem(last=False)

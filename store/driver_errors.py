@@ -13,7 +13,14 @@ exists:
     OperationalError, lost race                        ConcurrencyConflict, retryable
         PostgreSQL: SQLSTATE 40001 serialization failure, 40P01 deadlock, 55P03 lock not
         available; SQLite: SQLITE_BUSY or SQLITE_LOCKED ("database is locked")
+    OperationalError, SQLite cannot write or open      StoreError, not retryable, in Danish
+        the file: SQLITE_READONLY, SQLITE_CANTOPEN
     any other DBAPIError                               StoreError, retryable
+
+A connection that cannot be made at all (`cannot_connect`, hooked into every engine by
+store/db.py) is a StoreError in Danish saying why, as far as the driver tells: a SQLite file
+whose folder is missing or is a file, a PostgreSQL server that does not answer, a refused
+login, a missing database.
 
 The constraint comes from psycopg's `diag.constraint_name`. SQLite names no constraint in
 its errors (its error code says only SQLITE_CONSTRAINT_UNIQUE): there, and only there, the
@@ -29,8 +36,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 
-from sqlalchemy import MetaData, UniqueConstraint
+from sqlalchemy import URL, MetaData, UniqueConstraint
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlmodel import SQLModel
 
@@ -38,6 +46,9 @@ from drejebog.engine.errors import ConcurrencyConflict, StoreError, ordered_ids,
 
 LOST_RACE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
 SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # primary result codes (the low byte of an extended one)
+SQLITE_READONLY, SQLITE_CANTOPEN = 8, 14
+LOGIN_REFUSED_SQLSTATES = frozenset({"28000", "28P01"})  # invalid authorization, password
+NO_SUCH_DATABASE_SQLSTATE = "3D000"
 EVENT_ID_TAKEN = "case_history_event_id_key"  # PostgreSQL's name for UNIQUE(event_id)
 _SQLITE_UNIQUE = "UNIQUE constraint failed: "
 
@@ -97,7 +108,49 @@ def translate(exc: DBAPIError, case_ids: Iterable[object]) -> ConcurrencyConflic
         if ids:
             return ConcurrencyConflict(*ids)
         return StoreError(f"databasen var optaget af en anden; prøv igen: {exc.orig}", True)
+    code = _sqlite_code(exc.orig)
+    if code == SQLITE_READONLY:
+        return StoreError(f"{where}SQLite-databasen er skrivebeskyttet: filen må ikke ændres")
+    if code == SQLITE_CANTOPEN:
+        return StoreError(f"{where}SQLite-databasens fil kan ikke åbnes eller oprettes")
     return StoreError(f"{where}databasefejl: {exc.orig}", retryable=True)
+
+
+def _sqlite_code(orig: BaseException | None) -> int | None:
+    code = getattr(orig, "sqlite_errorcode", None)  # sqlite3 (Python 3.11+)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def cannot_connect(orig: BaseException, url: URL) -> StoreError:
+    """The engine's error for a connection to `url` that could not be made (`orig` is the
+    driver's error): Danish, naming the database (no password) and, as far as can be told,
+    why; retryable when the server may come back."""
+    if url.get_backend_name() == "sqlite":
+        return StoreError(f"SQLite-databasen {url.database} kan ikke åbnes: {_sqlite_why(url)}")
+    shown = url.render_as_string(hide_password=True)
+    sqlstate = getattr(orig, "sqlstate", None)  # psycopg
+    if sqlstate in LOGIN_REFUSED_SQLSTATES:
+        return StoreError(f"databasen {shown} afviste login: tjek bruger og adgangskode")
+    if sqlstate == NO_SUCH_DATABASE_SQLSTATE:
+        return StoreError(f"databasen {shown} findes ikke på serveren: opret den først")
+    return StoreError(
+        f"databasen {shown} kan ikke nås: serveren svarer ikke (kører PostgreSQL, og er "
+        "vært og port i DATABASE_URL rigtige?)",
+        retryable=True,
+    )
+
+
+def _sqlite_why(url: URL) -> str:
+    """Why a SQLite file cannot be opened, judged from the file system."""
+    path = Path(url.database or "")
+    folder = path.parent
+    if not folder.exists():
+        return f"mappen {folder} findes ikke (opret den, eller ret DATABASE_URL)"
+    if not folder.is_dir():
+        return f"{folder} er en fil, ikke en mappe (ret DATABASE_URL)"
+    if path.is_dir():
+        return "det er en mappe, ikke en fil (ret DATABASE_URL)"
+    return "filen kan ikke oprettes eller skrives her (tjek rettighederne)"
 
 
 @contextmanager

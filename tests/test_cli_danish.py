@@ -105,3 +105,14 @@ def test_every_command_s_help_is_danish(path):
     assert result.output.startswith("Brug: drejebog")
     assert "Vis denne hjælp og afslut." in result.output
     assert not [word for word in ENGLISH if word in result.output], result.output
+
+
+def test_case_event_help_names_its_arguments_in_danish():
+    result = CliRunner().invoke(main, ["case", "event", "--help"], prog_name="drejebog")
+    assert result.exit_code == 0
+    assert result.output.startswith(
+        "Brug: drejebog case event [TILVALG] SAG HÆNDELSE [NAVN=VÆRDI]...\n"
+    )
+    help_text = " ".join(result.output.split())
+    assert "SAG er sagens nummer, HÆNDELSE hændelsens navn i drejebogen" in help_text
+    assert "CASE EVENT" not in result.output and "navn=værdi ...]" not in result.output

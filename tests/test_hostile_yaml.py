@@ -8,6 +8,7 @@ failure or a RecursionError, not as a slow suite; there are no timing assertions
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -187,3 +188,49 @@ def test_a_shipped_drejebog_parses_with_no_problem_after_the_limits():
         drejebog, problems = parse_text(path.read_text(encoding="utf-8"), str(path))
         assert drejebog is not None
         assert problems == []
+
+
+# the text of a version already in the store (aliases were legal once): expanded, capped
+STORED_HOSTILE = {
+    "recursive-alias": ("start: &a [*a]\n", 1, 12, "'*a' henviser til et anker, der ikke er sat"),
+    "undefined-alias": ("drejebog: x\nstart: *b\n", 2, 8, "'*b' henviser til et anker"),
+    # a 10, b 91, c 820, d 7,381, e 66,430 nodes: the first *e passes 100,000 in all
+    "billion-laughs": (LAUGHS, 6, 8, "aliaserne udfolder sig til mere end 100.000 knuder"),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "part"), STORED_HOSTILE.values(), ids=STORED_HOSTILE.keys()
+)
+def test_a_stored_text_s_aliases_are_capped_at_their_line_and_column(text, line, column, part):
+    tree, problems = load_located(text, "gemt.yaml", aliases=True)
+    assert tree is None
+    (problem,) = problems
+    assert (problem.file, problem.line, problem.column) == ("gemt.yaml", line, column)
+    assert part in problem.message
+
+
+def with_aliases(source: str) -> str:
+    """mini.yaml with the reminder's recipient and a state's title written through aliases."""
+    text = source.replace("ejer: sagsbehandler", "ejer: &ejer sagsbehandler", 1).replace(
+        "{før: 3 dage, til: sagsbehandler,", "{før: 3 dage, til: *ejer,", 1
+    )
+    text = text.replace("titel: Visiteret", "titel: &visiteret Visiteret", 1)
+    text = text.replace("titel: Afsluttet", "titel: *visiteret", 1)
+    assert text.count("*ejer") == 1 and text.count("*visiteret") == 1
+    return text
+
+
+def test_a_stored_text_s_aliases_read_as_if_written_out_but_a_file_s_are_refused():
+    source = (FIXTURES / "mini.yaml").read_text(encoding="utf-8")
+    text = with_aliases(source)
+    written_out = text.replace("&ejer ", "").replace("*ejer", "sagsbehandler")
+    written_out = written_out.replace("&visiteret ", "").replace("*visiteret", "Visiteret")
+    stored = load_text(text, "mini.yaml", stored=True)
+    plain = load_text(written_out, "mini.yaml")
+    assert stored.states["afsluttet"].title == "Visiteret"
+    reminder = stored.states["rehab"].deadlines[0].reminders[0]
+    assert reminder.roles == ("sagsbehandler",)
+    assert replace(stored, content_hash="") == replace(plain, content_hash="")
+    with pytest.raises(DrejebogInvalid, match=r"aliaset '\*ejer' er ikke tilladt"):
+        load_text(text, "mini.yaml")

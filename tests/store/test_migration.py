@@ -138,3 +138,12 @@ def test_timers_due_before_the_migration_stay_with_the_old_version(two_versions,
     assert message["recipient"] == "lene"  # nobody holds sagsbehandler here: the leader
     assert "kommer 1 dag og 1 time for sent" in message["body_text"]
     assert last["kind"] == "påmindelse" and last["data"]["frist"] == "2027-03-15"
+
+
+def test_migration_to_the_version_every_case_already_runs_is_refused(two_versions, clock):
+    app = two_versions
+    case_id = open_in_rehab(app, ANNA_CPR)
+    before = case_rows(app, case_id)
+    with pytest.raises(MigrationRefused, match=r"kører allerede version 1; intet er flyttet"):
+        app.cases.migrate("mini", "1", "lene", dry_run=True)
+    assert case_rows(app, case_id) == before
