@@ -27,6 +27,11 @@ danish.install()
 
 
 @click.group(help="drejebog: eksekverbare drejebøger for jobcentre.")
+@click.version_option(
+    package_name="drejebog",
+    message="%(prog)s, version %(version)s",
+    help="Vis versionen og afslut.",
+)
 def main() -> None:
     pass
 

@@ -14,6 +14,7 @@ from drejebog.cli.daemon import Daemon, StopRequest, settle
 from drejebog.cli.store_commands import RowId, app_with_schema, echo_json, reports_errors
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.errors import NotFound
+from drejebog.engine.names import danish_status
 
 
 @click.command(help="Kør påmindelser, eskaleringer, levering og dagens overblik.")
@@ -106,7 +107,7 @@ def outbox(dead: bool, retry_id: int | None, retry_all: bool, as_json: bool) -> 
             "kanal": r.channel,
             "modtager": r.recipient,
             "emne": r.subject,
-            "status": r.status,
+            "status": danish_status(r.status),
             "forsøg": r.attempts,
             "fejl": r.last_error,
             "næste_forsøg": r.next_attempt_at.isoformat(),

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from drejebog.app.access_record import CHANGE, VIEW
 from drejebog.app.admin import known_roles
 from drejebog.app.settings import not_utf8
 from drejebog.bootstrap import App, bootstrap
@@ -22,6 +23,7 @@ from drejebog.engine.model import CITIZEN_ROLE
 from drejebog.engine.names import danish_kind
 
 F = TypeVar("F", bound=Callable[..., Any])
+CLI_SOURCE = "cli"  # where an access-log row from a command comes from
 
 MAX_ID = 2**63 - 1  # the largest row id both databases hold (a signed 64-bit integer)
 
@@ -238,9 +240,11 @@ def case_open(
     facts: tuple[str, ...],
 ) -> None:
     app = app_with_schema()
+    actor = actor_of(app, as_worker)
     opened = app.cases.open_case(
-        cpr, drejebog, actor_of(app, as_worker), key_values(facts), key_values(assign), reason
+        cpr, drejebog, actor, key_values(facts), key_values(assign), reason
     )
+    app.access_recorder.record(opened.case_id, actor, CHANGE, CLI_SOURCE)
     echo(f"sag {opened.case_id} åbnet i tilstanden '{opened.state}'")
     for record in opened.records:
         if record.kind == "task":
@@ -269,9 +273,9 @@ def case_event(
     reason: str | None,
 ) -> None:
     app = app_with_schema()
-    result = app.cases.apply_event(
-        case_id, event, key_values(data), actor_of(app, as_worker), event_id, reason
-    )
+    actor = actor_of(app, as_worker)
+    result = app.cases.apply_event(case_id, event, key_values(data), actor, event_id, reason)
+    app.access_recorder.record(result.case_id, actor, CHANGE, CLI_SOURCE)
     if not result.applied:
         echo(
             f"sag {result.case_id}: hændelse {result.event_id} er allerede registreret; "
@@ -301,7 +305,9 @@ def case_assign(
     case_id: str, role: str, worker_handle: str, as_worker: str | None, reason: str | None
 ) -> None:
     app = app_with_schema()
-    done = app.cases.assign(case_id, role, worker_handle, actor_of(app, as_worker), reason)
+    actor = actor_of(app, as_worker)
+    done = app.cases.assign(case_id, role, worker_handle, actor, reason)
+    app.access_recorder.record(done.case_id, actor, CHANGE, CLI_SOURCE)
     if not done.applied:
         echo(f"sag {done.case_id}: {done.worker} er allerede {done.role}; intet er ændret")
         return
@@ -312,10 +318,13 @@ def case_assign(
 @case.command("show", help="Vis en sag: tilstand, fakta, tildelte, frister og hele forløbet.")
 @click.argument("case_id")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--as", "as_worker", default=None, help="Hvem ser sagen (brugernavn; logges).")
 @reports_errors
-def case_show(case_id: str, as_json: bool) -> None:
+def case_show(case_id: str, as_json: bool, as_worker: str | None) -> None:
     app = app_with_schema()
+    actor = actor_of(app, as_worker)
     details = app.reports.case_details(case_id)
+    app.access_recorder.record(case_id, actor, VIEW, CLI_SOURCE)
     if as_json:
         echo_json(details)
         return

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from drejebog.app.access import CaseAccess
+from drejebog.app.access_record import AccessRecorder
 from drejebog.app.accounts import Accounts
 from drejebog.app.admin import Admin
 from drejebog.app.cases import CaseService
@@ -105,6 +106,11 @@ class App:
         return CaseAccess(
             self.access_store, SqlReads(self.engine), self.cases, self.unit_of_work, self.clock
         )
+
+    @property
+    def access_recorder(self) -> AccessRecorder:
+        """The access log's rows for the CLI's views and changes (app/access_record.py)."""
+        return AccessRecorder(self.access_store, self.clock)
 
     @property
     def insight(self) -> Insight:

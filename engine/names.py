@@ -26,3 +26,24 @@ KIND_NAMES: Mapping[str, str] = MappingProxyType(
 def danish_kind(kind: str) -> str:
     """The Danish name of a kind; an unknown kind is shown as it is."""
     return KIND_NAMES.get(kind, kind)
+
+
+STATUS_NAMES = {
+    # a task
+    "open": "åben",
+    "done": "udført",
+    "lapsed": "bortfaldet",
+    # a message in the outbox
+    "pending": "venter",
+    "sent": "sendt",
+    "dead": "opgivet",
+    # a timer
+    "fired": "fyret",
+    "cancelled": "annulleret",
+}
+"""What the store's status codes are called where people read them (CLI, reports, exports)."""
+
+
+def danish_status(status: str) -> str:
+    """The Danish name of a stored status; an unknown one is shown as it is."""
+    return STATUS_NAMES.get(status, status)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from drejebog.app.ports import AccessEntry
+from drejebog.engine.names import danish_status
 from drejebog.store.access import SqlAccess
 from drejebog.store.citizen_numbers import shown_cpr
 from drejebog.store.tables import (
@@ -148,7 +149,7 @@ def _task(row: Any) -> dict[str, object]:
         "opgave": row.title,
         "rolle": row.role,
         "frist": None if row.due_date is None else row.due_date.isoformat(),
-        "status": row.status,
+        "status": danish_status(row.status),
         "oprettet": _iso(row.created_at),
         "lukket": _iso(row.closed_at),
     }
@@ -161,6 +162,6 @@ def _message(row: Any) -> dict[str, object]:
         "til": row.recipient,
         "emne": row.subject,
         "tekst": row.body_text,
-        "status": row.status,
+        "status": danish_status(row.status),
         "sendt": _iso(row.sent_at),
     }

@@ -13,6 +13,7 @@ from drejebog.app.ports import ClaimedMessage, InboxMessage, OutboxEntry, TaskVi
 from drejebog.app.recipients import StaffMember
 from drejebog.engine.cpr import mask_cpr_in_text
 from drejebog.engine.deadlines import local_date
+from drejebog.engine.names import danish_status
 from drejebog.store.citizen_numbers import shown_cpr
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def case_view(rows: CaseRows, now: datetime) -> dict[str, Any]:
                 "opgave": t["rule"],
                 "titel": t["title"],
                 "rolle": t["role"],
-                "status": t["status"],
+                "status": danish_status(t["status"]),
                 "frist": t["due_date"].isoformat() if t["due_date"] else None,
             }
             for t in rows.tasks

@@ -116,3 +116,16 @@ def test_case_event_help_names_its_arguments_in_danish():
     help_text = " ".join(result.output.split())
     assert "SAG er sagens nummer, HÆNDELSE hændelsens navn i drejebogen" in help_text
     assert "CASE EVENT" not in result.output and "navn=værdi ...]" not in result.output
+
+
+def test_version_is_shown_in_danish() -> None:
+    from importlib.metadata import version
+
+    from click.testing import CliRunner
+
+    from drejebog.cli.main import main
+
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip().endswith(f", version {version('drejebog')}")
+    assert "Vis versionen og afslut." in CliRunner().invoke(main, ["--help"]).output

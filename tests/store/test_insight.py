@@ -147,3 +147,23 @@ def test_an_unknown_citizen_or_a_bad_number_is_a_danish_error(seeded, tmp_path: 
     assert "fejl:" in out and "630190-xxxx" in out
     out = seeded("access-log", "--cpr", "nej", "--as", "lene", code=1)
     assert "fejl:" in out and "Traceback" not in out
+
+
+def test_the_clis_views_and_changes_are_in_the_access_log(seeded, database_url):
+    before = len(_log(database_url))
+    with freeze_time("2027-01-11 09:00:00"):
+        seeded("case", "show", "1", "--as", "anna")
+        seeded(
+            "case", "event", "1", "tilmeld_holdforloeb", "rehab_moede=2027-03-01", "--as", "anna"
+        )
+        seeded("case", "assign", "1", "mentor", "lene", "--as", "lene")
+        seeded("case", "show", "2", "--json")  # nobody named: the system (DREJEBOG_WORKER unset)
+    rows = [tuple(row) for row in _log(database_url)[before:]]
+    assert rows == [
+        ("anna", 1, 1, "vis", "cli"),
+        ("anna", 1, 1, "ændr", "cli"),
+        ("lene", 1, 1, "ændr", "cli"),
+        ("system", 2, 2, "vis", "cli"),
+    ]
+    out = seeded("access-log", "--cpr", CPR, "--as", "lene")
+    assert "anna" in out and "ændr" in out and "cli" in out

@@ -64,8 +64,8 @@ def test_case_details_show_the_case_in_full_with_the_cpr_masked(staffed_backend,
         }
     ]
     assert [(t["opgave"], t["rolle"], t["status"], t["frist"]) for t in details["opgaver"]] == [
-        ("vk_deltager", "virksomhedskonsulent", "open", None),
-        ("hjemmemoede", "sagsbehandler", "open", None),
+        ("vk_deltager", "virksomhedskonsulent", "åben", None),
+        ("hjemmemoede", "sagsbehandler", "åben", None),
     ]
     history = [(h["nr"], h["af"], h["type"], h["hændelse"], h["id"]) for h in details["forløb"]]
     assert history == [
