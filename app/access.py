@@ -5,9 +5,9 @@ of their leader's team (a case is the team's when a worker assigned to it is the
 has that leader); a leder sees their own team's cases. Any other view is refused
 (AccessDenied) before anything is read or logged.
 
-The access log (CPR-loven, GDPR art. 15): each view ('vis') and change ('ændr') is one row
-with who, when (UTC, from the injected clock), the case, the citizen and where from. The
-port has no way to change or delete a row.
+The access log (CPR-loven, GDPR art. 15): each view ('vis'), change ('ændr') and case found
+by a CPR search ('søg', app/case_list.py) is one row with who, when (UTC, from the injected
+clock), the case, the citizen and where from. The port has no way to change or delete a row.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from drejebog.engine.model import Drejebog
 
 VIEW = "vis"
 CHANGE = "ændr"
+SEARCH = "søg"  # a case found by its citizen's CPR number (app/case_list.py)
 TEAM_ROLES = ("sagsbehandler", "leder")  # the account roles that see a team's cases
 
 

@@ -600,3 +600,52 @@ class AccessStore(Protocol):
     def cases_of(self, handle: str) -> list[CaseSummary]:
         """The open cases the worker holds a role on, by case."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose cases a viewer may list: those where one of `worker_ids` holds a role."""
+
+    worker_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListedCase:
+    case_id: int
+    citizen_id: int
+    citizen: str
+    cpr_masked: str
+    drejebog_id: str
+    state: str
+    opened_at: datetime
+    closed: bool
+    workers: tuple[str, ...]  # "rolle: handle", by role
+    overdue_tasks: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseListQuery:
+    """What the case list (app/case_list.py) asks the store: the filter, the search split
+    into a name or a CPR number, the page."""
+
+    scope: Scope
+    drejebog: str | None
+    state: str | None
+    worker: str | None
+    today: date  # in Copenhagen: a task due before it is overdue
+    overdue: bool  # only cases with an overdue task
+    name: str | None
+    cpr: str | None  # DDMMYY-SSSS, as stored
+    closed: bool
+    limit: int
+    offset: int
+
+
+class CaseListStore(Protocol):
+    def team_ids(self, lead_id: int) -> tuple[int, ...]:
+        """The leader and the workers whose leader they are."""
+        ...
+
+    def list_cases(self, query: CaseListQuery) -> list[ListedCase]:
+        """Newest case first, at most query.limit rows."""
+        ...

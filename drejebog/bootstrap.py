@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from drejebog.app.access import CaseAccess
 from drejebog.app.accounts import Accounts
 from drejebog.app.admin import Admin
+from drejebog.app.case_list import CaseList
 from drejebog.app.cases import CaseService
 from drejebog.app.inbox import Inbox
 from drejebog.app.notices import Channels
@@ -26,6 +27,7 @@ from drejebog.engine.errors import StoreError
 from drejebog.notifications.channels import CHANNEL_CLASSES, Channel
 from drejebog.store.access import SqlAccess
 from drejebog.store.admin import SqlAdmin
+from drejebog.store.case_list import SqlCaseList
 from drejebog.store.db import make_engine
 from drejebog.store.digest import SqlDigestUnitOfWork
 from drejebog.store.drejebog_cache import DrejebogCache
@@ -101,6 +103,11 @@ class App:
         return CaseAccess(
             self.access_store, SqlReads(self.engine), self.cases, self.unit_of_work, self.clock
         )
+
+    @property
+    def case_list(self) -> CaseList:
+        """The case list of the web app, scoped to the viewer's team."""
+        return CaseList(SqlCaseList(self.engine), self.access_store, self.clock)
 
     @property
     def statistics(self) -> SqlReads:

@@ -13,6 +13,7 @@ from starlette.templating import Jinja2Templates
 
 from drejebog.app.access import CaseAccess
 from drejebog.app.accounts import Accounts
+from drejebog.app.case_list import CaseFilter, CaseList, CaseListError
 from drejebog.app.cases import checked_reason
 from drejebog.app.work import my_work
 from drejebog.bootstrap import App
@@ -50,6 +51,7 @@ class WebState:
         self.templates = templates
         self.accounts: Accounts = app.accounts
         self.cases: CaseAccess = app.case_access
+        self.case_list: CaseList = app.case_list
         self.limiter = LoginLimiter(app.clock, settings.login_attempts, settings.login_pause)
 
     def viewer(self, request: Request) -> Viewer:
@@ -73,6 +75,32 @@ def _event_data(form: dict[str, str]) -> dict[str, object]:
         for name, value in form.items()
         if name.startswith(DATA_PREFIX) and value.strip()
     }
+
+
+MAX_PARAM = 100  # characters of a filter's value
+
+
+def case_filter(given: dict[str, str]) -> CaseFilter:
+    """The case list's filter from its query string or form (a value over MAX_PARAM
+    characters, or a page that is not a number, is refused)."""
+    params = {key: value.strip() for key, value in given.items()}
+    for key, value in params.items():
+        if len(value) > MAX_PARAM:
+            raise WebError(
+                400, f"feltet '{key[:40]}' er {len(value)} tegn langt; højst {MAX_PARAM} er tilladt"
+            )
+    page = params.get("side", "1") or "1"
+    if not page.isdigit() or len(page) > 6:
+        raise WebError(400, f"siden skal være et tal, ikke '{page[:20]}'")
+    return CaseFilter(
+        drejebog=params.get("drejebog") or None,
+        state=params.get("tilstand") or None,
+        worker=params.get("medarbejder") or None,
+        overdue=params.get("overskredet") == "ja",
+        search=params.get("soeg", ""),
+        closed=params.get("afsluttede") == "ja",
+        page=int(page),
+    )
 
 
 def register_pages(api: FastAPI, state: WebState) -> None:
@@ -112,6 +140,28 @@ def register_pages(api: FastAPI, state: WebState) -> None:
         who = state.viewer(request)
         work = my_work(state.app.reports, state.app.access_store, who.handle)
         return state.page(request, "mit_arbejde.html", arbejde=work)
+
+    def case_list(request: Request, params: dict[str, str]) -> Response:
+        who = state.viewer(request)
+        wanted = case_filter(params)
+        try:
+            found = state.case_list.cases(wanted, who.handle, who.role, client_address(request))
+        except CaseListError as exc:
+            return state.page(request, "sager.html", 400, filter=wanted, fejl=str(exc))
+        return state.page(request, "sager.html", filter=wanted, resultat=found)
+
+    @api.get("/sager")
+    async def case_list_page(request: Request) -> Response:
+        return case_list(request, dict(request.query_params))
+
+    @api.post("/sager")
+    async def case_list_search(request: Request) -> Response:
+        """The search form is posted: a CPR number stays out of the address bar, the
+        browser's history and any proxy's log."""
+        state.viewer(request)
+        form = await read_form(request)
+        check_csrf(request, form)
+        return case_list(request, form)
 
     @api.get("/sag/{case_id}")
     async def case_page(request: Request, case_id: str) -> Response:
