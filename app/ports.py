@@ -587,6 +587,10 @@ class AccessStore(Protocol):
 
     def team_member(self, handle: str) -> TeamMember | None: ...
 
+    def team(self, lead_id: int) -> list[TeamMember]:
+        """The leader and the active workers whose leader they are, by handle."""
+        ...
+
     def case_parties(self, case_id: str) -> CaseParties:
         """Raises NotFound for an unknown case."""
         ...

@@ -101,7 +101,11 @@ class App:
     def case_access(self) -> CaseAccess:
         """The web app's case use cases: team scoping and the access log."""
         return CaseAccess(
-            self.access_store, SqlReads(self.engine), self.cases, self.unit_of_work, self.clock
+            self.access_store,
+            SqlReads(self.engine),
+            self.unit_of_work,
+            self.clock,
+            self.wiring().flags,
         )
 
     @property

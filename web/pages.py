@@ -1,81 +1,25 @@
-"""The pages: login and logout, *Mit arbejde*, the case page and its event forms. Each page
-asks the application layer (the `App`'s use cases) and renders a Danish template."""
+"""The pages: login and logout, *Mit arbejde*, the case list and the case page (its changes
+are web/case_changes.py's). Each page asks the application layer (the `App`'s use cases) and
+renders a Danish template."""
 
 from __future__ import annotations
-
-from datetime import datetime
-from typing import Any
 
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.templating import Jinja2Templates
 
-from drejebog.app.access import CaseAccess
-from drejebog.app.accounts import Accounts
-from drejebog.app.case_list import CaseFilter, CaseList, CaseListError
-from drejebog.app.cases import checked_reason
+from drejebog.app.case_list import CaseFilter, CaseListError
 from drejebog.app.work import my_work
-from drejebog.bootstrap import App
-from drejebog.engine.deadlines import COPENHAGEN
-from drejebog.engine.errors import CaseError
 from drejebog.web.auth import (
-    Viewer,
     check_csrf,
     client_address,
-    csrf_token,
     log_in,
     log_out,
-    viewer,
 )
+from drejebog.web.case_changes import register_case_changes
 from drejebog.web.errors import WebError
 from drejebog.web.forms import read_form
-from drejebog.web.ratelimit import LoginLimiter
-from drejebog.web.settings import WebSettings
-
-DATA_PREFIX = "data."  # an event form's fields: data.<fact>
-
-
-def local_time(iso: str) -> str:
-    """An ISO instant as Copenhagen shows it: 01.03.2027 09:00."""
-    return datetime.fromisoformat(iso).astimezone(COPENHAGEN).strftime("%d.%m.%Y %H:%M")
-
-
-class WebState:
-    """What the pages share: the wired App, the accounts (one password hasher), the login
-    limiter, the templates."""
-
-    def __init__(self, app: App, settings: WebSettings, templates: Jinja2Templates) -> None:
-        self.app = app
-        self.settings = settings
-        self.templates = templates
-        self.accounts: Accounts = app.accounts
-        self.cases: CaseAccess = app.case_access
-        self.case_list: CaseList = app.case_list
-        self.limiter = LoginLimiter(app.clock, settings.login_attempts, settings.login_pause)
-
-    def viewer(self, request: Request) -> Viewer:
-        return viewer(request, self.accounts)
-
-    def page(self, request: Request, template: str, status: int = 200, **context: Any) -> Response:
-        handle = request.session.get("handle")
-        return self.templates.TemplateResponse(
-            request,
-            template,
-            {"csrf": csrf_token(request), "bruger": handle, **context},
-            status_code=status,
-        )
-
-
-def _event_data(form: dict[str, str]) -> dict[str, object]:
-    """The event's data from its form: the filled-in fields (an empty optional one is left
-    out; an empty required one too, so the engine names it as missing)."""
-    return {
-        name.removeprefix(DATA_PREFIX): value.strip()
-        for name, value in form.items()
-        if name.startswith(DATA_PREFIX) and value.strip()
-    }
-
+from drejebog.web.state import WebState
 
 MAX_PARAM = 100  # characters of a filter's value
 
@@ -168,27 +112,6 @@ def register_pages(api: FastAPI, state: WebState) -> None:
         who = state.viewer(request)
         view = state.cases.view(case_id, who.handle, who.role, client_address(request))
         message = request.session.pop("besked", None)
-        return state.page(request, "sag.html", sag=view.details, former=view.forms, besked=message)
+        return state.page(request, "sag.html", view=view, sag=view.details, besked=message)
 
-    @api.post("/sag/{case_id}/haendelse")
-    async def case_event(request: Request, case_id: str) -> Response:
-        who = state.viewer(request)
-        form = await read_form(request)
-        check_csrf(request, form)
-        event = form.get("haendelse", "")
-        back = f"/sag/{case_id}" if case_id.isdigit() else None
-        try:
-            reason = checked_reason(case_id, form.get("begrundelse"))
-            result = state.cases.apply_event(
-                case_id,
-                event,
-                _event_data(form),
-                who.handle,
-                who.role,
-                client_address(request),
-                reason,
-            )
-        except CaseError as exc:  # the engine's refusal, in its own words
-            raise WebError(400, f"hændelsen blev afvist: {exc}", back) from exc
-        request.session["besked"] = f"{result.event} registreret ({result.to_state})"
-        return RedirectResponse(f"/sag/{result.case_id}", status_code=303)
+    register_case_changes(api, state)
