@@ -102,3 +102,66 @@ def test_the_case_page_at_200_percent_zoom_needs_no_sideways_scrolling(
     assert button.is_visible()
     page.screenshot(path=str(tmp_path / "sag_200.png"), full_page=True)
     context.close()
+
+
+def log_in(page: Any, served: Served, handle: str = "anna_s") -> None:
+    page.goto(f"{served.url}/login")
+    page.get_by_label("Brugernavn").fill(handle)
+    page.get_by_label("Adgangskode").fill(PASSWORD)
+    page.get_by_role("button", name="Log ind").click()
+    page.wait_for_url(f"{served.url}/")
+
+
+def test_the_case_list_finds_a_case_by_cpr_and_a_role_is_given_from_the_case_page(
+    browser: Any, served: Served, tmp_path: Path
+) -> None:
+    case_id = open_case(served)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="da-DK")
+    log_in(page, served)
+    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Sager").click()
+    page.wait_for_url(f"{served.url}/sager")
+    page.get_by_label("Søg på navn eller helt CPR-nummer").fill(ANNA_CPR)
+    page.get_by_label("Søg på navn eller helt CPR-nummer").press("Enter")
+    page.wait_for_load_state()
+    assert page.url == f"{served.url}/sager"  # posted: the CPR number is not in the address
+    rows = page.locator("tbody tr")
+    assert rows.count() == 1 and "610190-xxxx" in rows.first.inner_text()
+    assert "1234" not in page.content()
+    page.screenshot(path=str(tmp_path / "sager.png"), full_page=True)
+    assert [e.action for e in served.app.case_access.log_of(int(case_id))] == ["søg"]
+
+    rows.first.get_by_role("link", name=f"Sag {case_id}").click()
+    page.wait_for_url(f"{served.url}/sag/{case_id}")
+    assign = page.locator("form.tildel")
+    assign.get_by_label("Rolle").select_option("mentor")
+    assign.get_by_label("Medarbejder").select_option("karl")
+    assign.get_by_label("Begrundelse (valgfri)").fill("Karl er mentor")
+    assign.get_by_role("button", name="Tildel rollen").click()
+    page.wait_for_load_state()
+    assert "karl har nu rollen mentor" in page.get_by_role("status").inner_text()
+    last = page.locator("ol.forloeb li").last.inner_text()
+    assert "tildeling" in last and "mentor" in last and "af anna_s" in last
+
+
+def test_a_change_from_a_stale_page_shows_the_conflict_and_the_reload_link(
+    browser: Any, served: Served, tmp_path: Path
+) -> None:
+    case_id = open_case(served)
+    context = browser.new_context(locale="da-DK")
+    first = context.new_page()
+    log_in(first, served)
+    second = context.new_page()
+    for tab in (first, second):
+        tab.goto(f"{served.url}/sag/{case_id}")
+    first.get_by_role("button", name="Registrér: Virksomhedspraktik startet").click()
+    first.wait_for_load_state()
+    assert "praktik_startet registreret" in first.get_by_role("status").inner_text()
+    second.get_by_role("button", name="Registrér: afslut").click()
+    second.wait_for_load_state()
+    alert = second.get_by_role("alert").inner_text()
+    assert "en anden har ændret sagen, mens du så på den; intet er gemt" in alert
+    second.screenshot(path=str(tmp_path / "konflikt.png"), full_page=True)
+    second.get_by_role("link", name="Tilbage til sagen (genindlæs)").click()
+    second.wait_for_url(f"{served.url}/sag/{case_id}")
+    assert served.app.reports.case_details(case_id)["tilstand"] == "visiteret"
+    context.close()
