@@ -653,3 +653,20 @@ class CaseListStore(Protocol):
     def list_cases(self, query: CaseListQuery) -> list[ListedCase]:
         """Newest case first, at most query.limit rows."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class TeamCase:
+    """An open case of a team, as the leader's overview reads it (app/team_overview.py)."""
+
+    case_id: int
+    citizen: str
+    drejebog_id: str
+    assignments: tuple[tuple[str, str], ...]  # (role, worker handle)
+    escalations: tuple[tuple[str, int], ...]  # (rule, escalation steps fired)
+
+
+class TeamOverviewStore(Protocol):
+    def team_cases(self, worker_ids: tuple[int, ...], limit: int) -> list[TeamCase]:
+        """The open cases where one of the workers holds a role, by case, at most `limit`."""
+        ...

@@ -22,6 +22,7 @@ from drejebog.app.inbox import Inbox
 from drejebog.app.notices import Channels
 from drejebog.app.reports import Reports
 from drejebog.app.settings import Settings
+from drejebog.app.team_overview import TeamOverviews
 from drejebog.engine.clock import Clock, SystemClock
 from drejebog.engine.errors import StoreError
 from drejebog.notifications.channels import CHANNEL_CLASSES, Channel
@@ -34,6 +35,7 @@ from drejebog.store.drejebog_cache import DrejebogCache
 from drejebog.store.migrate_schema import current_revision, head_revision, upgrade
 from drejebog.store.outbox import SqlOutbox
 from drejebog.store.reads import SqlReads
+from drejebog.store.team_overview import SqlTeamOverview
 from drejebog.store.unit_of_work import SqlUnitOfWork
 
 
@@ -112,6 +114,13 @@ class App:
     def case_list(self) -> CaseList:
         """The case list of the web app, scoped to the viewer's team."""
         return CaseList(SqlCaseList(self.engine), self.access_store, self.clock)
+
+    @property
+    def team_overviews(self) -> TeamOverviews:
+        """The leader's overview of the team in the web app."""
+        return TeamOverviews(
+            SqlTeamOverview(self.engine), self.case_access, self.unit_of_work, self.clock
+        )
 
     @property
     def statistics(self) -> SqlReads:

@@ -69,7 +69,7 @@ def register_pages(api: FastAPI, state: WebState) -> None:
                 request, "login.html", 401, fejl="forkert brugernavn eller adgangskode"
             )
         state.limiter.succeeded(handle, address)
-        log_in(request, account.handle)
+        log_in(request, account.handle, account.role)
         return RedirectResponse("/", status_code=303)
 
     @api.post("/logout")
@@ -106,6 +106,12 @@ def register_pages(api: FastAPI, state: WebState) -> None:
         form = await read_form(request)
         check_csrf(request, form)
         return case_list(request, form)
+
+    @api.get("/leder")
+    async def leader_page(request: Request) -> Response:
+        who = state.viewer(request)
+        overview = state.app.team_overviews.overview(who.handle, who.role)
+        return state.page(request, "leder.html", overblik=overview)
 
     @api.get("/sag/{case_id}")
     async def case_page(request: Request, case_id: str) -> Response:

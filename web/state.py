@@ -45,6 +45,11 @@ class WebState:
         return self.templates.TemplateResponse(
             request,
             template,
-            {"csrf": csrf_token(request), "bruger": handle, **context},
+            {
+                "csrf": csrf_token(request),
+                "bruger": handle,
+                "rolle": request.session.get("rolle"),
+                **context,
+            },
             status_code=status,
         )

@@ -165,3 +165,20 @@ def test_a_change_from_a_stale_page_shows_the_conflict_and_the_reload_link(
     second.wait_for_url(f"{served.url}/sag/{case_id}")
     assert served.app.reports.case_details(case_id)["tilstand"] == "visiteret"
     context.close()
+
+
+def test_a_leder_opens_the_teams_overview_from_the_menu(
+    browser: Any, served: Served, tmp_path: Path
+) -> None:
+    case_id = open_case(served)
+    data = {"rehab_moede": "2027-03-01", "indstilling": "ressourceforloeb"}
+    served.app.cases.apply_event(case_id, "rehab_holdt", data, "anna_s")
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="da-DK")
+    log_in(page, served, "lene")
+    menu = page.get_by_role("navigation", name="Hovedmenu")
+    menu.get_by_role("link", name="Teamets overblik").click()
+    page.wait_for_url(f"{served.url}/leder")
+    assert page.get_by_role("heading", level=1).inner_text() == "Teamets overblik"
+    free = page.locator("section", has=page.get_by_role("heading", name="Roller uden medarbejder"))
+    assert "virksomhedskonsulent" in free.inner_text() and f"Sag {case_id}" in free.inner_text()
+    page.screenshot(path=str(tmp_path / "leder.png"), full_page=True)
