@@ -284,6 +284,8 @@ class CaseAccess:
         """Give a worker of the viewer's team a role on the case (app/cases.py's `assign`,
         the viewer the history's actor); AccessDenied for a worker outside the team."""
         parties = self._allowed(case_id, handle, account_role)
+        if not worker:
+            raise CaseError(str(parties.case_id), "vælg den medarbejder, der skal have rollen")
         if worker not in {member.handle for member in self.team(handle, account_role)}:
             raise AccessDenied(
                 f"'{shown_name(worker)}' er ikke i dit team; du kan kun tildele dit teams "

@@ -143,6 +143,11 @@ def test_a_role_for_a_worker_outside_the_team_or_an_unknown_role_is_refused(web,
     assert unknown.status_code == 400
     assert "ukendt rolle 'mentr'" in shown(unknown) and "mente du 'mentor'" in shown(unknown)
     assert f'href="/sag/{case_id}"' in unknown.text
+    nobody = client.post(
+        f"/sag/{case_id}/tildel",
+        data={**page_form(client, case_id), "rolle": "mentor", "medarbejder": ""},
+    )
+    assert nobody.status_code == 400 and "vælg den medarbejder" in nobody.text
     assert [e["type"] for e in web.reports.case_details(case_id)["forløb"]] == ["åbnet"]
     assert "ændr" not in [row[2] for row in access_rows(web, case_id)]
 
