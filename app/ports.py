@@ -592,6 +592,10 @@ class AccessStore(Protocol):
 
     def team_member(self, handle: str) -> TeamMember | None: ...
 
+    def team(self, lead_id: int) -> list[TeamMember]:
+        """The leader and the active workers whose leader they are, by handle."""
+        ...
+
     def case_parties(self, case_id: str) -> CaseParties:
         """Raises NotFound for an unknown case."""
         ...
@@ -670,3 +674,69 @@ class InsightStore(Protocol):
         ...
 
     def log_access(self, entry: AccessEntry) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose cases a viewer may list: those where one of `worker_ids` holds a role."""
+
+    worker_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListedCase:
+    case_id: int
+    citizen_id: int
+    citizen: str
+    cpr_masked: str
+    drejebog_id: str
+    state: str
+    opened_at: datetime
+    closed: bool
+    workers: tuple[str, ...]  # "rolle: handle", by role
+    overdue_tasks: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseListQuery:
+    """What the case list (app/case_list.py) asks the store: the filter, the search split
+    into a name or a CPR number, the page."""
+
+    scope: Scope
+    drejebog: str | None
+    state: str | None
+    worker: str | None
+    today: date  # in Copenhagen: a task due before it is overdue
+    overdue: bool  # only cases with an overdue task
+    name: str | None
+    cpr: str | None  # DDMMYY-SSSS, as stored
+    closed: bool
+    limit: int
+    offset: int
+
+
+class CaseListStore(Protocol):
+    def team_ids(self, lead_id: int) -> tuple[int, ...]:
+        """The leader and the workers whose leader they are."""
+        ...
+
+    def list_cases(self, query: CaseListQuery) -> list[ListedCase]:
+        """Newest case first, at most query.limit rows."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TeamCase:
+    """An open case of a team, as the leader's overview reads it (app/team_overview.py)."""
+
+    case_id: int
+    citizen: str
+    drejebog_id: str
+    assignments: tuple[tuple[str, str], ...]  # (role, worker handle)
+    escalations: tuple[tuple[str, int], ...]  # (rule, escalation steps fired)
+
+
+class TeamOverviewStore(Protocol):
+    def team_cases(self, worker_ids: tuple[int, ...], limit: int) -> list[TeamCase]:
+        """The open cases where one of the workers holds a role, by case, at most `limit`."""
+        ...

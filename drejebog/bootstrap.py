@@ -17,6 +17,7 @@ from drejebog.app.access import CaseAccess
 from drejebog.app.access_record import AccessRecorder
 from drejebog.app.accounts import Accounts
 from drejebog.app.admin import Admin
+from drejebog.app.case_list import CaseList
 from drejebog.app.cases import CaseService
 from drejebog.app.inbox import Inbox
 from drejebog.app.insight import Insight
@@ -24,11 +25,13 @@ from drejebog.app.notices import Channels
 from drejebog.app.reports import Reports
 from drejebog.app.retention import Retention
 from drejebog.app.settings import Settings
+from drejebog.app.team_overview import TeamOverviews
 from drejebog.engine.clock import Clock, SystemClock
 from drejebog.engine.errors import StoreError
 from drejebog.notifications.channels import CHANNEL_CLASSES, Channel
 from drejebog.store.access import SqlAccess
 from drejebog.store.admin import SqlAdmin
+from drejebog.store.case_list import SqlCaseList
 from drejebog.store.db import analyze, make_engine
 from drejebog.store.digest import SqlDigestUnitOfWork
 from drejebog.store.drejebog_cache import DrejebogCache
@@ -37,6 +40,7 @@ from drejebog.store.outbox import SqlOutbox
 from drejebog.store.reads import SqlReads
 from drejebog.store.retention import SqlRetention
 from drejebog.store.schema_version import HEAD_REVISION, current_revision
+from drejebog.store.team_overview import SqlTeamOverview
 from drejebog.store.unit_of_work import SqlUnitOfWork
 
 
@@ -104,7 +108,23 @@ class App:
     def case_access(self) -> CaseAccess:
         """The web app's case use cases: team scoping and the access log."""
         return CaseAccess(
-            self.access_store, SqlReads(self.engine), self.cases, self.unit_of_work, self.clock
+            self.access_store,
+            SqlReads(self.engine),
+            self.unit_of_work,
+            self.clock,
+            self.wiring().flags,
+        )
+
+    @property
+    def case_list(self) -> CaseList:
+        """The case list of the web app, scoped to the viewer's team."""
+        return CaseList(SqlCaseList(self.engine), self.access_store, self.clock)
+
+    @property
+    def team_overviews(self) -> TeamOverviews:
+        """The leader's overview of the team in the web app."""
+        return TeamOverviews(
+            SqlTeamOverview(self.engine), self.case_access, self.unit_of_work, self.clock
         )
 
     @property

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from drejebog.app.ports import AccessEntry, CaseParties, CaseSummary, StoredAccount, TeamMember
@@ -65,6 +65,18 @@ class SqlAccess(WorkerLookup):
                 )
             ).first()
         return None if row is None else TeamMember(row.id, row.handle, row.leader_id)
+
+    def team(self, lead_id: int) -> list[TeamMember]:
+        with self._engine.connect() as connection:
+            rows = connection.execute(
+                select(WORKER.c.id, WORKER.c.handle, WORKER.c.leader_id)
+                .where(
+                    or_(WORKER.c.id == lead_id, WORKER.c.leader_id == lead_id),
+                    WORKER.c.active.is_(True),
+                )
+                .order_by(WORKER.c.handle)
+            ).all()
+        return [TeamMember(r.id, r.handle, r.leader_id) for r in rows]
 
     def case_parties(self, case_id: str) -> CaseParties:
         key = case_key(case_id)

@@ -21,8 +21,9 @@ from drejebog.bootstrap import App
 from drejebog.engine.cpr import mask_cpr_in_text
 from drejebog.engine.errors import ConcurrencyConflict, DrejebogError, NotFound
 from drejebog.web.errors import LoginRequired, WebError
-from drejebog.web.pages import WebState, local_time, register_pages
+from drejebog.web.pages import register_pages
 from drejebog.web.settings import WebSettings
+from drejebog.web.state import WebState, local_time
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger(__name__)

@@ -49,9 +49,10 @@ def check_csrf(request: Request, form: dict[str, str]) -> None:
         )
 
 
-def log_in(request: Request, handle: str) -> None:
+def log_in(request: Request, handle: str, role: str) -> None:
     request.session.clear()
     request.session["handle"] = handle
+    request.session["rolle"] = role  # for the menu only: each request checks the account
     request.session[CSRF_FIELD] = secrets.token_urlsafe(32)
 
 

@@ -1,78 +1,50 @@
-"""The pages: login and logout, *Mit arbejde*, the case page and its event forms. Each page
-asks the application layer (the `App`'s use cases) and renders a Danish template."""
+"""The pages: login and logout, *Mit arbejde*, the case list and the case page (its changes
+are web/case_changes.py's). Each page asks the application layer (the `App`'s use cases) and
+renders a Danish template."""
 
 from __future__ import annotations
-
-from datetime import datetime
-from typing import Any
 
 from fastapi import FastAPI
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.templating import Jinja2Templates
 
-from drejebog.app.access import CaseAccess
-from drejebog.app.accounts import Accounts
-from drejebog.app.cases import checked_reason
+from drejebog.app.case_list import CaseFilter, CaseListError
 from drejebog.app.work import my_work
-from drejebog.bootstrap import App
-from drejebog.engine.deadlines import COPENHAGEN
-from drejebog.engine.errors import CaseError
 from drejebog.web.auth import (
-    Viewer,
     check_csrf,
     client_address,
-    csrf_token,
     log_in,
     log_out,
-    viewer,
 )
+from drejebog.web.case_changes import register_case_changes
 from drejebog.web.errors import WebError
 from drejebog.web.forms import read_form
-from drejebog.web.ratelimit import LoginLimiter
-from drejebog.web.settings import WebSettings
+from drejebog.web.state import WebState
 
-DATA_PREFIX = "data."  # an event form's fields: data.<fact>
-
-
-def local_time(iso: str) -> str:
-    """An ISO instant as Copenhagen shows it: 01.03.2027 09:00."""
-    return datetime.fromisoformat(iso).astimezone(COPENHAGEN).strftime("%d.%m.%Y %H:%M")
+MAX_PARAM = 100  # characters of a filter's value
 
 
-class WebState:
-    """What the pages share: the wired App, the accounts (one password hasher), the login
-    limiter, the templates."""
-
-    def __init__(self, app: App, settings: WebSettings, templates: Jinja2Templates) -> None:
-        self.app = app
-        self.settings = settings
-        self.templates = templates
-        self.accounts: Accounts = app.accounts
-        self.cases: CaseAccess = app.case_access
-        self.limiter = LoginLimiter(app.clock, settings.login_attempts, settings.login_pause)
-
-    def viewer(self, request: Request) -> Viewer:
-        return viewer(request, self.accounts)
-
-    def page(self, request: Request, template: str, status: int = 200, **context: Any) -> Response:
-        handle = request.session.get("handle")
-        return self.templates.TemplateResponse(
-            request,
-            template,
-            {"csrf": csrf_token(request), "bruger": handle, **context},
-            status_code=status,
-        )
-
-
-def _event_data(form: dict[str, str]) -> dict[str, object]:
-    """The event's data from its form: the filled-in fields (an empty optional one is left
-    out; an empty required one too, so the engine names it as missing)."""
-    return {
-        name.removeprefix(DATA_PREFIX): value.strip()
-        for name, value in form.items()
-        if name.startswith(DATA_PREFIX) and value.strip()
-    }
+def case_filter(given: dict[str, str]) -> CaseFilter:
+    """The case list's filter from its query string or form (a value over MAX_PARAM
+    characters, or a page that is not a number, is refused)."""
+    params = {key: value.strip() for key, value in given.items()}
+    for key, value in params.items():
+        if len(value) > MAX_PARAM:
+            raise WebError(
+                400, f"feltet '{key[:40]}' er {len(value)} tegn langt; højst {MAX_PARAM} er tilladt"
+            )
+    page = params.get("side", "1") or "1"
+    if not page.isdigit() or len(page) > 6:
+        raise WebError(400, f"siden skal være et tal, ikke '{page[:20]}'")
+    return CaseFilter(
+        drejebog=params.get("drejebog") or None,
+        state=params.get("tilstand") or None,
+        worker=params.get("medarbejder") or None,
+        overdue=params.get("overskredet") == "ja",
+        search=params.get("soeg", ""),
+        closed=params.get("afsluttede") == "ja",
+        page=int(page),
+    )
 
 
 def register_pages(api: FastAPI, state: WebState) -> None:
@@ -97,7 +69,7 @@ def register_pages(api: FastAPI, state: WebState) -> None:
                 request, "login.html", 401, fejl="forkert brugernavn eller adgangskode"
             )
         state.limiter.succeeded(handle, address)
-        log_in(request, account.handle)
+        log_in(request, account.handle, account.role)
         return RedirectResponse("/", status_code=303)
 
     @api.post("/logout")
@@ -113,32 +85,39 @@ def register_pages(api: FastAPI, state: WebState) -> None:
         work = my_work(state.app.reports, state.app.access_store, who.handle)
         return state.page(request, "mit_arbejde.html", arbejde=work)
 
+    def case_list(request: Request, params: dict[str, str]) -> Response:
+        who = state.viewer(request)
+        wanted = case_filter(params)
+        try:
+            found = state.case_list.cases(wanted, who.handle, who.role, client_address(request))
+        except CaseListError as exc:
+            return state.page(request, "sager.html", 400, filter=wanted, fejl=str(exc))
+        return state.page(request, "sager.html", filter=wanted, resultat=found)
+
+    @api.get("/sager")
+    async def case_list_page(request: Request) -> Response:
+        return case_list(request, dict(request.query_params))
+
+    @api.post("/sager")
+    async def case_list_search(request: Request) -> Response:
+        """The search form is posted: a CPR number stays out of the address bar, the
+        browser's history and any proxy's log."""
+        state.viewer(request)
+        form = await read_form(request)
+        check_csrf(request, form)
+        return case_list(request, form)
+
+    @api.get("/leder")
+    async def leader_page(request: Request) -> Response:
+        who = state.viewer(request)
+        overview = state.app.team_overviews.overview(who.handle, who.role)
+        return state.page(request, "leder.html", overblik=overview)
+
     @api.get("/sag/{case_id}")
     async def case_page(request: Request, case_id: str) -> Response:
         who = state.viewer(request)
         view = state.cases.view(case_id, who.handle, who.role, client_address(request))
         message = request.session.pop("besked", None)
-        return state.page(request, "sag.html", sag=view.details, former=view.forms, besked=message)
+        return state.page(request, "sag.html", view=view, sag=view.details, besked=message)
 
-    @api.post("/sag/{case_id}/haendelse")
-    async def case_event(request: Request, case_id: str) -> Response:
-        who = state.viewer(request)
-        form = await read_form(request)
-        check_csrf(request, form)
-        event = form.get("haendelse", "")
-        back = f"/sag/{case_id}" if case_id.isdigit() else None
-        try:
-            reason = checked_reason(case_id, form.get("begrundelse"))
-            result = state.cases.apply_event(
-                case_id,
-                event,
-                _event_data(form),
-                who.handle,
-                who.role,
-                client_address(request),
-                reason,
-            )
-        except CaseError as exc:  # the engine's refusal, in its own words
-            raise WebError(400, f"hændelsen blev afvist: {exc}", back) from exc
-        request.session["besked"] = f"{result.event} registreret ({result.to_state})"
-        return RedirectResponse(f"/sag/{result.case_id}", status_code=303)
+    register_case_changes(api, state)

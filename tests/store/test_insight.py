@@ -89,15 +89,16 @@ def test_a_leder_sees_who_looked_at_the_citizens_cases_and_is_logged(seeded, dat
     with freeze_time("2027-02-01 12:00:00"):
         out = seeded("access-log", "--cpr", CPR, "--as", "lene")
     lines = out.splitlines()
-    assert lines[0] == "Adgangslog for borger 610190-xxxx: 2 adgange"
+    assert lines[0] == "Adgangslog for borger 610190-xxxx: 3 adgange"
     assert lines[1].split() == ["tidspunkt", "medarbejder", "sag", "handling", "fra"]
-    assert lines[2].split() == ["05.01.2027", "10:00", "anna", "1", "vis", "10.0.0.7"]
-    assert lines[3].split() == ["06.01.2027", "11:30", "lene", "1", "vis", "10.0.0.7"]
-    assert len(lines) == 4  # the other citizen's case is not in it
+    assert lines[2].split() == ["04.01.2027", "09:00", "anna", "1", "ændr", "cli"]  # opened
+    assert lines[3].split() == ["05.01.2027", "10:00", "anna", "1", "vis", "10.0.0.7"]
+    assert lines[4].split() == ["06.01.2027", "11:30", "lene", "1", "vis", "10.0.0.7"]
+    assert len(lines) == 5  # the other citizen's case is not in it
     assert tuple(_log(database_url)[-1]) == ("lene", 1, 1, "vis", "cli: adgangslog")
     as_json = json.loads(seeded("access-log", "--cpr", CPR, "--as", "lene", "--json"))
     assert as_json["borger"] == "610190-xxxx"
-    assert [a["medarbejder"] for a in as_json["adgange"]] == ["anna", "lene", "lene"]
+    assert [a["medarbejder"] for a in as_json["adgange"]] == ["anna", "anna", "lene", "lene"]
 
 
 @pytest.mark.parametrize("reader", ["anna", None])
@@ -133,7 +134,7 @@ def test_the_insight_export_holds_the_citizens_data_masked_and_is_logged(
     assert case["tildelt"] == [{"rolle": "sagsbehandler", "medarbejder": "anna", "navn": "Anna A"}]
     assert case["forløb"][0]["slags"] == "åbnet"
     assert "610190-xxxx i telefonen" in json.dumps(case["forløb"], ensure_ascii=False)
-    assert [a["medarbejder"] for a in export["adgangslog"]] == ["anna", "lene"]
+    assert [a["medarbejder"] for a in export["adgangslog"]] == ["anna", "anna", "lene"]
     assert "Ole Olsen" not in raw
     assert tuple(_log(database_url)[-1]) == ("lene", 1, 1, "vis", "cli: indsigt")
 

@@ -322,4 +322,4 @@ def test_the_case_page_of_an_unknown_case_is_a_danish_404(web, client):
 
 def test_case_access_has_no_way_to_change_or_delete_a_log_row() -> None:
     public = {name for name in dir(CaseAccess) if not name.startswith("_")}
-    assert public == {"view", "apply_event", "log_of"}
+    assert public == {"view", "apply_event", "complete_task", "assign", "team", "log_of"}
