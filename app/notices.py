@@ -165,9 +165,16 @@ def _scope(
             "dage_over": max((today - timer.due_date).days, 0),
             # a missing notice: how many occurrences it stands for (more after a catch-up)
             "mangler_i_alt": missed_in_all(timer),
+            # a recurring duty: how many occurrences in a row are missing now
+            "i_træk": _in_a_row(snapshot, rule.name),
         },
         "opgave": {"titel": rule.title} if rule.is_task else None,
     }
+
+
+def _in_a_row(snapshot: CaseSnapshot, rule: str) -> int:
+    cycle = snapshot.cycles.get(rule)
+    return cycle.in_a_row if cycle is not None else 0
 
 
 def _case_scope(drejebog: Drejebog, snapshot: CaseSnapshot) -> dict[str, object]:
