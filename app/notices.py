@@ -7,7 +7,7 @@ compose a whole batch from what it read in a few queries.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -55,6 +55,8 @@ class Notices:
     sent: list[dict[str, str]]
     not_sent: list[dict[str, str]]
     template_error: str = ""  # the drejebog's template failed; the default text went out
+    # more for the history row (the messages of a task a `mangler_i_træk` rung created)
+    extra: dict[str, object] = field(default_factory=dict)
 
     def history_note(self, timer: Timer, case: StoredCase, now: datetime) -> HistoryNote:
         return HistoryNote(
