@@ -498,11 +498,14 @@ class CaseRuntime:
         step.schedule.extend(timers)
         return OpenRule(rule.name, occurrence, anchor, due)
 
-    def _start_cycle(self, step: Step, rule: Recurring, anchor: date, at: datetime) -> None:
+    def _start_cycle(
+        self, step: Step, rule: Recurring, anchor: date, at: datetime, in_a_row: int = 0
+    ) -> None:
+        """Start the duty's cycle from `anchor` (its occurrences counted from 1 again);
+        `in_a_row`: the misses in a row it carries over (a moved anchor is no report-back)."""
         occurrence = self._next_plan(step)
-        step.case = replace(
-            step.case, cycles={**step.case.cycles, rule.name: Cycle(rule.name, occurrence, anchor)}
-        )
+        cycle = Cycle(rule.name, occurrence, anchor, in_a_row=in_a_row)
+        step.case = replace(step.case, cycles={**step.case.cycles, rule.name: cycle})
         step.schedule.extend(
             plan_occurrence(step.case.id, rule, anchor, occurrence, 1, at, self.calendar)
         )
@@ -724,9 +727,9 @@ class CaseRuntime:
         for recurring in state.recurring:
             if recurring.anchor in changed and recurring.name in step.case.cycles:
                 step.cancel_rules.append(recurring.name)
-                self._start_cycle(
-                    step, recurring, self._anchor(step.case, recurring.name, recurring.anchor), at
-                )
+                anchor = self._anchor(step.case, recurring.name, recurring.anchor)
+                carried = step.case.cycles[recurring.name].in_a_row
+                self._start_cycle(step, recurring, anchor, at, carried)
 
 
 def _step_applies(

@@ -288,3 +288,47 @@ def test_a_rung_that_does_nothing_and_rungs_out_of_order_are_reported():
         line == 34 and "stigende 'antal' (2 kommer efter 3)" in message
         for line, message in messages
     ), messages
+
+
+def test_a_migration_keeps_what_the_duty_has_settled_and_counted(fixed):
+    newer, problems = parse_text(TEXT.replace("version: 1", "version: 2"), "v2.yaml")
+    assert problems == [] and newer is not None
+    runtime = CaseRuntime(fixed)
+    opened = runtime.open_case("sag", local(OPENED))
+    settled = runtime.apply(opened.case, "meldt_tilbage", {}, local("2027-03-20 10:00")).case
+    moved = CaseRuntime(newer).migrate(settled, fixed, "forloeb", local("2027-03-25 10:00"))
+    cycle = moved.case.cycles["tilbagemelding"]
+    assert (cycle.settled, cycle.anchor) == (1, date(2027, 3, 1))
+    # April already has its report-back: nothing is planned for it, May is
+    assert {(t.k, t.due_date) for t in moved.schedule} == {(2, date(2027, 5, 3))}
+
+
+def test_a_moved_anchor_keeps_the_misses_in_a_row():
+    text = (
+        TEXT.replace(
+            "        hver: 1 måned\n", "        hver: 1 måned\n        regnes_fra: startdato\n"
+        )
+        .replace(
+            "fakta:\n",
+            "fakta:\n  startdato:\n    titel: Startdato\n    type: dato\n",
+        )
+        .replace(
+            "  kontaktet:\n",
+            "  ny_startdato:\n    fra: forloeb\n    data: [startdato]\n  kontaktet:\n",
+        )
+    )
+    drejebog, problems = parse_text(text, "d.yaml")
+    assert problems == [] and drejebog is not None
+    records = run_case(
+        drejebog,
+        OPENED,
+        [("2027-04-20 10:00", "ny_startdato", {"startdato": "2027-04-20"})],
+        "2027-05-31 23:00",
+        {"startdato": "2027-03-01"},
+    )
+    assert _seen(records, "checkin_missing", "misses_in_a_row") == [
+        ("05.04", "checkin_missing", "01.04", "mentor", 1),
+        # counted from 20 April now: due 20 May, + 3 dage = Sunday 23 May, notice Monday
+        ("24.05", "checkin_missing", "20.05", "mentor", 2),
+        ("24.05", "misses_in_a_row", "20.05", "leder", 2),
+    ]

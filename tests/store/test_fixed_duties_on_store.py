@@ -78,12 +78,17 @@ def _check(backend: Backend, case_id: str) -> None:
 
 
 @pytest.mark.parametrize("restart", [False, True], ids=["straight", "restarted"])
-def test_fixed_windows_and_the_rung_once_on_sql(database_url, restart):
+def test_fixed_windows_and_the_rung_once_on_sql(database_url, restart, run):
     backend, case_ids = play(SCENARIO, sql_connection(database_url), restart)
     try:
         _check(backend, case_ids[0])
     finally:
         backend.close()
+    shown = run("case", "show", case_ids[0])
+    assert "Tilbagevendende pligter:\n" in shown
+    assert f"  {DUTY:<28} 1 mangler i træk\n" in shown
+    # restart-mode duties count too: no sagsgennemgang after 16 November (due 28 December)
+    assert f"  {'sagsgennemgang':<28} 1 mangler i træk\n" in shown
 
 
 def test_fixed_windows_and_the_rung_once_in_memory():
