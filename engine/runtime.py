@@ -659,7 +659,6 @@ class CaseRuntime:
                     step=outcome,
                 )
             )
-            step.results.append(RuleResult(rule.name, "opfyldt", outcome == "til tiden"))
         self._replan_duty(step, replace(cycle, settled=window, in_a_row=0), at, replan)
 
     def _resolve_miss(self, step: Step, rule: Recurring, at: datetime, replan: bool) -> None:
