@@ -329,7 +329,9 @@ class CaseRuntime:
             if task.name not in old_rule_names
             and self._applies(step, task.name, task.condition, at)
         ]
-        kept_tasks = [task for task in state.tasks if task.name in case.open_tasks]
+        kept_tasks = [
+            task for task in (*state.tasks, *state.streak_tasks) if task.name in case.open_tasks
+        ]
         open_rules: dict[str, OpenRule] = {}
         open_tasks: dict[str, OpenRule] = {}
         deadlines = [

@@ -18,7 +18,7 @@ import pytest
 from drejebog.engine.codec import runtime_to_json, snapshot_from_json
 from drejebog.engine.deadlines import local_date
 from drejebog.engine.loader import load_file, parse_text
-from drejebog.engine.model import Drejebog, DueDates, Recurring
+from drejebog.engine.model import Drejebog, DueDates, Recurring, TimerKind
 from drejebog.engine.runtime import CaseRuntime, Cycle
 from drejebog.engine.timers import window_of
 from tests.conftest import FIXTURES, local, run_case
@@ -332,3 +332,21 @@ def test_a_moved_anchor_keeps_the_misses_in_a_row():
         ("24.05", "checkin_missing", "20.05", "mentor", 2),
         ("24.05", "misses_in_a_row", "20.05", "leder", 2),
     ]
+
+
+def test_a_migration_keeps_the_open_task_of_a_rung(fixed):
+    newer, _ = parse_text(TEXT.replace("version: 1", "version: 2"), "v2.yaml")
+    assert newer is not None
+    runtime = CaseRuntime(fixed)
+    opened = runtime.open_case("sag", local(OPENED))
+    (notice,) = [t for t in opened.schedule if t.kind is TimerKind.CHECKIN_MISSING]
+    # one miss already counted: this notice is the second in a row, so the rung follows
+    counted = Cycle("tilbagemelding", "p1", date(2027, 3, 1), in_a_row=1)
+    step = runtime.fire(
+        replace(opened.case, cycles={"tilbagemelding": counted}), notice, notice.due_at
+    )
+    (rung,) = [t for t in step.schedule if t.kind is TimerKind.IN_A_ROW]
+    with_task = runtime.fire(step.case, rung, rung.due_at).case
+    assert "gennemgaa" in with_task.open_tasks
+    moved = CaseRuntime(newer).migrate(with_task, fixed, "forloeb", local("2027-04-10 10:00"))
+    assert moved.case.open_tasks["gennemgaa"] == with_task.open_tasks["gennemgaa"]
