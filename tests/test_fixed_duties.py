@@ -17,6 +17,7 @@ import pytest
 
 from drejebog.engine.codec import runtime_to_json, snapshot_from_json
 from drejebog.engine.deadlines import local_date
+from drejebog.engine.diagram import render
 from drejebog.engine.loader import load_file, parse_text
 from drejebog.engine.model import Drejebog, DueDates, Recurring, TimerKind
 from drejebog.engine.runtime import CaseRuntime, Cycle
@@ -350,3 +351,11 @@ def test_a_migration_keeps_the_open_task_of_a_rung(fixed):
     assert "gennemgaa" in with_task.open_tasks
     moved = CaseRuntime(newer).migrate(with_task, fixed, "forloeb", local("2027-04-10 10:00"))
     assert moved.case.open_tasks["gennemgaa"] == with_task.open_tasks["gennemgaa"]
+
+
+def test_the_diagram_shows_fixed_due_dates_and_the_rungs(fixed):
+    shown = render(fixed)
+    assert (
+        "hver 1 måned: tilbagemelding (borger, henstand 3 dage, faste fristdage, 2 i træk" in shown
+    )
+    assert "faste fristdage" not in render(_restarting())
