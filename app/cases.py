@@ -93,12 +93,22 @@ def _history_data(
 ) -> dict[str, object]:
     written: dict[str, object] = {
         "data": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()},
-        "records": [{"kind": r.kind, "name": r.name, "role": r.role} for r in step.records],
+        "records": [_record_data(r) for r in step.records],
         "results": [
             {"rule": r.rule, "outcome": r.outcome, "in_time": r.in_time} for r in step.results
         ],
     }
     return _with_reason(written, reason)
+
+
+def _record_data(record: Record) -> dict[str, object]:
+    """A record in a history row; a report-back on a fixed duty also says til tiden / for
+    sent and for which due date."""
+    data: dict[str, object] = {"kind": record.kind, "name": record.name, "role": record.role}
+    if record.kind == "checkin" and record.due_date is not None:
+        data["step"] = record.step
+        data["due"] = record.due_date.isoformat()
+    return data
 
 
 def _with_reason(data: dict[str, object], reason: str | None) -> dict[str, object]:

@@ -19,12 +19,12 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from drejebog.app.cases import runtime_for
-from drejebog.app.notices import Channels, Notices, compose
-from drejebog.app.ports import DueTimer, FiringUnitOfWork, OutboxRow, StoredCase
+from drejebog.app.notices import Channels, Notices, compose, compose_task_messages
+from drejebog.app.ports import DueTimer, FiringUnitOfWork, HistoryNote, OutboxRow, StoredCase
 from drejebog.app.recipients import Directory
 from drejebog.engine.errors import ConcurrencyConflict, StoreError
 from drejebog.engine.model import Drejebog
@@ -106,7 +106,7 @@ def fire_batch(
         key = due.case_key
         stored = cases[key]
         step, notices = _fire(uow, directory, stored, due, now, channels)
-        note = notices.history_note(due.timer, stored, now)
+        note = _note(notices, due, stored, step, now)
         writes.add(key, stored, step, note, stored.version_key)
         cases[key] = StoredCase(
             snapshot=step.case,
@@ -163,7 +163,7 @@ def fire_one(uow: FiringUnitOfWork, due: DueTimer, now: datetime, channels: Chan
     stored = uow.load_case(due.timer.case_id)
     directory = uow.directory([due.case_key])
     step, notices = _fire(uow, directory, stored, due, now, channels)
-    uow.save_step(stored, step, notices.history_note(due.timer, stored, now))
+    uow.save_step(stored, step, _note(notices, due, stored, step, now))
     uow.write_outbox(notices.rows)
     return len(notices.sent)
 
@@ -185,5 +185,34 @@ def _fire(
         # due before a migration: it fires once under the old version, without follow-ups
         drejebog = uow.drejebog_version(due.version_key)
         step = runtime_for(drejebog).fire_superseded(stored.snapshot, timer, now)
-    notices = compose(directory, stored, drejebog, timer, due.id, step, now, channels)
+    # the timer's own notifications go to its records; a task a `mangler_i_træk` rung
+    # creates sends the task's message, as a task created by an event does
+    own = replace(step, records=[r for r in step.records if r.kind == timer.kind.value])
+    notices = compose(directory, stored, drejebog, timer, due.id, own, now, channels)
+    tasks = compose_task_messages(directory, drejebog, due.case_key, step.case, step, now, channels)
+    notices.rows.extend(tasks.rows)
+    notices.extra = {**notices.extra, **tasks.history_data()}
     return step, notices
+
+
+def _note(
+    notices: Notices, due: DueTimer, stored: StoredCase, step: Step, now: datetime
+) -> HistoryNote:
+    """The history row of a fired timer; for a duty that counts its misses, how many are
+    missing in a row now, and what a `mangler_i_træk` rung set and created."""
+    note = notices.history_note(due.timer, stored, now)
+    data = dict(note.data)
+    counted = max((r.in_a_row for r in step.records), default=0)
+    if counted:
+        data["i_træk"] = counted
+    changed = {
+        name: value.isoformat() if hasattr(value, "isoformat") else value
+        for name, value in step.case.facts.items()
+        if stored.snapshot.facts.get(name) != value
+    }
+    if changed:
+        data["sat"] = changed
+    created = [r.name for r in step.records if r.kind == "task"]
+    if created:
+        data["opgaver"] = created
+    return replace(note, data={**data, **notices.extra})

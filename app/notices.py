@@ -7,7 +7,7 @@ compose a whole batch from what it read in a few queries.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -55,6 +55,8 @@ class Notices:
     sent: list[dict[str, str]]
     not_sent: list[dict[str, str]]
     template_error: str = ""  # the drejebog's template failed; the default text went out
+    # more for the history row (the messages of a task a `mangler_i_træk` rung created)
+    extra: dict[str, object] = field(default_factory=dict)
 
     def history_note(self, timer: Timer, case: StoredCase, now: datetime) -> HistoryNote:
         return HistoryNote(
@@ -165,9 +167,16 @@ def _scope(
             "dage_over": max((today - timer.due_date).days, 0),
             # a missing notice: how many occurrences it stands for (more after a catch-up)
             "mangler_i_alt": missed_in_all(timer),
+            # a recurring duty: how many occurrences in a row are missing now
+            "i_træk": _in_a_row(snapshot, rule.name),
         },
         "opgave": {"titel": rule.title} if rule.is_task else None,
     }
+
+
+def _in_a_row(snapshot: CaseSnapshot, rule: str) -> int:
+    cycle = snapshot.cycles.get(rule)
+    return cycle.in_a_row if cycle is not None else 0
 
 
 def _case_scope(drejebog: Drejebog, snapshot: CaseSnapshot) -> dict[str, object]:

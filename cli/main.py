@@ -94,6 +94,7 @@ def diagram(path: str, fmt: str) -> None:
 
 
 def record_json(record: Record) -> dict[str, object]:
+    counted = {"i_træk": record.in_a_row} if record.in_a_row else {}
     return {
         "at": record.at.astimezone(COPENHAGEN).isoformat(),
         "case": record.case_id,
@@ -104,6 +105,7 @@ def record_json(record: Record) -> dict[str, object]:
         "title": record.title,
         "due": record.due_date.isoformat() if record.due_date else None,
         "step": record.step or None,
+        **counted,
     }
 
 
@@ -117,6 +119,10 @@ def record_text(record: Record) -> str:
         line += f" → {record.role}"
     if record.due_date and record.kind != "state":
         line += f"  (frist {record.due_date:%d.%m.%Y})"
+    if record.kind == "checkin":
+        line += f"  {record.step}"  # til tiden / for sent
+    if record.in_a_row:
+        line += f"  {record.in_a_row} i træk"
     return line.rstrip()
 
 

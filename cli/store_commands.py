@@ -345,6 +345,11 @@ def case_show(case_id: str, as_json: bool, as_worker: str | None) -> None:
         echo(f"  {item['regel']:<28} {item['frist']}  ({left})")
     if not details["frister"]:
         echo("  ingen")
+    echo("Tilbagevendende pligter:")
+    for item in details["pligter"]:
+        echo(f"  {item['pligt']:<28} {item['mangler_i_træk']} mangler i træk")
+    if not details["pligter"]:
+        echo("  ingen")
     echo("Opgaver:")
     for item in details["opgaver"]:
         due = f" frist {item['frist']}" if item["frist"] else ""

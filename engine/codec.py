@@ -43,11 +43,26 @@ def runtime_to_json(case: CaseSnapshot) -> dict[str, object]:
         "plan_seq": case.plan_seq,
         "open_rules": {name: rule(r) for name, r in case.open_rules.items()},
         "open_tasks": {name: rule(r) for name, r in case.open_tasks.items()},
-        "cycles": {
-            name: {"occurrence": c.occurrence, "anchor": c.anchor.isoformat()}
-            for name, c in case.cycles.items()
-        },
+        "cycles": {name: _cycle_to_json(c) for name, c in case.cycles.items()},
     }
+
+
+_CYCLE_COUNTS = ("settled", "missed", "resolved", "in_a_row")
+"""What a cycle remembers of its occurrences (engine/runtime.py `Cycle`); written only when
+not 0, so a cycle that never had one reads and writes as before."""
+
+
+def _cycle_to_json(cycle: Cycle) -> dict[str, object]:
+    data: dict[str, object] = {"occurrence": cycle.occurrence, "anchor": cycle.anchor.isoformat()}
+    for name in _CYCLE_COUNTS:
+        if getattr(cycle, name):
+            data[name] = getattr(cycle, name)
+    return data
+
+
+def _cycle_from_json(name: str, data: dict[str, Any]) -> Cycle:
+    counts = {count: int(data.get(count, 0)) for count in _CYCLE_COUNTS}
+    return Cycle(name, data["occurrence"], date.fromisoformat(data["anchor"]), **counts)
 
 
 def snapshot_from_json(
@@ -73,9 +88,6 @@ def snapshot_from_json(
         plan_seq=int(runtime.get("plan_seq", 0)),
         open_rules=rules(runtime.get("open_rules", {})),
         open_tasks=rules(runtime.get("open_tasks", {})),
-        cycles={
-            name: Cycle(name, c["occurrence"], date.fromisoformat(c["anchor"]))
-            for name, c in runtime.get("cycles", {}).items()
-        },
+        cycles={name: _cycle_from_json(name, c) for name, c in runtime.get("cycles", {}).items()},
         citizen_name=citizen_name,
     )

@@ -62,6 +62,8 @@ def state_lines(drejebog: Drejebog, state: State) -> list[str]:
         lines.append(
             f"hver {recurring.period}: {recurring.name} ({recurring.owner}"
             + (f", henstand {recurring.grace}" if recurring.grace.amount else "")
+            + (", faste fristdage" if recurring.fixed else "")
+            + "".join(f", {rung.count} i træk → …" for rung in recurring.in_a_row)
             + ")"
         )
     milestones = [

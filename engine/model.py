@@ -51,6 +51,7 @@ class TimerKind(Enum):
     REMINDER = "reminder"
     ESCALATION = "escalation"
     CHECKIN_MISSING = "checkin_missing"
+    IN_A_ROW = "misses_in_a_row"  # a duty missed N times in a row (`mangler_i_træk`)
 
     @property
     def danish(self) -> str:
@@ -97,6 +98,26 @@ class EscalationStep:
 class MissingNotice:
     roles: tuple[str, ...]
     message: Message
+    mark: Mark
+
+
+class DueDates(Enum):
+    """How a recurring duty's due dates run (`fristdage`, workflows/README.md 2.11)."""
+
+    FIXED = "faste"  # anchor + k × period; a report-back counts for its window only
+    RESTART = "fra_opfyldelse"  # each report-back starts the period again from its own date
+
+
+@dataclass(frozen=True)
+class InARow:
+    """What happens when a duty has been missed `count` times in a row (`mangler_i_træk`):
+    a message to `roles`, facts set on the case and a task created, once per streak."""
+
+    count: int
+    roles: tuple[str, ...]
+    message: Message
+    sets: tuple[tuple[str, object], ...]
+    task: Task | None
     mark: Mark
 
 
@@ -179,8 +200,21 @@ class Recurring:
     escalation: tuple[EscalationStep, ...]
     mark: Mark
     condition: Expression | None = None  # `hvis`: judged when the duty is planned
+    due_dates: DueDates = DueDates.RESTART
+    resolved_by: tuple[str, ...] = ()  # events that stop a miss's ladder (`løser_mangel`)
+    in_a_row: tuple[InARow, ...] = ()
 
     is_task: ClassVar[bool] = False
+
+    @property
+    def fixed(self) -> bool:
+        """Fixed due dates: a report-back never moves the later ones."""
+        return self.due_dates is DueDates.FIXED
+
+    @property
+    def tasks(self) -> tuple[Task, ...]:
+        """The tasks its `mangler_i_træk` rungs create."""
+        return tuple(rung.task for rung in self.in_a_row if rung.task is not None)
 
     @property
     def timing(self) -> Recurring:
@@ -198,6 +232,8 @@ class Recurring:
     def message_for(self, kind: TimerKind, index: int) -> Message | None:
         if kind is TimerKind.CHECKIN_MISSING:
             return self.missing.message if self.missing is not None else None
+        if kind is TimerKind.IN_A_ROW:
+            return self.in_a_row[index].message
         return _ladder_message(self.reminders, self.escalation, kind, index)
 
 
@@ -241,7 +277,12 @@ class State:
 
     @property
     def rules(self) -> tuple[Rule, ...]:
-        return (*self.deadlines, *self.tasks, *self.recurring)
+        return (*self.deadlines, *self.tasks, *self.recurring, *self.streak_tasks)
+
+    @property
+    def streak_tasks(self) -> tuple[Task, ...]:
+        """The tasks a duty's `mangler_i_træk` creates (not on entering the state)."""
+        return tuple(task for duty in self.recurring for task in duty.tasks)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ KIND_NAMES: Mapping[str, str] = MappingProxyType(
         "reminder": "påmindelse",
         "escalation": "eskalering",
         "checkin_missing": "mangler",  # a recurring check-in did not come
+        "misses_in_a_row": "mangler i træk",  # a duty missed N times in a row
+        "checkin": "tilbagemelding",  # a report-back on a fixed duty: til tiden / for sent
+        "miss_resolved": "mangel løst",  # a miss resolved without a report-back
         "digest": "dagens overblik",  # the daily overview (an outbox kind, not a record)
     }
 )

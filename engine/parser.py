@@ -29,11 +29,13 @@ from drejebog.engine.model import (
     Branch,
     Deadline,
     Drejebog,
+    DueDates,
     EscalationStep,
     Event,
     Expression,
     Fact,
     FactType,
+    InARow,
     Message,
     MissingNotice,
     Recurring,
@@ -105,6 +107,21 @@ RECURRING_KEYS = (
     "mangler",
     "eskalering",
     "hvis",
+    "fristdage",
+    "lovbestemt",
+    "løser_mangel",
+    "mangler_i_træk",
+)
+IN_A_ROW_KEYS = ("antal", "til", "skabelon", "emne", "tekst", "sæt", "opgave")
+IN_A_ROW_TASK_KEYS = (
+    "navn",
+    "titel",
+    "rolle",
+    "opfyldes_af",
+    "valgfri",
+    "skabelon",
+    "emne",
+    "tekst",
 )
 REMINDER_KEYS = ("før", "til", "helligdag", "hvis", "skabelon", "emne", "tekst")
 ESCALATION_KEYS = ("efter", "til", "helligdag", "hvis", "skabelon", "emne", "tekst")
@@ -164,6 +181,13 @@ class _OwnedRule(NamedTuple):
 
 _DEADLINE = _OwnedRule("en frist", "fristen", DEADLINE_KEYS, ("navn", "frist", "ejer"), "ejer")
 _TASK = _OwnedRule("en opgave", "opgaven", TASK_KEYS, ("navn", "titel", "rolle"), "rolle")
+_IN_A_ROW_TASK = _OwnedRule(
+    "'opgave' i 'mangler_i_træk'",
+    "opgaven i 'mangler_i_træk'",
+    IN_A_ROW_TASK_KEYS,
+    ("navn", "titel", "rolle"),
+    "rolle",
+)
 # what an item of such a list holds: offset, roles, adjust, message, mark
 _Offset = tuple[Duration, tuple[str, ...], Adjust, Message, Mark, Expression | None]
 
@@ -680,6 +704,15 @@ class DrejebogParser(FieldReader):
                 f"({period}); gør dem kortere",
             )
         default_adjust = Adjust.FORWARD if owner == CITIZEN_ROLE else Adjust.BACKWARD
+        resolved_by = self.event_refs(get("løser_mangel"), "'løser_mangel'")
+        self.met_by_refs.extend((state_id, event, mark) for event, mark in resolved_by)
+        for event, mark in resolved_by:
+            if event in {e for e, _ in met_by}:
+                self.problem(
+                    mark,
+                    f"hændelsen '{event}' står både i 'opfyldes_af' og 'løser_mangel'; en "
+                    "hændelse er enten en tilbagemelding eller løser kun en mangel",
+                )
         return Recurring(
             name=name,
             title=self.text(get("titel"), "'titel'") or name,
@@ -695,6 +728,93 @@ class DrejebogParser(FieldReader):
             escalation=escalation,
             mark=body.mark,
             condition=condition,
+            due_dates=self._due_dates(body),
+            resolved_by=tuple(event for event, _ in resolved_by),
+            in_a_row=self._in_a_row(state_id, get("mangler_i_træk")),
+        )
+
+    def _due_dates(self, body: MapNode) -> DueDates:
+        """`fristdage`: faste or fra_opfyldelse; without it, faste for a duty set by law
+        (`lovbestemt: true`), otherwise fra_opfyldelse (the first edition's behaviour)."""
+        by_law = bool(self.boolean(body.value("lovbestemt"), "'lovbestemt'"))
+        default = DueDates.FIXED if by_law else DueDates.RESTART
+        node = body.value("fristdage")
+        value = self.text(node, "'fristdage'")
+        if value is None or node is None:
+            return default
+        choices = [d.value for d in DueDates]
+        if value not in choices:
+            self.problem(
+                node.mark,
+                f"'fristdage' skal være {' eller '.join(choices)}, ikke '{value}'"
+                f"{suggestion(value, choices)}",
+            )
+            return default
+        return DueDates(value)
+
+    def _in_a_row(self, state_id: str, node: Node | None) -> tuple[InARow, ...]:
+        """`mangler_i_træk`: what happens after N missed occurrences in a row."""
+        rungs: list[InARow] = []
+        for item in self.sequence(node, "'mangler_i_træk'"):
+            body = self.mapping(item, "et trin i 'mangler_i_træk'")
+            if body is None:
+                continue
+            what = "trinnet i 'mangler_i_træk'"
+            self.keys(body, what, IN_A_ROW_KEYS, ("antal",))
+            get = body.value
+            count = self._count(get("antal"))
+            if not any(key in body.items for key in ("til", "sæt", "opgave")):
+                self.problem(
+                    body.mark, f"{what} gør ingenting: giv det 'til', 'sæt' eller 'opgave'"
+                )
+            message = self.message(body)
+            if (message.subject is None) != (message.body is None):
+                self.problem(body.mark, f"{what} skal have både 'emne' og 'tekst' (eller ingen)")
+            task = self._in_a_row_task(state_id, get("opgave"))
+            if count is None:
+                continue
+            if rungs and count <= rungs[-1].count:
+                self.problem(
+                    body.mark,
+                    f"trinnene i 'mangler_i_træk' skal stå med stigende 'antal' "
+                    f"({count} kommer efter {rungs[-1].count})",
+                )
+            roles = self.role_list(get("til"), "'til'")
+            rungs.append(InARow(count, roles, message, self._sets(get("sæt")), task, body.mark))
+        return tuple(rungs)
+
+    def _count(self, node: Node | None) -> int | None:
+        """`antal`: a whole number of occurrences, at least 1."""
+        if node is None:
+            return None
+        value = node.value if isinstance(node, ScalarNode) else None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raw = node.raw if isinstance(node, ScalarNode) else "?"
+            self.problem(node.mark, f"'antal' skal være et helt tal, mindst 1, ikke '{raw}'")
+            return None
+        return value
+
+    def _in_a_row_task(self, state_id: str, node: Node | None) -> Task | None:
+        """The task a `mangler_i_træk` rung creates: no deadline of its own."""
+        if node is None:
+            return None
+        found = self._owned_rule(node, _IN_A_ROW_TASK)
+        if found is None:
+            return None
+        body, role, name, title = found
+        met_by = self.event_refs(body.value("opfyldes_af"), "'opfyldes_af'")
+        self.met_by_refs.extend((state_id, event, mark) for event, mark in met_by)
+        return Task(
+            name=name,
+            title=title,
+            role=role,
+            deadline=None,
+            optional=bool(self.boolean(body.value("valgfri"), "'valgfri'")),
+            condition=None,
+            met_by=tuple(event for event, _ in met_by),
+            message=self.message(body),
+            time_of_day=self.default_time,
+            mark=body.mark,
         )
 
     def _offsets(self, node: Node | None, kind: _OffsetList) -> list[_Offset]:

@@ -45,10 +45,14 @@ from drejebog.engine.timers import (
     Timer,
     catch_up_escalation,
     escalation_timer,
+    first_ahead,
+    in_a_row_timer,
     missed_in_all,
     plan_deadline,
+    plan_duty,
     plan_occurrence,
     replan_cycle,
+    window_of,
 )
 
 
@@ -64,11 +68,30 @@ class OpenRule:
 
 @dataclass(frozen=True)
 class Cycle:
-    """The running cycle of a recurring obligation: occurrence k is due at anchor + k×period."""
+    """The running cycle of a recurring obligation: occurrence k is due at anchor + k×period.
+
+    What has happened to its occurrences is kept here (and so in the case's JSON): the
+    highest occurrence a report-back settled (`settled`, fixed due dates), the highest whose
+    missing notice went out (`missed`), the highest whose miss was resolved without a
+    report-back (`resolved`), and how many occurrences in a row were missed (`in_a_row`)."""
 
     rule: str
     occurrence: str
     anchor: date
+    settled: int = 0
+    missed: int = 0
+    resolved: int = 0
+    in_a_row: int = 0
+
+    @property
+    def open_k(self) -> int:
+        """The occurrence now running: neither settled nor missed."""
+        return max(self.settled, self.missed) + 1
+
+    @property
+    def unanswered(self) -> int:
+        """The missed occurrence whose ladder still runs (0: none)."""
+        return self.missed if self.missed > max(self.settled, self.resolved) else 0
 
 
 @dataclass(frozen=True)
@@ -100,6 +123,9 @@ class Record:
     due_date: date | None = None
     step: str = ""
     late_seconds: float = 0.0
+    # a missing notice or `mangler_i_træk` rung of a duty with fixed due dates or with
+    # `mangler_i_træk`: how many occurrences in a row are missing now (0: not counted)
+    in_a_row: int = 0
 
 
 @dataclass(frozen=True)
@@ -217,13 +243,49 @@ class CaseRuntime:
         if not self._is_current(case, timer):
             return step
         _, rule = self.drejebog.rule(timer.rule)
+        if timer.kind is TimerKind.IN_A_ROW and isinstance(rule, Recurring):
+            self._fire_in_a_row(step, rule, timer, at)
+            return self._done(step)
         timing = rule.timing
         if timing is None or _step_applies(case, timing, timer, at):
             step.records.extend(_fired(case, timer, rule, at))
         if timing is not None:
             # a rung left out by its `hvis` still sets the rest of the ladder going
             step.schedule.extend(self._follow_ups(case, timer, timing, at))
+        if timer.kind is TimerKind.CHECKIN_MISSING and isinstance(rule, Recurring):
+            self._count_miss(step, rule, timer, at)
         return step
+
+    def _count_miss(self, step: Step, rule: Recurring, timer: Timer, at: datetime) -> None:
+        """A missing notice went out: the occurrence (and those a catch-up folds in) counts
+        as missed, one more in a row; a `mangler_i_træk` rung whose count this run reaches
+        is set going now, so it fires once per run of misses."""
+        cycle = step.case.cycles[rule.name]
+        before = cycle.in_a_row
+        after = before + missed_in_all(timer)
+        cycle = replace(cycle, missed=max(cycle.missed, timer.k), in_a_row=after)
+        step.case = replace(step.case, cycles={**step.case.cycles, rule.name: cycle})
+        if rule.fixed or rule.in_a_row:  # shown where the drejebog asks for the count
+            step.records = [replace(record, in_a_row=after) for record in step.records]
+        for index, rung in enumerate(rule.in_a_row):
+            if before < rung.count <= after:
+                step.schedule.append(in_a_row_timer(step.case.id, rule, timer, index, at))
+
+    def _fire_in_a_row(self, step: Step, rule: Recurring, timer: Timer, at: datetime) -> None:
+        """A `mangler_i_træk` rung: its message to its roles, its facts set on the case and
+        its task created (unless that task is already open)."""
+        rung = rule.in_a_row[timer.index]
+        in_a_row = step.case.cycles[rule.name].in_a_row
+        if rung.roles:
+            fired = _fired(step.case, timer, rule, at)
+            step.records.extend(replace(record, in_a_row=in_a_row) for record in fired)
+        if rung.sets:
+            step.case = replace(step.case, facts={**step.case.facts, **dict(rung.sets)})
+        task = rung.task
+        if task is not None and task.name not in step.case.open_tasks:
+            planned = OpenRule(task.name, self._next_plan(step), None, None)
+            step.case = replace(step.case, open_tasks={**step.case.open_tasks, task.name: planned})
+            step.records.append(_task_record(step, task, step.case.state, planned, at))
 
     def fire_superseded(self, case: CaseSnapshot, timer: Timer, at: datetime) -> Step:
         """Fire a timer of this (older) version that fell due before the case was migrated
@@ -267,7 +329,9 @@ class CaseRuntime:
             if task.name not in old_rule_names
             and self._applies(step, task.name, task.condition, at)
         ]
-        kept_tasks = [task for task in state.tasks if task.name in case.open_tasks]
+        kept_tasks = [
+            task for task in (*state.tasks, *state.streak_tasks) if task.name in case.open_tasks
+        ]
         open_rules: dict[str, OpenRule] = {}
         open_tasks: dict[str, OpenRule] = {}
         deadlines = [
@@ -304,11 +368,23 @@ class CaseRuntime:
                 else self._anchor(step.case, recurring.name, recurring.anchor)
             )
             cycle = self._next_plan(step)
-            step.case = replace(
-                step.case,
-                cycles={**step.case.cycles, recurring.name: Cycle(recurring.name, cycle, anchor)},
+            kept = (
+                replace(previous, occurrence=cycle)
+                if previous is not None
+                else Cycle(recurring.name, cycle, anchor)
             )
-            step.schedule.extend(replan_cycle(case.id, recurring, anchor, cycle, at, self.calendar))
+            step.case = replace(step.case, cycles={**step.case.cycles, recurring.name: kept})
+            if recurring.fixed:
+                # what was settled stays settled: never the timers of an occurrence that
+                # already has its report-back
+                open_k = max(kept.open_k, first_ahead(recurring, anchor, at, self.calendar))
+                step.schedule.extend(
+                    plan_duty(case.id, recurring, anchor, cycle, open_k, 0, at, self.calendar)
+                )
+            else:
+                step.schedule.extend(
+                    replan_cycle(case.id, recurring, anchor, cycle, at, self.calendar)
+                )
         return self._done(step)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -424,11 +500,14 @@ class CaseRuntime:
         step.schedule.extend(timers)
         return OpenRule(rule.name, occurrence, anchor, due)
 
-    def _start_cycle(self, step: Step, rule: Recurring, anchor: date, at: datetime) -> None:
+    def _start_cycle(
+        self, step: Step, rule: Recurring, anchor: date, at: datetime, in_a_row: int = 0
+    ) -> None:
+        """Start the duty's cycle from `anchor` (its occurrences counted from 1 again);
+        `in_a_row`: the misses in a row it carries over (a moved anchor is no report-back)."""
         occurrence = self._next_plan(step)
-        step.case = replace(
-            step.case, cycles={**step.case.cycles, rule.name: Cycle(rule.name, occurrence, anchor)}
-        )
+        cycle = Cycle(rule.name, occurrence, anchor, in_a_row=in_a_row)
+        step.case = replace(step.case, cycles={**step.case.cycles, rule.name: cycle})
         step.schedule.extend(
             plan_occurrence(step.case.id, rule, anchor, occurrence, 1, at, self.calendar)
         )
@@ -529,7 +608,7 @@ class CaseRuntime:
         case = step.case
         open_rules = dict(case.open_rules)
         open_tasks = dict(case.open_tasks)
-        rules: tuple[Deadline | Task, ...] = (*state.deadlines, *state.tasks)
+        rules: tuple[Deadline | Task, ...] = (*state.deadlines, *state.tasks, *state.streak_tasks)
         for rule in rules:
             met_by = rule.met_by
             if event.id not in met_by or (
@@ -544,10 +623,91 @@ class CaseRuntime:
             step.cancel_rules.append(rule.name)
         step.case = replace(case, open_rules=open_rules, open_tasks=open_tasks)
         for recurring in state.recurring:
-            if event.id in recurring.met_by and recurring.name in step.case.cycles:
+            if recurring.name not in step.case.cycles:
+                continue
+            if event.id in recurring.met_by and recurring.fixed:
+                self._report_back(step, recurring, at, replan=not state_changes)
+            elif event.id in recurring.met_by:
                 step.cancel_rules.append(recurring.name)
                 if not state_changes:
                     self._start_cycle(step, recurring, local_date(at), at)
+            elif event.id in recurring.resolved_by:
+                self._resolve_miss(step, recurring, at, replan=not state_changes)
+
+    def _report_back(self, step: Step, rule: Recurring, at: datetime, replan: bool) -> None:
+        """A report-back on a duty with fixed due dates. It counts for its window (previous
+        due date, this due date] and never moves a due date. When the occurrence before that
+        window has no report-back (its due date has passed), it is also recorded for that
+        one as late but received (*for sent*), which stops that occurrence's missing notice
+        or ladder. A received report-back ends a run of misses in a row."""
+        cycle = step.case.cycles[rule.name]
+        window = window_of(rule, cycle.anchor, local_date(at), self.calendar)
+        counted = [(window - 1, "for sent")] if cycle.settled < window - 1 else []
+        if cycle.settled < window:
+            counted.append((window, "til tiden"))
+        if not counted:
+            return  # the window already has its report-back: this one counts for nothing more
+        for k, outcome in counted:
+            step.records.append(
+                Record(
+                    at=at,
+                    case_id=step.case.id,
+                    kind="checkin",
+                    name=rule.name,
+                    role=None,
+                    state=step.case.state,
+                    title=rule.title,
+                    due_date=rule.due(cycle.anchor, k, self.calendar),
+                    step=outcome,
+                )
+            )
+        self._replan_duty(step, replace(cycle, settled=window, in_a_row=0), at, replan)
+
+    def _resolve_miss(self, step: Step, rule: Recurring, at: datetime, replan: bool) -> None:
+        """An event that resolves a miss without being a report-back (the worker reached the
+        citizen by phone): the missed occurrence's ladder stops; the count of misses in a row
+        stays, and the due dates stay as they are."""
+        cycle = step.case.cycles[rule.name]
+        missed = cycle.unanswered
+        if not missed:
+            return  # nothing is missing: the event changes nothing for this duty
+        step.records.append(
+            Record(
+                at=at,
+                case_id=step.case.id,
+                kind="miss_resolved",
+                name=rule.name,
+                role=None,
+                state=step.case.state,
+                title=rule.title,
+                due_date=rule.due(cycle.anchor, missed, self.calendar),
+            )
+        )
+        self._replan_duty(step, replace(cycle, resolved=missed), at, replan)
+
+    def _replan_duty(self, step: Step, cycle: Cycle, at: datetime, replan: bool) -> None:
+        """Keep `cycle` and plan its timers again under a fresh plan number: the running
+        occurrence and the ladder of a miss nobody has answered. Restart-mode duties keep
+        their occurrence numbering too (only a report-back restarts them)."""
+        _, rule = self.drejebog.rule(cycle.rule)
+        assert isinstance(rule, Recurring)
+        step.cancel_rules.append(rule.name)
+        if not replan:  # the event takes the case out of the state: the duty ends there
+            step.case = replace(step.case, cycles={**step.case.cycles, rule.name: cycle})
+            return
+        plan = self._next_plan(step)
+        cycle = replace(cycle, occurrence=plan)
+        step.case = replace(step.case, cycles={**step.case.cycles, rule.name: cycle})
+        open_k = cycle.open_k
+        if not rule.fixed:
+            # a cycle stored before misses were counted knows no `missed`: never plan an
+            # occurrence whose missing notice has passed
+            open_k = max(open_k, first_ahead(rule, cycle.anchor, at, self.calendar))
+        step.schedule.extend(
+            plan_duty(
+                step.case.id, rule, cycle.anchor, plan, open_k, cycle.unanswered, at, self.calendar
+            )
+        )
 
     def _replan_anchored(self, step: Step, changed: set[str], at: datetime) -> None:
         """Rules counted from a date fact follow the fact when an event changes it."""
@@ -568,9 +728,9 @@ class CaseRuntime:
         for recurring in state.recurring:
             if recurring.anchor in changed and recurring.name in step.case.cycles:
                 step.cancel_rules.append(recurring.name)
-                self._start_cycle(
-                    step, recurring, self._anchor(step.case, recurring.name, recurring.anchor), at
-                )
+                anchor = self._anchor(step.case, recurring.name, recurring.anchor)
+                carried = step.case.cycles[recurring.name].in_a_row
+                self._start_cycle(step, recurring, anchor, at, carried)
 
 
 def _step_applies(

@@ -40,7 +40,9 @@ SCOPE_OBJECTS: dict[str, frozenset[str]] = {
     "borger": frozenset({"navn"}),
     "modtager": frozenset({"navn", "rolle", "rolle_titel"}),
     "drejebog": frozenset({"titel"}),
-    "frist": frozenset({"titel", "dato", "klokken", "dage_tilbage", "dage_over", "mangler_i_alt"}),
+    "frist": frozenset(
+        {"titel", "dato", "klokken", "dage_tilbage", "dage_over", "mangler_i_alt", "i_træk"}
+    ),
     "opgave": frozenset({"titel"}),
 }
 

@@ -20,10 +20,14 @@ __all__ = [
     "TimerKind",
     "catch_up_escalation",
     "escalation_timer",
+    "first_ahead",
+    "in_a_row_timer",
     "missed_in_all",
     "plan_deadline",
+    "plan_duty",
     "plan_occurrence",
     "replan_cycle",
+    "window_of",
 ]
 
 
@@ -220,6 +224,11 @@ def _last_missed(
     return low
 
 
+def first_ahead(rule: Recurring, anchor: date, now: datetime, calendar: WorkingCalendar) -> int:
+    """The first occurrence whose missing notice is still ahead of `now`."""
+    return _last_missed(rule, anchor, now, calendar) + 1
+
+
 def replan_cycle(
     case_id: str,
     rule: Recurring,
@@ -239,3 +248,58 @@ def replan_cycle(
         if ladder is not None:
             timers.append(ladder)
     return timers
+
+
+def window_of(rule: Recurring, anchor: date, day: date, calendar: WorkingCalendar) -> int:
+    """The occurrence whose window (previous due date, its due date] holds `day`: the
+    smallest k >= 1 whose due date is on or after `day`. Galloping, as `_last_missed`."""
+
+    def before(k: int) -> bool:
+        return rule.due(anchor, k, calendar) < day
+
+    if not before(1):
+        return 1
+    low, step = 1, 1  # low: an occurrence due before `day`
+    while before(low + step):
+        low, step = low + step, step * 2
+    high = low + step  # due on or after `day`
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (middle, high) if before(middle) else (low, middle)
+    return high
+
+
+def plan_duty(
+    case_id: str,
+    rule: Recurring,
+    anchor: date,
+    cycle: str,
+    open_k: int,
+    ladder_k: int,
+    now: datetime,
+    calendar: WorkingCalendar,
+) -> list[Timer]:
+    """A duty's timers after a report-back or a resolved miss (fixed due dates never move):
+    occurrence `open_k` (reminders still ahead, its missing notice) and, when `ladder_k` is
+    a missed occurrence nobody has answered yet, the rest of its escalation ladder from the
+    first rung still ahead of `now` (a rung already passed is not sent late)."""
+    timers = plan_occurrence(case_id, rule, anchor, cycle, open_k, now, calendar)
+    if ladder_k >= 1:
+        due = rule.due(anchor, ladder_k, calendar)
+        planned = _Occurrence(case_id, rule, f"{cycle}.k{ladder_k}", due, anchor, ladder_k)
+        ladder = planned.first_escalation_from(now, calendar)
+        if ladder is not None:
+            timers.append(ladder)
+    return timers
+
+
+def in_a_row_timer(
+    case_id: str, rule: Recurring, notice: Timer, index: int, now: datetime
+) -> Timer:
+    """Rung `index` of `mangler_i_træk`, set going by the missing notice that completed the
+    streak: it fires at once, and its natural key makes a second firing impossible."""
+    rung = rule.in_a_row[index]
+    planned = _Occurrence(
+        case_id, rule, notice.occurrence, notice.due_date, notice.anchor, notice.k
+    )
+    return planned.timer(now, f"i_træk.{index}", TimerKind.IN_A_ROW, rung.roles, index)

@@ -24,6 +24,7 @@ DREJEBOG_OVERRIDES = {
     "reminder": "standard_paamindelse",
     "escalation": "standard_eskalering",
     "checkin_missing": "standard_mangler",
+    "misses_in_a_row": "standard_mangler_i_traek",
 }
 
 

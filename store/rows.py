@@ -103,6 +103,7 @@ def case_view(rows: CaseRows, now: datetime) -> dict[str, Any]:
             for a in rows.assignments
         ],
         "frister": _deadlines(case["runtime"] or {}, local_date(now)),
+        "pligter": _duties(case["runtime"] or {}),
         "kommende": [
             {
                 "regel": t["rule"],
@@ -138,6 +139,14 @@ def _deadlines(runtime: Mapping[str, Any], today: date) -> list[dict[str, Any]]:
         }
         for name, rule in open_rules
         if rule.get("due")
+    ]
+
+
+def _duties(runtime: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The running recurring duties: how many occurrences in a row are missing now."""
+    return [
+        {"pligt": name, "mangler_i_træk": int(cycle.get("in_a_row", 0))}
+        for name, cycle in sorted(runtime.get("cycles", {}).items())
     ]
 
 

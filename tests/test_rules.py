@@ -123,7 +123,12 @@ def test_due_dates_and_breach_days(mini):
 
 
 def test_every_kind_has_one_danish_name():
-    assert {kind.danish for kind in TimerKind} == {"påmindelse", "eskalering", "mangler"}
+    assert {kind.danish for kind in TimerKind} == {
+        "påmindelse",
+        "eskalering",
+        "mangler",
+        "mangler i træk",
+    }
     assert all(kind.value in KIND_NAMES for kind in TimerKind)
     assert [danish_kind(k) for k in ("state", "task", "milestone", "digest")] == [
         "tilstand",

@@ -141,7 +141,13 @@ class World:
             self.timers.take(operation.timer)
             case = self.cases[operation.timer.case_id]
             step = runtime.fire(case, operation.timer, operation.at)
-            assert step.case is case, "firing a timer never changes the case"
+            # firing a timer never moves the case: it only counts a duty's misses (and a
+            # `mangler_i_træk` rung may set facts and create its task)
+            assert (step.case.state, step.case.entered_at, step.case.open_rules) == (
+                case.state,
+                case.entered_at,
+                case.open_rules,
+            ), "firing a timer never moves the case"
         self.log.append(operation)
         self.cases[step.case.id] = step.case
         self.timers.apply(step)

@@ -86,21 +86,71 @@ def test_virksomhedskonsulent_rule_both_ways_in_the_shipped_drejebog():
 
 
 def test_anna_missing_report_back_reaches_mentor_then_leder():
-    kinds = ("checkin_missing", "escalation")
+    kinds = ("checkin_missing", "escalation", "checkin")
     got = events("ressourceforloeb_anna.yaml", "anna", kinds, "maanedlig_tilbagemelding")
-    # Anna reports back on Friday 7 May; the cycle restarts there, so the next report-back
-    # is due one month later, Monday 7 June; + 3 dage henstand = Thursday 10 June; the
-    # notice goes out on the next working day, Friday 11 June; the leder 5 arbejdsdage
-    # later, Friday 18 June.
+    # Fixed due dates from the anchor, Thursday 11 March (the overdragelse): her report-backs
+    # on 9 April and 7 May never move them. June is due Friday 11 June; + 3 dage henstand =
+    # Monday 14 June; the notice goes out on the next working day, Tuesday 15 June; the
+    # leder 5 arbejdsdage later, Tuesday 22 June. Her report-back on 5 July is late for June
+    # and in time for July (window 11 June - 12 July, the 11th being a Sunday).
     assert got == [
-        ("2027-06-11 08:00 +0200", "checkin_missing", "maanedlig_tilbagemelding", "mentor"),
+        ("2027-04-09 15:00 +0200", "checkin", "maanedlig_tilbagemelding", None),
+        ("2027-05-07 16:00 +0200", "checkin", "maanedlig_tilbagemelding", None),
+        ("2027-06-15 08:00 +0200", "checkin_missing", "maanedlig_tilbagemelding", "mentor"),
         (
-            "2027-06-11 08:00 +0200",
+            "2027-06-15 08:00 +0200",
             "checkin_missing",
             "maanedlig_tilbagemelding",
             "koordinerende_sagsbehandler",
         ),
-        ("2027-06-18 08:00 +0200", "escalation", "maanedlig_tilbagemelding", "leder"),
+        ("2027-06-22 08:00 +0200", "escalation", "maanedlig_tilbagemelding", "leder"),
+        ("2027-07-05 11:00 +0200", "checkin", "maanedlig_tilbagemelding", None),
+        ("2027-07-05 11:00 +0200", "checkin", "maanedlig_tilbagemelding", None),
+        ("2027-08-04 14:00 +0200", "checkin", "maanedlig_tilbagemelding", None),
+        ("2027-09-02 15:00 +0200", "checkin", "maanedlig_tilbagemelding", None),
+    ]
+
+
+def test_emil_fixed_report_back_duty_counts_misses_in_a_row():
+    """The whole story of the fixed report-back duty (the scenario file explains the dates)."""
+    records = [
+        r
+        for r in simulate(load_scenario(SCENARIOS_DIR / "ressourceforloeb_tilbagemelding.yaml"))
+        if r.name in ("maanedlig_tilbagemelding", "tilbagemelding_paa_sagsgennemgang")
+        and r.kind != "reminder"
+        and r.role != "mentor"  # one line per notice is enough here
+    ]
+    got = [
+        (
+            f"{r.at.astimezone(COPENHAGEN):%d.%m}",
+            r.kind,
+            f"{r.due_date:%d.%m}" if r.due_date else None,
+            r.step if r.kind == "checkin" else r.role,
+            r.in_a_row,
+        )
+        for r in records
+    ]
+    koordinerende = "koordinerende_sagsbehandler"
+    assert got == [
+        ("08.04", "checkin", "12.04", "til tiden", 0),
+        ("18.05", "checkin_missing", "11.05", koordinerende, 1),
+        ("20.05", "checkin", "11.05", "for sent", 0),  # stops May's ladder: no leder on 25/5
+        ("20.05", "checkin", "11.06", "til tiden", 0),
+        ("16.07", "checkin_missing", "12.07", koordinerende, 1),
+        ("23.07", "escalation", "12.07", "leder", 0),
+        ("16.08", "checkin_missing", "11.08", koordinerende, 2),
+        ("20.08", "miss_resolved", "11.08", None, 0),  # the phone call: no leder on 23/8
+        ("17.09", "checkin_missing", "13.09", koordinerende, 3),
+        ("17.09", "misses_in_a_row", "13.09", koordinerende, 3),
+        ("17.09", "misses_in_a_row", "13.09", "leder", 3),
+        ("17.09", "task", None, koordinerende, 0),
+        ("24.09", "escalation", "13.09", "leder", 0),
+        ("15.10", "checkin_missing", "11.10", koordinerende, 4),  # no second rung
+        ("22.10", "escalation", "11.10", "leder", 0),
+        ("05.11", "checkin", "11.10", "for sent", 0),
+        ("05.11", "checkin", "11.11", "til tiden", 0),
+        ("17.12", "checkin_missing", "13.12", koordinerende, 1),  # counted from 1 again
+        ("27.12", "escalation", "13.12", "leder", 0),
     ]
 
 
