@@ -167,6 +167,38 @@ _RECURRING: Shapes = {
     "ejer": (_ROLE, "Hvem der skylder pligten (fx borger)."),
     "henstand": (_DURATION, "Ekstra tid efter fristdagen, før pligten regnes som manglende."),
     "mangler": ({"$ref": "#/$defs/mangler"}, "Besked, når pligten ikke er opfyldt."),
+    "fristdage": (
+        {"enum": ["faste", "fra_opfyldelse"]},
+        "faste: fristdagene er ankeret + k perioder og flytter sig aldrig; fra_opfyldelse: "
+        "hver opfyldelse starter perioden forfra.",
+    ),
+    "lovbestemt": (_BOOL, "true: pligten er fastsat ved lov; så er faste fristdage standard."),
+    "løser_mangel": (
+        _NAMES,
+        "Hændelser, der løser en mangel uden at være borgerens opfyldelse (tællingen fortsætter).",
+    ),
+    "mangler_i_træk": (
+        {"type": "array", "items": {"$ref": "#/$defs/mangler_i_træk"}},
+        "Hvad der sker, når pligten har manglet et antal gange i træk.",
+    ),
+}
+_IN_A_ROW: Shapes = {
+    **_MESSAGE,
+    "antal": ({"type": "integer", "minimum": 1}, "Hvor mange mangler i træk, før trinnet sker."),
+    "til": (_ROLES, "Modtagere af trinnets besked."),
+    "sæt": (
+        {"type": "object", "propertyNames": _NAME, "additionalProperties": _SCALAR},
+        "Fakta, der sættes på sagen, når trinnet sker.",
+    ),
+    "opgave": ({"$ref": "#/$defs/trinopgave"}, "En opgave, der oprettes, når trinnet sker."),
+}
+_IN_A_ROW_TASK: Shapes = {
+    **_MESSAGE,
+    "navn": (_NAME, "Opgavens navn, unikt i drejebogen."),
+    "titel": (_TEXT, "Opgavens titel."),
+    "rolle": (_ROLE, "Hvem opgaven er til."),
+    "opfyldes_af": (_NAMES, "Hændelser, der gør opgaven færdig."),
+    "valgfri": (_BOOL, "true: opgaven må springes over."),
 }
 _REMINDER: Shapes = {
     **_MESSAGE,
@@ -220,6 +252,8 @@ PARTS: dict[str, tuple[tuple[str, ...], Shapes, tuple[str, ...]]] = {
     "frist": (parser.DEADLINE_KEYS, _DEADLINE, ("navn", "frist", "ejer")),
     "opgave": (parser.TASK_KEYS, _TASK, ("navn", "titel", "rolle")),
     "pligt": (parser.RECURRING_KEYS, _RECURRING, ("navn", "hver", "ejer", "opfyldes_af")),
+    "mangler_i_træk": (parser.IN_A_ROW_KEYS, _IN_A_ROW, ("antal",)),
+    "trinopgave": (parser.IN_A_ROW_TASK_KEYS, _IN_A_ROW_TASK, ("navn", "titel", "rolle")),
     "påmindelse": (parser.REMINDER_KEYS, _REMINDER, ("før", "til")),
     "eskaleringstrin": (parser.ESCALATION_KEYS, _ESCALATION, ("efter", "til")),
     "mangler": (parser.MISSING_KEYS, _MISSING, ("til",)),
