@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import Engine, ExceptionContext, create_engine, event
 
 from drejebog.app.settings import Settings
+from drejebog.engine.errors import StoreError
 from drejebog.store import sql
-from drejebog.store.driver_errors import cannot_connect
+from drejebog.store.driver_errors import cannot_connect, sqlite_unusable
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -54,14 +55,17 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql(sql.SQLITE_BEGIN)
 
 
-def _connection_failed(context: ExceptionContext) -> BaseException | None:
-    """A connection that could not be made at all (no connection yet, not a pre-ping, which
-    SQLAlchemy answers by reconnecting) becomes the engine's Danish StoreError; any other
-    error is left to store/driver_errors.py `translate`, where the statement's cases are
-    known."""
-    if context.connection is not None or context.is_pre_ping or context.engine is None:
+def _database_unusable(context: ExceptionContext) -> BaseException | None:
+    """A connection that could not be made at all (not a pre-ping, which SQLAlchemy answers
+    by reconnecting), or a statement on a SQLite file that is read-only or cannot be opened,
+    becomes the engine's Danish StoreError wherever it happens; any other error is left to
+    store/driver_errors.py `translate`, where the statement's cases are known."""
+    if context.is_pre_ping or context.engine is None:
         return None
-    return cannot_connect(context.original_exception, context.engine.url)
+    if context.connection is None:
+        return cannot_connect(context.original_exception, context.engine.url)
+    unusable = sqlite_unusable(context.original_exception)
+    return StoreError(unusable) if unusable else None
 
 
 def make_engine(settings: Settings, **kwargs: Any) -> Engine:
@@ -73,5 +77,5 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
         event.listen(engine, "close", _sqlite_optimize_on_close)
     else:
         engine = create_engine(url, pool_pre_ping=True, **kwargs)
-    event.listen(engine, "handle_error", _connection_failed)
+    event.listen(engine, "handle_error", _database_unusable)
     return engine

@@ -20,7 +20,8 @@ exists:
 A connection that cannot be made at all (`cannot_connect`, hooked into every engine by
 store/db.py) is a StoreError in Danish saying why, as far as the driver tells: a SQLite file
 whose folder is missing or is a file, a PostgreSQL server that does not answer, a refused
-login, a missing database.
+login, a missing database. So is any statement on a SQLite database that is read-only or
+cannot be opened (`sqlite_unusable`, by the same hook), wherever in the store it runs.
 
 The constraint comes from psycopg's `diag.constraint_name`. SQLite names no constraint in
 its errors (its error code says only SQLITE_CONSTRAINT_UNIQUE): there, and only there, the
@@ -49,6 +50,12 @@ SQLITE_BUSY, SQLITE_LOCKED = 5, 6  # primary result codes (the low byte of an ex
 SQLITE_READONLY, SQLITE_CANTOPEN = 8, 14
 LOGIN_REFUSED_SQLSTATES = frozenset({"28000", "28P01"})  # invalid authorization, password
 NO_SUCH_DATABASE_SQLSTATE = "3D000"
+# libpq's words for a connection that never opened (no SQLSTATE then), in order of checking
+_LIBPQ_WORDS = (
+    ("login", ('role "', "password authentication failed", "no password supplied")),
+    ("database", ('" does not exist',)),  # FATAL:  database "x" does not exist
+    ("server", ("Connection refused", "timeout expired", "could not translate host name")),
+)
 EVENT_ID_TAKEN = "case_history_event_id_key"  # PostgreSQL's name for UNIQUE(event_id)
 _SQLITE_UNIQUE = "UNIQUE constraint failed: "
 
@@ -108,17 +115,25 @@ def translate(exc: DBAPIError, case_ids: Iterable[object]) -> ConcurrencyConflic
         if ids:
             return ConcurrencyConflict(*ids)
         return StoreError(f"databasen var optaget af en anden; prøv igen: {exc.orig}", True)
-    code = _sqlite_code(exc.orig)
-    if code == SQLITE_READONLY:
-        return StoreError(f"{where}SQLite-databasen er skrivebeskyttet: filen må ikke ændres")
-    if code == SQLITE_CANTOPEN:
-        return StoreError(f"{where}SQLite-databasens fil kan ikke åbnes eller oprettes")
+    if unusable := sqlite_unusable(exc.orig):
+        return StoreError(f"{where}{unusable}")
     return StoreError(f"{where}databasefejl: {exc.orig}", retryable=True)
 
 
 def _sqlite_code(orig: BaseException | None) -> int | None:
     code = getattr(orig, "sqlite_errorcode", None)  # sqlite3 (Python 3.11+)
     return code & 0xFF if isinstance(code, int) else None
+
+
+def sqlite_unusable(orig: BaseException | None) -> str | None:
+    """Why no statement can succeed on this SQLite database (read-only, cannot be opened),
+    in Danish; None for any other error (trying again cannot help with these)."""
+    code = _sqlite_code(orig)
+    if code == SQLITE_READONLY:
+        return "SQLite-databasen er skrivebeskyttet: filen (eller dens mappe) må ikke ændres"
+    if code == SQLITE_CANTOPEN:
+        return "SQLite-databasens fil kan ikke åbnes eller oprettes (tjek rettighederne)"
+    return None
 
 
 def cannot_connect(orig: BaseException, url: URL) -> StoreError:
@@ -128,16 +143,37 @@ def cannot_connect(orig: BaseException, url: URL) -> StoreError:
     if url.get_backend_name() == "sqlite":
         return StoreError(f"SQLite-databasen {url.database} kan ikke åbnes: {_sqlite_why(url)}")
     shown = url.render_as_string(hide_password=True)
-    sqlstate = getattr(orig, "sqlstate", None)  # psycopg
-    if sqlstate in LOGIN_REFUSED_SQLSTATES:
+    why = _postgresql_why(orig)
+    if why == "login":
         return StoreError(f"databasen {shown} afviste login: tjek bruger og adgangskode")
-    if sqlstate == NO_SUCH_DATABASE_SQLSTATE:
+    if why == "database":
         return StoreError(f"databasen {shown} findes ikke på serveren: opret den først")
+    if why == "server":
+        return StoreError(
+            f"databasen {shown} kan ikke nås: serveren svarer ikke (kører PostgreSQL, og er "
+            "vært og port i DATABASE_URL rigtige?)",
+            retryable=True,
+        )
     return StoreError(
-        f"databasen {shown} kan ikke nås: serveren svarer ikke (kører PostgreSQL, og er "
-        "vært og port i DATABASE_URL rigtige?)",
+        f"databasen {shown} kan ikke nås (tjek vært, port, bruger og database i DATABASE_URL)",
         retryable=True,
     )
+
+
+def _postgresql_why(orig: BaseException) -> str:
+    """'login', 'database', 'server' or '' for a failed PostgreSQL connection. By SQLSTATE
+    where the driver gives one; psycopg gives none for a connection that never opened, and
+    there (only there) libpq's words are matched."""
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate in LOGIN_REFUSED_SQLSTATES:
+        return "login"
+    if sqlstate == NO_SUCH_DATABASE_SQLSTATE:
+        return "database"
+    text = str(orig)
+    for why, words in _LIBPQ_WORDS:
+        if any(word in text for word in words):
+            return why
+    return ""
 
 
 def _sqlite_why(url: URL) -> str:
