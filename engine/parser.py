@@ -40,6 +40,7 @@ from drejebog.engine.model import (
     Task,
     Template,
 )
+from drejebog.engine.targets import parse_targets
 from drejebog.engine.templates import check_template
 from drejebog.engine.yamlnodes import MapNode, Mark, Node, ScalarNode
 
@@ -56,6 +57,7 @@ TOP_KEYS = (
     "start",
     "tilstande",
     "hændelser",
+    "måltal",
 )
 STATE_KEYS = ("titel", "beskrivelse", "slut", "frister", "opgaver", "tilbagevendende")
 DEADLINE_KEYS = (
@@ -223,6 +225,7 @@ class DrejebogParser(FieldReader):
         states = self._states(states_node)
         events = self._events(events_node, states)
         self._check_met_by(events)
+        targets = parse_targets(self, get("måltal"))
         drejebog = Drejebog(
             id=ident,
             title=title,
@@ -236,6 +239,7 @@ class DrejebogParser(FieldReader):
             start=start,
             states=states,
             events=events,
+            targets=targets,
         )
         for state in states.values():
             for rule in state.rules:
