@@ -192,6 +192,7 @@ def demo(database: str, citizens: int) -> None:
 
 def _register_store_commands() -> None:
     from drejebog.cli.notify_commands import daemon, inbox, outbox
+    from drejebog.cli.report_commands import report
     from drejebog.cli.store_commands import case, citizen, db, load, migrate, tasks, worker
     from drejebog.cli.web_commands import account, serve
 
@@ -208,6 +209,7 @@ def _register_store_commands() -> None:
         outbox,
         account,
         serve,
+        report,
     ):
         main.add_command(command)
 

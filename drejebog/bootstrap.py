@@ -18,6 +18,7 @@ from drejebog.app.accounts import Accounts
 from drejebog.app.admin import Admin
 from drejebog.app.cases import CaseService
 from drejebog.app.inbox import Inbox
+from drejebog.app.kpi import KpiReports
 from drejebog.app.notices import Channels
 from drejebog.app.reports import Reports
 from drejebog.app.settings import Settings
@@ -29,6 +30,7 @@ from drejebog.store.admin import SqlAdmin
 from drejebog.store.db import make_engine
 from drejebog.store.digest import SqlDigestUnitOfWork
 from drejebog.store.drejebog_cache import DrejebogCache
+from drejebog.store.kpi_queries import SqlKpiStore
 from drejebog.store.migrate_schema import current_revision, head_revision, upgrade
 from drejebog.store.outbox import SqlOutbox
 from drejebog.store.reads import SqlReads
@@ -86,6 +88,10 @@ class App:
     @property
     def reports(self) -> Reports:
         return Reports(SqlReads(self.engine), self.clock)
+
+    @property
+    def kpi(self) -> KpiReports:
+        return KpiReports(SqlKpiStore(self.engine), self.clock)
 
     @property
     def access_store(self) -> SqlAccess:
