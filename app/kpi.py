@@ -167,6 +167,7 @@ class KpiReports:
         deadlines = [
             DeadlineFigure(c.rule, _rule_title(drejebog, c.rule), c)
             for c in self.store.deadline_counts(scope, start, end)
+            if _has_deadline(drejebog, c.rule)
         ]
         return DrejebogFigures(drejebog.id, drejebog.title, targets, deadlines)
 
@@ -254,6 +255,13 @@ def _groups(rows: list[Row], figure: Callable[[list[Row]], Figure]) -> list[tupl
     if len(groups) == 1 and groups[0][0] == "":
         return []
     return [(group or "(ingen)", figure(sel)) for group, sel in groups]
+
+
+def _has_deadline(drejebog: Drejebog, rule: str) -> bool:
+    """Whether the rule has a deadline to meet (a task without one only lapses, which says
+    nothing about adherence). A rule the newest version no longer has is kept."""
+    found = drejebog.rules.get(rule)
+    return found is None or found[1].timing is not None
 
 
 def _rule_title(drejebog: Drejebog, rule: str) -> str:

@@ -91,7 +91,7 @@ class App:
 
     @property
     def kpi(self) -> KpiReports:
-        return KpiReports(SqlKpiStore(self.engine), self.clock)
+        return KpiReports(SqlKpiStore(self.engine, self.cache), self.clock)
 
     @property
     def access_store(self) -> SqlAccess:

@@ -4,9 +4,10 @@ ever sees one row per case. The same statements run on SQLite and PostgreSQL; th
 places the dialects differ (a UTC instant's day in Copenhagen, days between two instants,
 unpacking the JSON list of a history row's deadline results) are the functions below.
 
-The calendar comes in as a VALUES table (a CTE) (app/kpi_ports.CalendarDay): the anchor's day in
-Copenhagen is joined to it, so "inden 3 måneder" is one comparison of instants, with the
-month arithmetic done once per day in Python (engine/deadlines.py), not per case.
+The calendar (app/kpi_ports.CalendarDay) comes in as a CTE of literal VALUES rows: the
+anchor's day in Copenhagen is joined to it, so "inden 3 måneder" is one comparison of
+instants, with the month arithmetic done once per day in Python (engine/deadlines.py), not
+per case.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
     true,
-    values,
 )
 
 from drejebog.app.kpi_ports import (
@@ -43,9 +44,9 @@ from drejebog.app.kpi_ports import (
     TimeCount,
 )
 from drejebog.engine.errors import StoreError
-from drejebog.engine.loader import load_text
 from drejebog.engine.model import Drejebog
 from drejebog.engine.targets import AnchorKind, Measure, Target
+from drejebog.store.drejebog_cache import DrejebogCache
 from drejebog.store.tables import ASSIGNMENT, CASE, HISTORY, TIMER, VERSION, WORKER
 from drejebog.store.types import UTCDateTime
 
@@ -53,8 +54,9 @@ EVENT_KIND = "hændelse"
 
 
 class SqlKpiStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cache: DrejebogCache | None = None) -> None:
         self._engine = engine
+        self._cache = cache or DrejebogCache()
 
     @property
     def _dialect(self) -> str:
@@ -63,13 +65,13 @@ class SqlKpiStore:
     def drejeboeger(self) -> list[Drejebog]:
         newest = select(func.max(VERSION.c.id)).group_by(VERSION.c.drejebog_id)
         query = (
-            select(VERSION.c.source_name, VERSION.c.source_text)
+            select(VERSION.c.content_hash, VERSION.c.source_name, VERSION.c.source_text)
             .where(VERSION.c.id.in_(newest))
             .order_by(VERSION.c.drejebog_id)
         )
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
-        return [load_text(row.source_text, row.source_name) for row in rows]
+        return [self._cache.get(r.content_hash, r.source_name, r.source_text) for r in rows]
 
     # -- targets ---------------------------------------------------------------------------
 
@@ -77,7 +79,7 @@ class SqlKpiStore:
         self, target: Target, scope: Scope, calendar: list[CalendarDay], now: datetime
     ) -> list[ShareCount]:
         base, day = self._anchored(target, scope, calendar)
-        cal = _calendar_table(calendar)
+        cal = _calendar_table(calendar, self._dialect)
         decided, reached = self._settled(target, base, cal, now)
         cohort = func.substr(day, 1, 7).label("cohort")
         query = (
@@ -101,7 +103,7 @@ class SqlKpiStore:
         self, target: Target, scope: Scope, calendar: list[CalendarDay], now: datetime
     ) -> list[TimeCount]:
         base, day = self._anchored(target, scope, calendar)
-        cal = _calendar_table(calendar)
+        cal = _calendar_table(calendar, self._dialect)
         observed = and_(base.c.first_at.is_not(None), base.c.first_at <= now)
         closed = and_(base.c.closed_at.is_not(None), base.c.closed_at < now)
         end = case(
@@ -156,7 +158,7 @@ class SqlKpiStore:
             .where(CASE.c.drejebog_id == scope.drejebog_id, *_scope_filter(scope))
             .where(*_population(target))
         )
-        base = query.subquery("anchored")
+        base = query.cte("anchored").prefix_with("MATERIALIZED")
         if target.anchor.kind is AnchorKind.FACT:
             return base, base.c.anchor
         years = sorted({d.day.year for d in calendar} or {date.today().year})
@@ -338,18 +340,32 @@ def _scope_filter(scope: Scope) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _calendar_table(calendar: list[CalendarDay]) -> FromClause:
+def _calendar_table(calendar: list[CalendarDay], dialect: str) -> FromClause:
+    """The calendar as a CTE of literal rows. Every value is a date or an instant made here
+    (never a user's text), written in the form the column holds: binding some 2,000
+    parameters made SQLAlchemy's compilation of the statement the slowest part of a report."""
     far = datetime(9999, 1, 1, tzinfo=UTC)
-    rows = [(d.day.isoformat(), d.start, d.limit or far) for d in calendar]
-    table = values(
+    rows = [(d.day, d.start, d.limit or far) for d in calendar] or [(date.min, far, far)]
+    instant = _pg_instant if dialect == "postgresql" else _sqlite_instant
+    lines = ", ".join(
+        f"('{day.isoformat()}', {instant(start)}, {instant(limit)})" for day, start, limit in rows
+    )
+    sql = f'SELECT column1 AS day, column2 AS start, column3 AS "limit" FROM (VALUES {lines}) AS v'
+    columns = (
         column("day", String),
         column("start", UTCDateTime()),
         column("limit", UTCDateTime()),
-        name="calendar",
     )
-    if not rows:  # an empty VALUES is not SQL: one day that no anchor can have
-        rows = [("", far, far)]
-    return table.data(rows).cte("calendar")  # SQLite cannot alias a VALUES' columns
+    return text(sql).columns(*columns).cte("calendar")
+
+
+def _sqlite_instant(value: datetime) -> str:
+    """As store/types.py's UTCDateTime writes it on SQLite (naive UTC text)."""
+    return f"'{value.astimezone(UTC).replace(tzinfo=None).isoformat(' ', timespec='microseconds')}'"
+
+
+def _pg_instant(value: datetime) -> str:
+    return f"CAST('{value.astimezone(UTC).isoformat()}' AS TIMESTAMP WITH TIME ZONE)"
 
 
 def _last_sunday(year: int, month: int) -> date:
