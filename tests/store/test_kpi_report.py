@@ -94,6 +94,16 @@ måltal:
     regnes_fra: moede
     mål: 90 %
     blandt: {indstilling: ressourceforloeb}
+  - navn: praktik_fra_forloeb
+    titel: Halvdelen i praktik inden en uge i forløbet
+    milepæl: praktik_startet
+    regnes_fra: forloeb
+    inden: 1 uge
+    mål: 50 %
+  - navn: svar_fra_oprettelse
+    titel: 90 % finder samtalen inddragende (regnet fra sagens oprettelse)
+    faktum: svar
+    mål: 90 %
 """
 
 CASES = {  # name: (moede, indstilling, sagsbehandler)
@@ -299,3 +309,18 @@ def test_report_command_refuses_a_bad_period_in_danish(kpi_app, run):
     assert "2027-02-30" in output
     output = run("report", "--drejebog", "findes_ikke", code=1)
     assert "findes_ikke" in output
+
+
+def test_anchors_entering_a_state_and_opening_the_case_use_the_day_in_copenhagen(kpi_app, clock):
+    # every case but a1 entered `forloeb` on 1 March 2027 (09:00 in Copenhagen), and every
+    # case was opened then: with the period 1 March only, those are the cohort
+    request = ReportRequest(date(2027, 3, 1), date(2027, 3, 1), drejebog_id="kpi")
+    _, targets = figures(kpi_app, clock, request)
+    state = targets["praktik_fra_forloeb"]
+    # 11 cases (f1-f7, j1-j3, x1), all settled by 8 March; in praktik by then: f1, f7, x1
+    assert (state.overall.n, state.overall.reached, state.overall.shown(False)) == (11, 3, "27 %")
+    assert [month for month, _ in state.by_month] == ["2027-03"]
+    opened = targets["svar_fra_oprettelse"].overall
+    assert (opened.n, opened.reached, opened.pending) == (5, 4, 7)  # a1 too: no population
+    _, targets = figures(kpi_app, clock, ReportRequest(date(2027, 3, 2), date(2027, 3, 31), "kpi"))
+    assert targets["praktik_fra_forloeb"].overall.n == 0
