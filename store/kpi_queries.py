@@ -4,7 +4,7 @@ ever sees one row per case. The same statements run on SQLite and PostgreSQL; th
 places the dialects differ (a UTC instant's day in Copenhagen, days between two instants,
 unpacking the JSON list of a history row's deadline results) are the functions below.
 
-The calendar (app/kpi_ports.CalendarDay) comes in as a CTE of literal VALUES rows: the
+The calendar (app/kpi_ports.CalendarDay) comes in as a temporary table keyed by day: the
 anchor's day in Copenhagen is joined to it, so "inden 3 måneder" is one comparison of
 instants, with the month arithmetic done once per day in Python (engine/deadlines.py), not
 per case.
@@ -17,20 +17,24 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Column,
     ColumnElement,
     Engine,
     FromClause,
     Integer,
+    MetaData,
     Select,
     String,
+    Table,
     and_,
     case,
     cast,
     column,
+    delete,
     func,
+    insert,
     literal,
     select,
-    text,
     true,
 )
 
@@ -79,7 +83,7 @@ class SqlKpiStore:
         self, target: Target, scope: Scope, calendar: list[CalendarDay], now: datetime
     ) -> list[ShareCount]:
         base, day = self._anchored(target, scope, calendar)
-        cal = _calendar_table(calendar, self._dialect)
+        cal = CALENDAR
         decided, reached = self._settled(target, base, cal, now)
         cohort = func.substr(day, 1, 7).label("cohort")
         query = (
@@ -96,14 +100,14 @@ class SqlKpiStore:
         )
         return [
             ShareCount(r.grp or "", r.cohort, r.total, int(r.decided or 0), int(r.reached or 0))
-            for r in self._rows(query)
+            for r in self._rows(query, calendar)
         ]
 
     def time_counts(
         self, target: Target, scope: Scope, calendar: list[CalendarDay], now: datetime
     ) -> list[TimeCount]:
         base, day = self._anchored(target, scope, calendar)
-        cal = _calendar_table(calendar, self._dialect)
+        cal = CALENDAR
         observed = and_(base.c.first_at.is_not(None), base.c.first_at <= now)
         closed = and_(base.c.closed_at.is_not(None), base.c.closed_at < now)
         end = case(
@@ -123,7 +127,7 @@ class SqlKpiStore:
         )
         return [
             TimeCount(r.grp or "", r.cohort, max(0, int(r.days)), bool(r.observed), r.n)
-            for r in self._rows(query)
+            for r in self._rows(query, calendar)
         ]
 
     def _anchored(
@@ -268,10 +272,21 @@ class SqlKpiStore:
             return cast(func.floor(func.extract("epoch", end - start) / 86400), Integer)
         return cast(func.julianday(end) - func.julianday(start), Integer)
 
-    def _rows(self, query: Select[Any]) -> list[Any]:
+    def _rows(self, query: Select[Any], calendar: list[CalendarDay] | None = None) -> list[Any]:
+        """The query's rows; with a calendar, in a transaction that first fills the temporary
+        calendar table (indexed by day, so each case finds its day in one step) and is rolled
+        back at the end, so nothing of it outlives the query."""
         try:
             with self._engine.connect() as connection:
-                return list(connection.execute(query))
+                if calendar is not None:
+                    CALENDAR.create(connection, checkfirst=True)
+                    connection.execute(delete(CALENDAR))
+                    connection.execute(insert(CALENDAR), _calendar_rows(calendar))
+                rows = list(connection.execute(query))
+                if calendar is not None:
+                    connection.execute(delete(CALENDAR))
+                connection.rollback()
+                return rows
         except Exception as exc:  # a driver error: translated once, here
             raise StoreError(f"nøgletallene kunne ikke beregnes: {exc}", retryable=True) from exc
 
@@ -340,32 +355,22 @@ def _scope_filter(scope: Scope) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _calendar_table(calendar: list[CalendarDay], dialect: str) -> FromClause:
-    """The calendar as a CTE of literal rows. Every value is a date or an instant made here
-    (never a user's text), written in the form the column holds: binding some 2,000
-    parameters made SQLAlchemy's compilation of the statement the slowest part of a report."""
+CALENDAR = Table(
+    "kpi_calendar",
+    MetaData(),
+    Column("day", String(10), primary_key=True),
+    Column("start", UTCDateTime(), nullable=False),
+    Column("limit", UTCDateTime(), nullable=False),
+    prefixes=["TEMPORARY"],
+)
+"""A report's anchor days: a temporary table of the connection (never in the schema)."""
+
+
+def _calendar_rows(calendar: list[CalendarDay]) -> list[dict[str, object]]:
     far = datetime(9999, 1, 1, tzinfo=UTC)
-    rows = [(d.day, d.start, d.limit or far) for d in calendar] or [(date.min, far, far)]
-    instant = _pg_instant if dialect == "postgresql" else _sqlite_instant
-    lines = ", ".join(
-        f"('{day.isoformat()}', {instant(start)}, {instant(limit)})" for day, start, limit in rows
-    )
-    sql = f'SELECT column1 AS day, column2 AS start, column3 AS "limit" FROM (VALUES {lines}) AS v'
-    columns = (
-        column("day", String),
-        column("start", UTCDateTime()),
-        column("limit", UTCDateTime()),
-    )
-    return text(sql).columns(*columns).cte("calendar")
-
-
-def _sqlite_instant(value: datetime) -> str:
-    """As store/types.py's UTCDateTime writes it on SQLite (naive UTC text)."""
-    return f"'{value.astimezone(UTC).replace(tzinfo=None).isoformat(' ', timespec='microseconds')}'"
-
-
-def _pg_instant(value: datetime) -> str:
-    return f"CAST('{value.astimezone(UTC).isoformat()}' AS TIMESTAMP WITH TIME ZONE)"
+    return [
+        {"day": d.day.isoformat(), "start": d.start, "limit": d.limit or far} for d in calendar
+    ] or [{"day": "", "start": far, "limit": far}]
 
 
 def _last_sunday(year: int, month: int) -> date:
