@@ -16,11 +16,12 @@ from drejebog.app.kpi import (
     KpiReport,
     TargetFigures,
 )
+from drejebog.app.kpi_render import pending_words
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.targets import approx_days
 
 WIDTH, HEIGHT = 640, 220
-LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 36
+LEFT, RIGHT, TOP, BOTTOM = 72, 16, 20, 36
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #1b1b1b; }
 h1 { font-size: 1.5rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid #ccc; }
@@ -76,7 +77,7 @@ def _target(figures: TargetFigures) -> str:
         f"<h3>{escape(target.title)}</h3>"
         f'<p class="summary">Mål {escape(str(target.goal))} · resultat '
         f'<strong class="{css}">{escape(overall.shown(is_time))}</strong>'
-        f"{' (' + words + ')' if words else ''} · n={overall.n}, endnu ikke afgjort: "
+        f"{' (' + words + ')' if words else ''} · n={overall.n}, {pending_words(is_time)}: "
         f"{overall.pending}</p>"
         f"{chart(figures)}"
         "<table><tr><th>kohorte / gruppe</th><th class=num>resultat</th><th class=num>n</th>"
@@ -145,6 +146,8 @@ def _bar(
         f'<rect x="{x + (slot - width) / 2:.1f}" y="{top_y:.1f}" width="{width:.1f}" '
         f'height="{base - top_y:.1f}" fill="{colour}"><title>{month}: '
         f"{escape(figure.shown(is_time))} (n={figure.n})</title></rect>"
+        f'<text x="{x + slot / 2:.1f}" y="{top_y - 4:.1f}" text-anchor="middle">'
+        f"{escape(figure.shown(is_time))}</text>"
     )
 
 

@@ -153,7 +153,7 @@ def _target_text(figures: TargetFigures) -> list[str]:
     lines = [
         f"  {target.title}",
         f"    mål {target.goal} · resultat {overall.shown(is_time)}{verdict} · n={overall.n}, "
-        f"endnu ikke afgjort: {overall.pending}",
+        f"{pending_words(is_time)}: {overall.pending}",
     ]
     rows = [("måned", figures.by_month), ("gruppe", figures.by_group)]
     for heading, entries in rows:
@@ -167,6 +167,12 @@ def _target_text(figures: TargetFigures) -> list[str]:
             )
     lines.append("")
     return lines
+
+
+def pending_words(is_time: bool) -> str:
+    """What the cases without a settled figure are: for a time, the cases still without the
+    milestone (censored); for a share, those whose period has not yet passed."""
+    return "endnu uden milepælen" if is_time else "endnu ikke afgjort"
 
 
 def _deadlines_text(deadlines: list[DeadlineFigure]) -> list[str]:
