@@ -26,7 +26,9 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from bench.cases import fake_cpr, fresh_database
+from sqlalchemy import create_engine, text
+
+from bench.cases import POSTGRES_URL, fake_cpr, fresh_database
 from drejebog.app.kpi import ReportRequest
 from drejebog.app.kpi_ports import GROUP_TEAM
 from drejebog.app.kpi_render import as_text
@@ -44,6 +46,20 @@ MILESTONES = [  # event, data, share of ressourceforløb cases
     ("mentorstoette_bevilget", {}, 0.35),
     ("foerste_aktivitet_startet", {"aktivitet": "Jobsøgningsforløb"}, 0.30),
 ]
+
+
+SCHEMA = "bench_kpi"  # its own, so bench/cases.py (schema "bench") can run beside it
+
+
+def fresh_url(kind: str, workdir: Path) -> str:
+    if kind == "sqlite":
+        return fresh_database(kind, workdir)
+    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    engine.dispose()
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{SCHEMA}"
 
 
 def setup(app: App) -> None:
@@ -108,7 +124,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--workdir", default=tempfile.gettempdir())
     args = parser.parse_args()
-    url = fresh_database(args.db, Path(args.workdir))
+    url = fresh_url(args.db, Path(args.workdir))
     clock = SimulatedClock(START)
     app = bootstrap(Settings(url), clock)
     setup(app)
