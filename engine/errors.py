@@ -20,6 +20,7 @@
     ├── BudgetExceeded            [engine.budget] a template or guard went over a budget
     ├── SettingsError             [app.settings] a DREJEBOG_* setting is malformed (*)
     ├── AdminError                [app.admin] a worker or citizen cannot be added as given
+    ├── ReportError               [app.kpi] a KPI report cannot be made as asked (its period)
     ├── DeliveryError             [notifications.channels] a channel failed; retryable
     │   └── Undeliverable         [notifications.channels] the message can never be sent
     └── DaemonLocked              [cli.daemon] another daemon holds the SQLite database
