@@ -205,6 +205,7 @@ def _register_store_commands() -> None:
     from drejebog.cli import import_commands  # noqa: F401  (adds 'case import')
     from drejebog.cli.insight_commands import access_log, insight
     from drejebog.cli.notify_commands import daemon, inbox, outbox
+    from drejebog.cli.report_commands import report
     from drejebog.cli.retention_commands import retention
     from drejebog.cli.schema_command import schema
     from drejebog.cli.store_commands import case, citizen, db, load, migrate, tasks, worker
@@ -227,6 +228,7 @@ def _register_store_commands() -> None:
         access_log,
         insight,
         schema,
+        report,
     ):
         main.add_command(command)
 

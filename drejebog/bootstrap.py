@@ -21,6 +21,7 @@ from drejebog.app.case_list import CaseList
 from drejebog.app.cases import CaseService
 from drejebog.app.inbox import Inbox
 from drejebog.app.insight import Insight
+from drejebog.app.kpi import KpiReports
 from drejebog.app.notices import Channels
 from drejebog.app.reports import Reports
 from drejebog.app.retention import Retention
@@ -36,6 +37,7 @@ from drejebog.store.db import analyze, make_engine
 from drejebog.store.digest import SqlDigestUnitOfWork
 from drejebog.store.drejebog_cache import DrejebogCache
 from drejebog.store.insight import SqlInsight
+from drejebog.store.kpi_queries import SqlKpiStore
 from drejebog.store.outbox import SqlOutbox
 from drejebog.store.reads import SqlReads
 from drejebog.store.retention import SqlRetention
@@ -95,6 +97,10 @@ class App:
     @property
     def reports(self) -> Reports:
         return Reports(SqlReads(self.engine), self.clock)
+
+    @property
+    def kpi(self) -> KpiReports:
+        return KpiReports(SqlKpiStore(self.engine, self.cache), self.clock)
 
     @property
     def access_store(self) -> SqlAccess:

@@ -24,6 +24,7 @@
     ├── InsightDenied             [app.insight] only a leder or administrator may ask (*)
     ├── ImportFailed              [cli.import_commands] an import file cannot be read
     ├── ExportNotWritten          [cli.insight_commands] an insight export's file cannot be written
+    ├── ReportError               [app.kpi] a KPI report cannot be made as asked (its period)
     ├── DeliveryError             [notifications.channels] a channel failed; retryable
     │   └── Undeliverable         [notifications.channels] the message can never be sent
     └── DaemonLocked              [cli.daemon] another daemon holds the SQLite database

@@ -15,13 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, time
 from enum import Enum
-from typing import ClassVar, TypeAlias
+from typing import TYPE_CHECKING, ClassVar, TypeAlias
 
 from drejebog.engine.calendar import WorkingCalendar
 from drejebog.engine.deadlines import add_duration, breach_date, due_date, occurrence_due
 from drejebog.engine.durations import Adjust, Duration, Unit
 from drejebog.engine.names import danish_kind
 from drejebog.engine.yamlnodes import Mark
+
+if TYPE_CHECKING:
+    from drejebog.engine.targets import Target
 
 BUILTIN_ROLES: dict[str, str] = {
     "sagsbehandler": "Sagsbehandler",
@@ -355,6 +358,7 @@ class Drejebog:
     events: dict[str, Event]
     source: str = ""
     content_hash: str = ""
+    targets: tuple[Target, ...] = ()  # `måltal` (engine/targets.py)
     rules: dict[str, tuple[State, Rule]] = field(default_factory=dict, compare=False, repr=False)
     # how long a closed case's personal data is kept before it is anonymised (`opbevaring`)
     retention: Duration = field(default_factory=lambda: DEFAULT_RETENTION)

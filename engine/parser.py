@@ -44,6 +44,7 @@ from drejebog.engine.model import (
     Task,
     Template,
 )
+from drejebog.engine.targets import parse_targets
 from drejebog.engine.templates import check_template
 from drejebog.engine.yamlnodes import MapNode, Mark, Node, ScalarNode
 
@@ -61,6 +62,7 @@ TOP_KEYS = (
     "tilstande",
     "hændelser",
     "opbevaring",
+    "måltal",
 )
 STATE_KEYS = ("titel", "beskrivelse", "slut", "frister", "opgaver", "tilbagevendende")
 DEADLINE_KEYS = (
@@ -257,6 +259,7 @@ class DrejebogParser(FieldReader):
         states = self._states(states_node)
         events = self._events(events_node, states)
         self._check_met_by(events)
+        targets = parse_targets(self, get("måltal"))
         drejebog = Drejebog(
             id=ident,
             title=title,
@@ -271,6 +274,7 @@ class DrejebogParser(FieldReader):
             states=states,
             events=events,
             retention=retention or DEFAULT_RETENTION,
+            targets=targets,
         )
         for state in states.values():
             for rule in state.rules:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drejebog.engine import parser
+from drejebog.engine import parser, targets
 from drejebog.engine.durations import Adjust, Unit
 from drejebog.engine.model import BUILTIN_ROLES, FactType
 
@@ -108,6 +108,10 @@ _TOP: Shapes = {
             "additionalProperties": {"$ref": "#/$defs/hændelse"},
         },
         "Forløbets hændelser.",
+    ),
+    "måltal": (
+        {"type": "array", "items": {"$ref": "#/$defs/måltal"}},
+        "De tal, jobcentret måles på (se guidens afsnit 2.17).",
     ),
     "opbevaring": (
         _SPAN,
@@ -242,6 +246,27 @@ _FACT: Shapes = {
     "tidligst": (_SPAN, "Hvor langt før hændelsens dato en dato må ligge."),
     "senest": (_SPAN, "Hvor langt efter hændelsens dato en dato må ligge."),
 }
+_TARGET: Shapes = {
+    "navn": (_NAME, "Måltallets id; må kun bruges én gang."),
+    "titel": (_TEXT, "Måltallet, som I siger det, fx '30 % i virksomhedspraktik inden 3 måneder'."),
+    "milepæl": (_NAMES, "Nået, når den første af hændelserne er sket."),
+    "tilstand": (_NAMES, "Nået, når sagen er kommet i en af tilstandene."),
+    "faktum": (_NAME, "Andelen af sager, hvor faktummet har værdien under 'er'."),
+    "er": (_SCALAR, "Den værdi af faktummet, der tæller med (standard true)."),
+    "regnes_fra": (
+        _NAME,
+        "Ankeret: et dato-faktum eller en tilstand (standard: sagens oprettelse).",
+    ),
+    "inden": (_DURATION, "Perioden fra ankeret, fx '3 måneder'."),
+    "mål": (
+        {"type": ["string", "number"], "examples": ["30 %", "35-40 %", "10 uger"]},
+        "En procentsats, et interval eller en tid (median).",
+    ),
+    "blandt": (
+        {"type": "object", "additionalProperties": {"anyOf": [_SCALAR, _NAMES]}},
+        "Hvilke sager måltallet gælder for: fakta → værdi, og evt. 'tilstand'.",
+    ),
+}
 _ROLE_DEF: Shapes = {"titel": (_TEXT, "Rollens titel.")}
 _TEMPLATE: Shapes = {"emne": (_TEXT, "Beskedens emne."), "tekst": (_TEXT, "Beskedens tekst.")}
 
@@ -261,6 +286,7 @@ PARTS: dict[str, tuple[tuple[str, ...], Shapes, tuple[str, ...]]] = {
     "gren": (parser.BRANCH_KEYS, _BRANCH, ("tilstand",)),
     "faktum": (parser.FACT_KEYS, _FACT, ("type",)),
     "rolle": (parser.ROLE_KEYS, _ROLE_DEF, ()),
+    "måltal": (targets.TARGET_KEYS, _TARGET, ("navn", "titel", "mål")),
     "skabelon": (parser.TEMPLATE_KEYS, _TEMPLATE, ("emne", "tekst")),
 }
 
