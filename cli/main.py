@@ -1,4 +1,8 @@
-"""The `drejebog` command: a thin layer over the engine. Output is Danish."""
+"""The `drejebog` command: a thin layer over the engine. Output is Danish.
+
+Start-up is kept short: the engine's modules are imported by the commands that use them, and
+the database and web commands are `LazyCommand`s (cli/lazy.py), imported when they run.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +11,98 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from drejebog.cli import danish
-from drejebog.engine.deadlines import COPENHAGEN
-from drejebog.engine.diagram import FORMATS, render
-from drejebog.engine.errors import DrejebogInvalid
-from drejebog.engine.loader import check_file, drejebog_files, load_file
-from drejebog.engine.model import Drejebog
-from drejebog.engine.names import danish_kind
-from drejebog.engine.runtime import Record
-from drejebog.engine.scenario import load_scenario
-from drejebog.engine.simulator import simulate
+from drejebog.cli.lazy import LazyCommand, LazyGroup
 from drejebog.workflows import SCENARIOS_DIR, SHIPPED_DIR
+
+if TYPE_CHECKING:
+    from drejebog.engine.model import Drejebog
+    from drejebog.engine.runtime import Record
 
 # click's own usage errors and help headings in Danish, before any command is parsed
 danish.install()
 
+DIAGRAM_FORMATS = ("mermaid", "dot")  # engine.diagram.FORMATS (a test keeps them equal)
 
-@click.group(help="drejebog: eksekverbare drejebøger for jobcentre.")
+_STORE = "drejebog.cli.store_commands"
+LAZY_COMMANDS = {
+    "db": LazyCommand(_STORE, "db", "Databasen."),
+    "load": LazyCommand(
+        _STORE, "load", "Gem drejebøger (filer eller mapper); ugyldige drejebøger gemmes aldrig."
+    ),
+    "worker": LazyCommand(_STORE, "worker", "Medarbejdere."),
+    "citizen": LazyCommand(_STORE, "citizen", "Borgere."),
+    # through import_commands, which adds 'case import' to the group
+    "case": LazyCommand("drejebog.cli.import_commands", "case", "Sager."),
+    "tasks": LazyCommand(_STORE, "tasks", "Vis åbne opgaver, med den tidligste frist først."),
+    "migrate": LazyCommand(
+        _STORE, "migrate", "Flyt kørende sager til en ny version af en drejebog."
+    ),
+    "daemon": LazyCommand(
+        "drejebog.cli.notify_commands",
+        "daemon",
+        "Kør påmindelser, eskaleringer, levering og dagens overblik.",
+    ),
+    "inbox": LazyCommand(
+        "drejebog.cli.notify_commands",
+        "inbox",
+        "Vis en medarbejders indbakke; --read ID markerer en besked som læst.",
+    ),
+    "outbox": LazyCommand(
+        "drejebog.cli.notify_commands",
+        "outbox",
+        "Vis udgående beskeder; --dead de opgivne; --retry genoptager dem.",
+    ),
+    "account": LazyCommand("drejebog.cli.web_commands", "account", "Konti til webappen."),
+    "serve": LazyCommand(
+        "drejebog.cli.web_commands",
+        "serve",
+        "Start webappen (sagsbehandlernes sider) med uvicorn.",
+    ),
+    "retention": LazyCommand(
+        "drejebog.cli.retention_commands",
+        "retention",
+        "Anonymisér lukkede sager, hvis opbevaringsperiode (drejebogens 'opbevaring', ellers "
+        "5 år) er udløbet: fritekst, hændelsesdata, begrundelser og beskedtekster slettes, og "
+        "borgerens CPR-nummer, navn og kontaktoplysninger, når ingen af borgerens sager "
+        "opbevares længere.",
+    ),
+    "access-log": LazyCommand(
+        "drejebog.cli.insight_commands",
+        "access_log",
+        "Vis, hvem der har set eller ændret en borgers sager, hvornår og hvorfra (kun for "
+        "ledere og administratorer; forespørgslen logges selv).",
+    ),
+    "insight": LazyCommand(
+        "drejebog.cli.insight_commands",
+        "insight",
+        "Lav borgerens indsigtsudtræk (databeskyttelsesforordningens art.",
+    ),
+    "schema": LazyCommand(
+        "drejebog.cli.schema_command",
+        "schema",
+        "Skriv drejebogssprogets JSON Schema (til editorer: forslag, hjælpetekster og røde "
+        "streger). workflows/drejebog.schema.json er den samme tekst.",
+    ),
+    "report": LazyCommand(
+        "drejebog.cli.report_commands",
+        "report",
+        "Nøgletal: drejebøgernes måltal og fristerne for sager med ankerdag i perioden "
+        "(--fra/--til; standard: de seneste 12 måneder), som tekst, JSON, CSV eller HTML.",
+    ),
+}
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=LAZY_COMMANDS,
+    on_load=danish.localise,
+    help="drejebog: eksekverbare drejebøger for jobcentre.",
+)
 @click.version_option(
     package_name="drejebog",
     message="%(prog)s, version %(version)s",
@@ -50,6 +126,8 @@ def summary(drejebog: Drejebog) -> str:
 
 
 def run_check(paths: list[str]) -> int:
+    from drejebog.engine.loader import check_file, drejebog_files
+
     missing = [p for p in paths if not Path(p).exists()]
     for path in missing:
         click.echo(f"{path}:1:1: filen eller mappen findes ikke")
@@ -82,8 +160,14 @@ def check(paths: tuple[str, ...]) -> None:
 
 @main.command(help="Tegn en drejebog som Mermaid (standard) eller Graphviz dot.")
 @click.argument("path")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="mermaid", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(DIAGRAM_FORMATS), default="mermaid", show_default=True
+)
 def diagram(path: str, fmt: str) -> None:
+    from drejebog.engine.diagram import render
+    from drejebog.engine.errors import DrejebogInvalid
+    from drejebog.engine.loader import load_file
+
     try:
         drejebog = load_file(path)
     except DrejebogInvalid as exc:
@@ -94,6 +178,8 @@ def diagram(path: str, fmt: str) -> None:
 
 
 def record_json(record: Record) -> dict[str, object]:
+    from drejebog.engine.deadlines import COPENHAGEN
+
     counted = {"i_træk": record.in_a_row} if record.in_a_row else {}
     return {
         "at": record.at.astimezone(COPENHAGEN).isoformat(),
@@ -110,6 +196,9 @@ def record_json(record: Record) -> dict[str, object]:
 
 
 def record_text(record: Record) -> str:
+    from drejebog.engine.deadlines import COPENHAGEN
+    from drejebog.engine.names import danish_kind
+
     local = record.at.astimezone(COPENHAGEN)
     line = (
         f"{local:%Y-%m-%d %H:%M} {local:%z}  {record.case_id:<10} "
@@ -127,6 +216,10 @@ def record_text(record: Record) -> str:
 
 
 def run_simulation(path: str, as_json: bool, out: list[Record] | None = None) -> int:
+    from drejebog.engine.errors import DrejebogInvalid
+    from drejebog.engine.scenario import load_scenario
+    from drejebog.engine.simulator import simulate
+
     try:
         scenario = load_scenario(path)
         for record in simulate(scenario):
@@ -173,6 +266,10 @@ simulate_command.name = "simulate"
     help="Antal borgere (ansøgningens tal er 216).",
 )
 def demo(database: str, citizens: int) -> None:
+    from drejebog.engine.diagram import render
+    from drejebog.engine.loader import drejebog_files, load_file
+    from drejebog.engine.names import danish_kind
+
     click.echo("== Tjek af de medfølgende drejebøger ==")
     status = run_check([str(SHIPPED_DIR)])
     if status:
@@ -201,37 +298,4 @@ def demo(database: str, citizens: int) -> None:
     )
 
 
-def _register_store_commands() -> None:
-    from drejebog.cli import import_commands  # noqa: F401  (adds 'case import')
-    from drejebog.cli.insight_commands import access_log, insight
-    from drejebog.cli.notify_commands import daemon, inbox, outbox
-    from drejebog.cli.report_commands import report
-    from drejebog.cli.retention_commands import retention
-    from drejebog.cli.schema_command import schema
-    from drejebog.cli.store_commands import case, citizen, db, load, migrate, tasks, worker
-    from drejebog.cli.web_commands import account, serve
-
-    for command in (
-        db,
-        load,
-        worker,
-        citizen,
-        case,
-        tasks,
-        migrate,
-        daemon,
-        inbox,
-        outbox,
-        account,
-        serve,
-        retention,
-        access_log,
-        insight,
-        schema,
-        report,
-    ):
-        main.add_command(command)
-
-
-_register_store_commands()
 danish.localise(main)

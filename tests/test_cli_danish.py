@@ -94,7 +94,10 @@ def test_usage_errors_are_danish_with_exit_2(args, danish_text):
 def all_commands(command: click.Command, path: tuple[str, ...] = ()):
     yield path
     if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
+        context = click.Context(command)
+        for name in command.list_commands(context):  # a lazy command is imported here
+            sub = command.get_command(context, name)
+            assert sub is not None, name
             yield from all_commands(sub, (*path, name))
 
 
