@@ -48,15 +48,19 @@ def _reachable(start: str, successors: dict[str, set[str]]) -> set[str]:
 
 
 def _can_finish(finals: list[State], successors: dict[str, set[str]]) -> set[str]:
-    """The states from which some path leads to a final state (a fixed point)."""
+    """The states from which some path leads to a final state: a search backwards from the
+    final states over the reversed edges (linear in states and events)."""
+    predecessors: dict[str, set[str]] = {}
+    for source, targets in successors.items():
+        for target in targets:
+            predecessors.setdefault(target, set()).add(source)
     can_finish = {s.id for s in finals}
-    changed = True
-    while changed:
-        changed = False
-        for state_id, targets in successors.items():
-            if state_id not in can_finish and targets & can_finish:
-                can_finish.add(state_id)
-                changed = True
+    queue = deque(can_finish)
+    while queue:
+        for source in predecessors.get(queue.popleft(), ()):
+            if source not in can_finish:
+                can_finish.add(source)
+                queue.append(source)
     return can_finish
 
 

@@ -152,18 +152,18 @@ def test_check_on_a_folder_reports_every_hostile_file_and_goes_on(tmp_path):
 
 
 def test_check_goes_on_past_a_file_whose_check_fails_unexpectedly(tmp_path, monkeypatch):
-    from drejebog.cli import main as cli_main
+    from drejebog.engine import loader  # cli/main.py imports check_file when `check` runs
 
     (tmp_path / "a.yaml").write_text("x", encoding="utf-8")
     (tmp_path / "b.yaml").write_text((FIXTURES / "mini.yaml").read_text(encoding="utf-8"))
-    real = cli_main.check_file
+    real = loader.check_file
 
     def failing_for_a(path: Path):
         if path.name == "a.yaml":
             raise RecursionError("planted")
         return real(path)
 
-    monkeypatch.setattr(cli_main, "check_file", failing_for_a)
+    monkeypatch.setattr(loader, "check_file", failing_for_a)
     result = CliRunner().invoke(main, ["check", str(tmp_path)])
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == (
