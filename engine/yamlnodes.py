@@ -309,6 +309,46 @@ _STR_TAG = "tag:yaml.org,2002:str"
 MAX_RESOLVED = 10_000  # distinct scalars whose tag is remembered while composing one file
 
 
+# PyYAML's English syntax errors, as a projektleder needs them: what is wrong, and the usual fix
+_SYNTAX_HINTS = (
+    (
+        "found character '\\t' that cannot start any token",
+        "et tabulatortegn; ryk ind med mellemrum (to pr. niveau), aldrig med tabulator",
+    ),
+    (
+        "mapping values are not allowed here",
+        "et kolon, der ikke kan stå her: står der ': ' i en tekst, så sæt teksten i "
+        "anførselstegn (\"...\"); ellers er linjen rykket forkert ind",
+    ),
+    (
+        "found unexpected end of stream",
+        "et anførselstegn er ikke lukket: hver tekst, der begynder med \" eller ', skal "
+        "slutte med det samme tegn",
+    ),
+    ("expected ',' or ']'", "en liste i [ ] er ikke lukket: forventede ',' eller ']'"),
+    ("expected ',' or '}'", "en oversigt i { } er ikke lukket: forventede ',' eller '}'"),
+    (
+        "expected <block end>",
+        "indrykningen passer ikke med linjerne over: nøgler på samme niveau skal stå lige "
+        "under hinanden, og et '-' i en liste skal rykkes ind under sin nøgle",
+    ),
+    (
+        "could not find expected ':'",
+        "der mangler ':' efter en nøgle, eller et anførselstegn er ikke lukket",
+    ),
+)
+
+
+def _explained(exc: yaml.MarkedYAMLError) -> str:
+    """A Danish reason with a hint for PyYAML's most common syntax errors; the English text
+    (with a Danish lead) for the rest."""
+    what = exc.problem or exc.context or ""
+    for english, danish in _SYNTAX_HINTS:
+        if english in what:
+            return danish
+    return f"YAML kan ikke læses her ({what or 'ukendt fejl'})"
+
+
 def _unreadable(tag: str, raw: str) -> str:
     shown = raw if len(raw) <= 40 else raw[:40] + "…"
     if _KIND_NAMES[tag] == "dato":
@@ -390,8 +430,7 @@ def _load_pure(
         ]
     except yaml.MarkedYAMLError as exc:
         line, column = _position(exc.problem_mark or exc.context_mark)
-        what = exc.problem or exc.context or "ugyldig YAML"
-        return None, [Problem(filename, line, column, f"YAML-syntaksfejl: {what}")]
+        return None, [Problem(filename, line, column, f"YAML-syntaksfejl: {_explained(exc)}")]
     except yaml.YAMLError as exc:
         return None, [Problem(filename, 1, 1, f"YAML-syntaksfejl: {exc}")]
     except _Fatal as exc:

@@ -80,3 +80,24 @@ def test_a_name_longer_than_the_store_keeps_is_a_problem_at_its_place() -> None:
         and "højst være 64 tegn" in problem
         for problem in found
     ), found
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "hint"),
+    [
+        ("drejebog: x\ntitel: y\n\tstart: a\n", 3, 1, "ryk ind med mellemrum"),
+        ("drejebog: x\ntitel: Mødet: holdt\n", 2, 13, "sæt teksten i anførselstegn"),
+        ('drejebog: x\ntitel: "y\nstart: a\n', 4, 1, "et anførselstegn er ikke lukket"),
+        ("drejebog: x\ntitel: [a\n", 3, 1, "en liste i [ ] er ikke lukket"),
+        ("drejebog: x\ntitel: {a: b\n", 3, 1, "en oversigt i { } er ikke lukket"),
+        ("drejebog: x\n- a\n", 2, 1, "indrykningen passer ikke"),
+    ],
+)
+def test_yaml_syntax_errors_are_explained_in_danish_with_a_hint(
+    text: str, line: int, column: int, hint: str
+) -> None:
+    _, found = parse_text(text, "fejl.yaml")
+    (problem,) = [str(p) for p in found]
+    assert problem.startswith(f"fejl.yaml:{line}:{column}: YAML-syntaksfejl: ")
+    assert hint in problem
+    assert "expected" not in problem and "found" not in problem  # no English left
