@@ -226,6 +226,13 @@ class DrejebogParser(FieldReader):
         top = self.mapping(root, "drejebogen")
         if top is None:
             return None
+        if "sager" in top.items and "tilstande" not in top.items:
+            self.problem(
+                top.mark,
+                "dette er en scenariefil (den har 'sager'), ikke en drejebog: kør den med "
+                "'drejebog simulate FIL'",
+            )
+            return None
         self.keys(top, "drejebogen", TOP_KEYS, ("drejebog", "titel", "start", "tilstande"))
         get = top.value
         ident = self.identifier(get("drejebog"), "'drejebog'") or ""

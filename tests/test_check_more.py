@@ -101,3 +101,13 @@ def test_yaml_syntax_errors_are_explained_in_danish_with_a_hint(
     assert problem.startswith(f"fejl.yaml:{line}:{column}: YAML-syntaksfejl: ")
     assert hint in problem
     assert "expected" not in problem and "found" not in problem  # no English left
+
+
+def test_a_scenario_file_given_to_check_is_named_as_one() -> None:
+    from drejebog.workflows import SCENARIOS_DIR
+
+    path = SCENARIOS_DIR / "ressourceforloeb_anna.yaml"
+    _, found = parse_text(path.read_text(encoding="utf-8"), "anna.yaml")
+    (problem,) = [str(p) for p in found]
+    assert problem.startswith("anna.yaml:")
+    assert "dette er en scenariefil" in problem and "drejebog simulate" in problem
