@@ -103,7 +103,7 @@ def _jobcenter(outcome: DemoOutcome, drejeboeger: list[DrejebogFigures]) -> list
         what = f"{cases} borgere henvist i løbet af det første år" if cases else "ingen sager"
         lines.append(f"  {drejebog.title:<{width}}  {what}")
     lines.append(
-        f"Systemet sendte {_thousands(messages)} påmindelser, eskaleringer og opgaver og "
+        f"Systemet sendte {_thousands(messages)} beskeder om frister og opgaver og "
         f"{_thousands(summary['digests'])} daglige overblik."
     )
     if summary["refused"]:
