@@ -3,8 +3,9 @@
 A fresh SQLite file gets the shipped drejebøger and a small staff; citizens are referred over a
 year and follow the ressourceforløb path with realistic delays and lapses (seeded, so every run
 is the same). The clock jumps from event to due timer to daily digest, and every timer goes
-through the daemon's own sweep, outbox and templates. The summary counts what fired, by kind
-and role, shows a few rendered messages, and tells how many deadlines were met and missed.
+through the daemon's own sweep, outbox and templates. At the simulated end it makes the
+KPI report (app/kpi.py, as `drejebog report` does) and gives the leder a web app account; the
+story of it all is told by cli/demo_story.py.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import click
 
 from drejebog.app.digest import send_digests
 from drejebog.app.firing import Channels
+from drejebog.app.kpi import KpiReport, ReportRequest
 from drejebog.app.replay import run_until
 from drejebog.app.reports import summarize
 from drejebog.app.settings import Settings
@@ -30,11 +32,13 @@ from drejebog.engine.calendar import WorkingCalendar
 from drejebog.engine.clock import SimulatedClock
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.errors import CaseError
-from drejebog.engine.names import danish_kind
 from drejebog.workflows import SHIPPED_DIR
 
 START = date(2027, 1, 4)
 MONTHS = 18
+DREJEBOG_ID = "ressourceforloeb"  # every demo citizen follows this drejebog
+DEMO_ACCOUNT = ("lene", "leder")  # the web app login the demo makes (handle, role)
+DEMO_PASSWORD = "drejebog-demo-2027"  # printed by the demo: a demo database only
 STAFF = [
     ("lene", "Lene Leder", "leder", None),
     ("per", "Per Projektleder", "projektleder", "lene"),
@@ -283,7 +287,19 @@ def cpr_of(i: int) -> str:
     return f"{61 + i % 28:02d}{1 + i // 28 % 12:02d}80-{1000 + i:04d}"  # erstatningspersonnumre
 
 
-def run_jobcenter_demo(path: Path, citizens: int = 216, seed: int = 2027) -> dict[str, Any]:
+@dataclass(frozen=True)
+class DemoOutcome:
+    """What the run left: the delivery summary (app/reports.py), the KPI report made at the
+    simulated end, the period run and the staff."""
+
+    summary: dict[str, Any]
+    report: KpiReport
+    start: date
+    end: date
+    staff: int
+
+
+def run_jobcenter_demo(path: Path, citizens: int = 216, seed: int = 2027) -> DemoOutcome:
     for suffix in ("", "-wal", "-shm", ".daemon.lock"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     end = START + timedelta(days=int(MONTHS * 30.44))
@@ -295,7 +311,7 @@ def run_jobcenter_demo(path: Path, citizens: int = 216, seed: int = 2027) -> dic
         app.close()
 
 
-def _run(app: App, clock: SimulatedClock, citizens: int, seed: int, end: date) -> dict[str, Any]:
+def _run(app: App, clock: SimulatedClock, citizens: int, seed: int, end: date) -> DemoOutcome:
     app.upgrade_schema()
     app.admin.load_drejebog_files([SHIPPED_DIR])
     for handle, name, role, leader in STAFF:
@@ -340,7 +356,7 @@ def _run(app: App, clock: SimulatedClock, citizens: int, seed: int, end: date) -
                         }
                         opened = app.cases.open_case(
                             cpr_of(planned.citizen),
-                            "ressourceforloeb",
+                            DREJEBOG_ID,
                             planned.actor,
                             planned.data,
                             assign,
@@ -353,26 +369,9 @@ def _run(app: App, clock: SimulatedClock, citizens: int, seed: int, end: date) -
                 except CaseError as exc:
                     refused[f"{planned.event}: {type(exc).__name__}"] += 1
             run_until(app.unit_of_work, clock, day_end, channels, before=True)
-    return summarize(app.statistics, len(case_of), refused)
-
-
-def print_summary(summary: dict[str, Any]) -> None:
-    click.echo(f"{summary['cases']} sager åbnet; {summary['digests']} daglige overblik sendt")
-    click.echo("Beskeder efter type og rolle:")
-    for kind, role, count in summary["fired"]:
-        click.echo(f"  {danish_kind(kind):<12} → {role:<28} {count:>6}")
-    click.echo("Frister (opfyldt rettidigt / for sent, bedømt på dansk dato):")
-    for rule, counter in summary["deadlines"].items():
-        click.echo(
-            f"  {rule:<34} {counter.get('rettidigt', 0):>5} rettidigt  "
-            f"{counter.get('for sent', 0):>4} for sent  "
-            f"{summary['escalated_to_leder'].get(rule, 0):>4} eskaleret til leder"
-        )
-    if summary["refused"]:
-        click.echo(f"Afviste hændelser: {summary['refused']}")
-    for kind, sample in summary["samples"].items():
-        if sample is None:
-            continue
-        click.echo(f"\n--- Eksempel: {danish_kind(kind)} til {sample.recipient} ---")
-        click.echo(f"Emne: {sample.subject}")
-        click.echo(sample.body_text.rstrip())
+    handle, role = DEMO_ACCOUNT
+    app.accounts.add(handle, role, DEMO_PASSWORD)
+    # the report as the leder would make it on the last day: the clock stands there
+    report = app.kpi.report(ReportRequest(START.replace(day=1), end - timedelta(days=1)))
+    summary = summarize(app.statistics, len(case_of), refused)
+    return DemoOutcome(summary, report, START, end - timedelta(days=1), len(STAFF))

@@ -249,53 +249,81 @@ simulate_command.name = "simulate"
 
 
 @main.command(
-    help="Tjek, tegn og simulér de medfølgende drejebøger, og kør et jobcenter med 216 "
-    "borgere over 18 måneder i SQLite gennem daemonens egen sweep."
+    help="Kør et demo-jobcenter (216 borgere over 18 måneder i en ny SQLite-fil gennem "
+    "daemonens egen sweep) og fortæl historien: måltal måned for måned, frister og hvor "
+    "HTML-rapporten, diagrammerne, simuleringerne og webappen er."
 )
 @click.option(
     "--database",
     default="drejebog-demo.db",
     show_default=True,
-    help="SQLite-filen, demoen laver forfra.",
+    help="SQLite-filen, demoen laver forfra; rapport, diagrammer og log lægges ved siden af.",
 )
 @click.option(
     "--borgere",
     "citizens",
     default=216,
     show_default=True,
+    type=click.IntRange(1, 5000),
     help="Antal borgere (ansøgningens tal er 216).",
 )
 def demo(database: str, citizens: int) -> None:
+    from drejebog.app.kpi_html import as_html
+    from drejebog.cli.demo_story import DemoFiles, story, write_whole
+    from drejebog.cli.jobcenter_demo import run_jobcenter_demo
+
+    started = time.perf_counter()
+    files = DemoFiles.beside(Path(database).resolve())
+    _progress("1/4 tjekker og tegner de medfølgende drejebøger")
+    write_whole(files.diagrams, _demo_diagrams())
+    _progress("2/4 simulerer scenarierne")
+    write_whole(files.simulation, _demo_simulations())
+    _progress(f"3/4 kører jobcentret: {citizens} borgere over 18 måneder")
+    outcome = run_jobcenter_demo(files.database, citizens)
+    _progress("4/4 skriver rapporten")
+    write_whole(files.report, as_html(outcome.report))
+    _progress(f"færdig på {time.perf_counter() - started:.0f} s")
+    for line in story(outcome, files):
+        click.echo(line)
+
+
+def _progress(phase: str) -> None:
+    click.echo(f"demo: {phase}", err=True)
+
+
+def _demo_diagrams() -> str:
+    """The shipped drejebøger, checked (a problem stops the demo) and drawn as Mermaid."""
     from drejebog.engine.diagram import render
-    from drejebog.engine.loader import drejebog_files, load_file
+    from drejebog.engine.loader import check_file, drejebog_files
+
+    parts = ["# De medfølgende drejebøger tegnet som Mermaid-diagrammer\n"]
+    for path in drejebog_files([SHIPPED_DIR]):
+        drejebog, problems = check_file(path)
+        if problems or drejebog is None:
+            for problem in problems:
+                click.echo(str(problem), err=True)
+            sys.exit(1)
+        parts.append(f"## {drejebog.title} ({path.name})\n\n{summary(drejebog)}\n")
+        parts.append(f"```mermaid\n{render(drejebog, 'mermaid').rstrip()}\n```\n")
+    return "\n".join(parts)
+
+
+def _demo_simulations() -> str:
+    """Every shipped scenario on the simulated clock, as `drejebog simulate` shows it."""
+    from drejebog.engine.loader import drejebog_files
     from drejebog.engine.names import danish_kind
 
-    click.echo("== Tjek af de medfølgende drejebøger ==")
-    status = run_check([str(SHIPPED_DIR)])
-    if status:
-        sys.exit(status)
-    for path in drejebog_files([SHIPPED_DIR]):
-        click.echo(f"\n== Diagram: {path.name} (Mermaid) ==")
-        click.echo(render(load_file(path), "mermaid"), nl=False)
+    parts = []
     for path in drejebog_files([SCENARIOS_DIR]):
-        click.echo(f"\n== Simulering: {path.name} ==")
         records: list[Record] = []
         if run_simulation(str(path), False, records):
             sys.exit(1)
-        for record in records:
-            click.echo(record_text(record))
         counts = Counter(danish_kind(r.kind) for r in records)
-        click.echo("I alt: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
-    click.echo(f"\n== Jobcentret: {citizens} borgere over 18 måneder i SQLite ({database}) ==")
-    from drejebog.cli.jobcenter_demo import print_summary, run_jobcenter_demo
-
-    started = time.perf_counter()
-    summary = run_jobcenter_demo(Path(database).resolve(), citizens)
-    print_summary(summary)
-    click.echo(
-        f"\n(kørt på {time.perf_counter() - started:.1f} s; se en sag med: "
-        f"DATABASE_URL=sqlite:///{Path(database).resolve()} drejebog case show 1)"
-    )
+        parts.append(f"== Simulering: {path.name} ==")
+        parts += [record_text(record) for record in records]
+        parts.append("I alt: " + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
+        parts.append("")
+    return "\n".join(parts)
 
 
 danish.localise(main)
