@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import ColumnElement, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from drejebog.app.ports import AccessEntry, CaseParties, CaseSummary, StoredAccount, TeamMember
@@ -109,11 +109,13 @@ class SqlAccess(WorkerLookup):
             )
 
     def access_log(self, case_id: int) -> list[AccessEntry]:
+        return self._entries(ACCESS_LOG.c.case_id == case_id)
+
+    def _entries(self, where: ColumnElement[bool]) -> list[AccessEntry]:
+        """The access log's rows that `where` picks, oldest first."""
         with self._engine.connect() as connection:
             rows = connection.execute(
-                select(ACCESS_LOG)
-                .where(ACCESS_LOG.c.case_id == case_id)
-                .order_by(ACCESS_LOG.c.at, ACCESS_LOG.c.id)
+                select(ACCESS_LOG).where(where).order_by(ACCESS_LOG.c.at, ACCESS_LOG.c.id)
             ).all()
         return [
             AccessEntry(r.at, r.handle, r.case_id, r.citizen_id, r.action, r.source) for r in rows

@@ -49,15 +49,7 @@ class SqlInsight(SqlAccess):
         return worker, account
 
     def access_entries(self, citizen_key: int) -> list[AccessEntry]:
-        with self._engine.connect() as connection:
-            rows = connection.execute(
-                select(ACCESS_LOG)
-                .where(ACCESS_LOG.c.citizen_id == citizen_key)
-                .order_by(ACCESS_LOG.c.at, ACCESS_LOG.c.id)
-            ).all()
-        return [
-            AccessEntry(r.at, r.handle, r.case_id, r.citizen_id, r.action, r.source) for r in rows
-        ]
+        return self._entries(ACCESS_LOG.c.citizen_id == citizen_key)
 
     def case_keys(self, citizen_key: int) -> list[int]:
         with self._engine.connect() as connection:
