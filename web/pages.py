@@ -17,6 +17,7 @@ from drejebog.web.auth import (
     log_out,
 )
 from drejebog.web.case_changes import register_case_changes
+from drejebog.web.dashboard import register_dashboard
 from drejebog.web.errors import WebError
 from drejebog.web.forms import read_form
 from drejebog.web.state import WebState
@@ -121,3 +122,4 @@ def register_pages(api: FastAPI, state: WebState) -> None:
         return state.page(request, "sag.html", view=view, sag=view.details, besked=message)
 
     register_case_changes(api, state)
+    register_dashboard(api, state)

@@ -1,0 +1,70 @@
+"""The leader dashboard's question (web /maaltal): who may ask it, and its period and team
+read from a form, checked, into the same `ReportRequest` that `drejebog report` makes, so the
+page and `drejebog report --json` show the same figures for the same filters.
+
+Only a leder or an administrator sees the figures (AccessDenied for anyone else). The
+figures are counts, never cases; the links to the cases behind a figure go to the case
+list, which shows only the viewer's own team's cases (app/case_list.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from drejebog.app.access import AccessDenied
+from drejebog.app.kpi import ReportError, ReportRequest
+
+DASHBOARD_ROLES = ("leder", "administrator")
+MAX_FIELD = 64  # characters of a team name or a date field
+FIELDS = {"fra": "Fra", "til": "Til", "team": "Team"}
+
+
+@dataclass(frozen=True)
+class DashboardFilter:
+    """The period and team the page shows, and the report request they make."""
+
+    start: date
+    end: date
+    team: str | None
+
+    def request(self) -> ReportRequest:
+        return ReportRequest(self.start, self.end, team=self.team)
+
+
+def require_dashboard_role(account_role: str) -> None:
+    if account_role not in DASHBOARD_ROLES:
+        raise AccessDenied("kun en leder eller en administrator kan se måltallene")
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """As `drejebog report` without --fra/--til: the first of the month eleven months back,
+    to today."""
+    months = today.year * 12 + today.month - 1 - 11
+    return date(months // 12, months % 12 + 1, 1), today
+
+
+def dashboard_filter(params: dict[str, str], today: date) -> DashboardFilter:
+    """The filter from the query string; a field too long or a date that is not ÅÅÅÅ-MM-DD
+    is a ReportError naming the field (a Danish 400 on the page)."""
+    given = {key: params.get(key, "").strip() for key in FIELDS}
+    for key, value in given.items():
+        if len(value) > MAX_FIELD:
+            raise ReportError(
+                f"feltet '{FIELDS[key]}' er {len(value)} tegn langt; højst {MAX_FIELD} er tilladt"
+            )
+    end = _day(given["til"], "Til") or today
+    start = _day(given["fra"], "Fra") or default_period(end)[0]
+    return DashboardFilter(start, end, given["team"] or None)
+
+
+def _day(value: str, label: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        shown = value[:20]
+        raise ReportError(
+            f"feltet '{label}': '{shown}' er ikke en dato; skriv den som ÅÅÅÅ-MM-DD, fx 2027-01-31"
+        ) from None
