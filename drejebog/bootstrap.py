@@ -185,6 +185,8 @@ class App:
     def require_schema(self) -> None:
         try:
             current = current_revision(self.engine)
+        except StoreError:
+            raise  # already says what is wrong, in Danish (store/db.py's connection hook)
         except Exception as exc:
             raise StoreError(f"databasen kan ikke nås: {exc}", retryable=True) from exc
         if current != HEAD_REVISION:

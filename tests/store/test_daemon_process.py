@@ -173,7 +173,10 @@ def test_several_daemons_share_postgresql_without_double_firing(
         for process in daemons:
             process.communicate(timeout=30)
     outputs = [log.read_text(encoding="utf-8") for log in logs]
-    assert [process.returncode for process in daemons] == [0] * count, outputs
+    failed = {  # every failed daemon's whole log: a truncated list hid the one that mattered
+        index: outputs[index] for index, process in enumerate(daemons) if process.returncode
+    }
+    assert not failed, "\n\n".join(f"daemon {i}:\n{text}" for i, text in failed.items())
     assert all("Traceback" not in err and "daemon stoppet" in err for err in outputs)
     assert_exactly_once(overdue)
 
