@@ -5,7 +5,8 @@ on the in-memory store too."""
 from __future__ import annotations
 
 import os
-import uuid
+import secrets
+import string
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -62,7 +63,8 @@ def _database(kind: str, tmp_path: Path, postgres_ok: bool) -> Iterator[str]:
         return
     if not postgres_ok:
         pytest.skip("PostgreSQL kører ikke her")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
+    # letters only: a random hex name once held "1234", which the CPR checks below refuse
+    schema = "t_" + "".join(secrets.choice(string.ascii_lowercase) for _ in range(12))
     admin_engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin_engine.connect() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
