@@ -215,8 +215,9 @@ def test_sigterm_finishes_the_sweep_and_exits_cleanly(overdue, database_url):
 def test_sigterm_at_any_moment_of_a_running_daemon_exits_cleanly(overdue, database_url, tmp_path):
     """A signal is handled in the main thread wherever it is. The handler once shut the
     scheduler down itself, re-entering APScheduler's loop while it held its job-store lock: a
-    JobLookupError traceback (exit 1), or a hang. Measured before the fix: 6 of 25 daemons failed so with SIGTERM within 20 ms of start-up,
-    when the scheduler submits its first jobs; here SIGTERM lands at seeded moments there."""
+    JobLookupError traceback (exit 1), or a hang. Measured before the fix: 6 of 25 daemons
+    failed so with SIGTERM within 20 ms of start-up, when the scheduler submits its first
+    jobs; here SIGTERM lands at seeded moments there."""
     chance = random.Random(4711)
     for attempt in range(10):
         log = tmp_path / f"daemon-{attempt}.log"
