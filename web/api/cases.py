@@ -27,7 +27,11 @@ from drejebog.web.api.models import (
 )
 
 router = APIRouter(tags=["sager"])
-Text = Query(default=None, max_length=100)
+
+
+def text_query() -> Any:
+    """A fresh optional text parameter (FastAPI names a shared one after its first use)."""
+    return Query(default=None, max_length=100)
 
 
 def _listed(page: CaseListPage) -> dict[str, Any]:
@@ -109,11 +113,11 @@ def _list(caller: Caller, wanted: CaseFilter) -> dict[str, Any]:
 @router.get("/sager", summary="Sagerne i tokenets team, filtreret som /sager på webben")
 async def list_cases(
     caller: Caller = Depends(needs("laes")),  # noqa: B008
-    drejebog: str | None = Text,
-    tilstand: str | None = Text,
-    medarbejder: str | None = Text,
+    drejebog: str | None = text_query(),
+    tilstand: str | None = text_query(),
+    medarbejder: str | None = text_query(),
     overskredet: bool = False,
-    soeg: str | None = Text,
+    soeg: str | None = text_query(),
     afsluttede: bool = False,
     side: int = Query(default=1, ge=1, le=400),
 ) -> dict[str, Any]:

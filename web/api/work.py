@@ -15,8 +15,15 @@ from drejebog.web.api.auth import Caller, api_state, needs
 from drejebog.web.api.errors import ApiError
 
 router = APIRouter()
-Text = Query(default=None, max_length=100)
-Handle = Path(max_length=64)
+
+
+def text_query() -> Any:
+    """A fresh optional text parameter (FastAPI names a shared one after its first use)."""
+    return Query(default=None, max_length=100)
+
+
+def handle_path() -> Any:
+    return Path(max_length=64)
 
 
 @router.get(
@@ -25,8 +32,8 @@ Handle = Path(max_length=64)
 async def list_tasks(
     request: Request,
     caller: Caller = Depends(needs("laes")),  # noqa: B008
-    medarbejder: str | None = Text,
-    rolle: str | None = Text,
+    medarbejder: str | None = text_query(),
+    rolle: str | None = text_query(),
     overskredet: bool = False,
 ) -> dict[str, Any]:
     if medarbejder:
@@ -89,7 +96,7 @@ def _inbox(request: Request, caller: Caller, handle: str) -> Inbox:
 @router.get("/indbakke/{medarbejder}", tags=["indbakke"], summary="En medarbejders indbakke")
 async def read_inbox(
     request: Request,
-    medarbejder: str = Handle,
+    medarbejder: str = handle_path(),
     alle: bool = False,
     caller: Caller = Depends(needs("indbakke")),  # noqa: B008
 ) -> dict[str, Any]:
@@ -118,7 +125,7 @@ async def read_inbox(
 )
 async def mark_read(
     request: Request,
-    medarbejder: str = Handle,
+    medarbejder: str = handle_path(),
     besked: int = Path(ge=1, le=2**63 - 1),
     caller: Caller = Depends(needs("indbakke")),  # noqa: B008
 ) -> dict[str, Any]:
