@@ -12,7 +12,6 @@ from starlette.requests import Request
 from drejebog.app.drejebog_catalog import drejebog_versions
 from drejebog.app.inbox import Inbox
 from drejebog.web.api.auth import Caller, api_state, needs
-from drejebog.web.api.errors import ApiError
 
 router = APIRouter()
 
@@ -129,7 +128,5 @@ async def mark_read(
     besked: int = Path(ge=1, le=2**63 - 1),
     caller: Caller = Depends(needs("indbakke")),  # noqa: B008
 ) -> dict[str, Any]:
-    if besked < 1:
-        raise ApiError(400, "beskedens id skal være et positivt tal")
     _inbox(request, caller, medarbejder).mark_read(medarbejder, besked)
     return {"medarbejder": medarbejder, "besked": besked, "læst": True}
