@@ -740,3 +740,61 @@ class TeamOverviewStore(Protocol):
     def team_cases(self, worker_ids: tuple[int, ...], limit: int) -> list[TeamCase]:
         """The open cases where one of the workers holds a role, by case, at most `limit`."""
         ...
+
+
+# -- REST API tokens and calendar feeds (app/api_tokens.py, app/calendar_feed.py) -------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredToken:
+    """An integration's API token as stored: never the token, only its digest."""
+
+    id: int
+    name: str
+    scopes: tuple[str, ...]
+    team_lead: str | None  # a leader's handle: that team's cases only; None: every team
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None
+
+
+class ApiTokenStore(Protocol):
+    def add_token(
+        self,
+        name: str,
+        token_hash: str,
+        scopes: tuple[str, ...],
+        team_lead: str | None,
+        at: datetime,
+        by: str,
+    ) -> bool:
+        """Insert an active token; False when an active token has the name already."""
+        ...
+
+    def token_by_hash(self, token_hash: str) -> StoredToken | None: ...
+
+    def tokens(self) -> list[StoredToken]:
+        """Every token, revoked ones too, by name and then newest first."""
+        ...
+
+    def revoke_token(self, name: str, at: datetime) -> bool:
+        """Revoke the active token of that name; False when there is none."""
+        ...
+
+    def all_worker_ids(self) -> tuple[int, ...]:
+        """Every worker's key (a token for every team lists every worker's cases)."""
+        ...
+
+
+class CalendarFeedStore(Protocol):
+    def set_feed(self, handle: str, secret_hash: str, at: datetime) -> None:
+        """The worker's feed secret, replacing any earlier one (one transaction)."""
+        ...
+
+    def remove_feed(self, handle: str) -> bool:
+        """False when the worker had no feed."""
+        ...
+
+    def feed_owner(self, secret_hash: str) -> str | None:
+        """The handle of the worker whose feed has this secret, None if nobody's."""
+        ...

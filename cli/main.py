@@ -88,6 +88,16 @@ LAZY_COMMANDS = {
         "Skriv drejebogssprogets JSON Schema (til editorer: forslag, hjælpetekster og røde "
         "streger). workflows/drejebog.schema.json er den samme tekst.",
     ),
+    "token": LazyCommand(
+        "drejebog.cli.token_commands",
+        "token",
+        "API-tokens til jobcentrets andre systemer (kun administratorer).",
+    ),
+    "calendar": LazyCommand(
+        "drejebog.cli.token_commands",
+        "calendar",
+        "Din private kalender-URL med dine frister (iCalendar).",
+    ),
     "report": LazyCommand(
         "drejebog.cli.report_commands",
         "report",

@@ -17,10 +17,13 @@ from drejebog.app.access import CaseAccess
 from drejebog.app.access_record import AccessRecorder
 from drejebog.app.accounts import Accounts
 from drejebog.app.admin import Admin
+from drejebog.app.api_tokens import ApiTokens, Integration
+from drejebog.app.calendar_feed import CalendarFeeds
 from drejebog.app.case_list import CaseList
 from drejebog.app.cases import CaseService
 from drejebog.app.inbox import Inbox
 from drejebog.app.insight import Insight
+from drejebog.app.integration_access import IntegrationAccess, IntegrationCaseList
 from drejebog.app.kpi import KpiReports
 from drejebog.app.notices import Channels
 from drejebog.app.reports import Reports
@@ -32,6 +35,7 @@ from drejebog.engine.errors import StoreError
 from drejebog.notifications.channels import CHANNEL_CLASSES, Channel
 from drejebog.store.access import SqlAccess
 from drejebog.store.admin import SqlAdmin
+from drejebog.store.api_tokens import SqlApiTokens
 from drejebog.store.case_list import SqlCaseList
 from drejebog.store.db import analyze, make_engine
 from drejebog.store.digest import SqlDigestUnitOfWork
@@ -147,6 +151,37 @@ class App:
     def retention(self) -> Retention:
         """Closed cases anonymised after their drejebog's `opbevaring` (app/retention.py)."""
         return Retention(SqlRetention(self.engine, self.cache), self.clock)
+
+    @property
+    def api_tokens(self) -> ApiTokens:
+        """The REST API's tokens: made, listed, revoked, checked (app/api_tokens.py)."""
+        return ApiTokens(SqlApiTokens(self.engine), self.access_store, self.clock)
+
+    def integration_access(self, integration: Integration) -> IntegrationAccess:
+        """The case use cases for an API token's integration, scoped by the token."""
+        return IntegrationAccess(
+            self.access_store,
+            SqlReads(self.engine),
+            self.unit_of_work,
+            self.clock,
+            self.wiring().flags,
+            integration,
+            SqlAdmin(self.engine).workers,
+        )
+
+    def integration_case_list(self, integration: Integration) -> IntegrationCaseList:
+        return IntegrationCaseList(
+            SqlCaseList(self.engine),
+            self.access_store,
+            self.clock,
+            SqlApiTokens(self.engine),
+            integration,
+        )
+
+    @property
+    def calendar_feeds(self) -> CalendarFeeds:
+        """The workers' private iCalendar feeds (app/calendar_feed.py)."""
+        return CalendarFeeds(SqlApiTokens(self.engine), self.reports, self.clock)
 
     @property
     def statistics(self) -> SqlReads:

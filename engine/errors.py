@@ -22,6 +22,7 @@
     ├── AdminError                [app.admin] a worker or citizen cannot be added as given
     ├── ImportLineError           [app.event_import] a line of an import file is no event
     ├── InsightDenied             [app.insight] only a leder or administrator may ask (*)
+    ├── TokenError                [app.api_tokens] an API token or feed cannot be made as asked
     ├── ImportFailed              [cli.import_commands] an import file cannot be read
     ├── ExportNotWritten          [cli.insight_commands] an insight export's file cannot be written
     ├── ReportError               [app.kpi] a KPI report cannot be made as asked (its period)

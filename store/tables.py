@@ -31,6 +31,7 @@ MISSING_NOTICES = "kind = 'checkin_missing' AND status = 'fired'"
 DIGESTS = "kind = 'digest'"
 OPEN_TASKS = "status = 'open'"
 KEPT_CLOSED_CASES = "closed_at IS NOT NULL AND anonymised_at IS NULL"
+ACTIVE_TOKENS = "revoked_at IS NULL"
 # the timer's fields stored under another column name ("index" is an SQL keyword)
 TIMER_RENAMED = {"index": "idx"}
 
@@ -284,3 +285,44 @@ class AccessLogRow(SQLModel, table=True):
 
 ACCOUNT = _table(AccountRow)
 ACCESS_LOG = _table(AccessLogRow)
+
+
+class ApiTokenRow(SQLModel, table=True):
+    """A token another system uses for the REST API (app/api_tokens.py): one per integration,
+    its SHA-256 digest only (the token itself is shown once, when made), its scopes, the team
+    it may reach (a leader's handle; NULL: every team). A revoked token is kept (revoked_at
+    set): the history's actor `api:<name>` still names it. At most one active token per name
+    (a partial UNIQUE index)."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (
+        Index(
+            "ix_api_token_active_name",
+            "name",
+            unique=True,
+            sqlite_where=text(ACTIVE_TOKENS),
+            postgresql_where=text(ACTIVE_TOKENS),
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=40)
+    token_hash: str = Field(max_length=64, unique=True)  # hex SHA-256 of the token
+    scopes: str = Field(max_length=200)  # space-separated: laes haendelser ...
+    team_lead: str | None = Field(default=None, max_length=64, foreign_key="worker.handle")
+    created_at: datetime = Field(sa_column=_utc())
+    created_by: str = Field(max_length=64)
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+class CalendarFeedRow(SQLModel, table=True):
+    """A worker's private calendar feed (app/calendar_feed.py): the SHA-256 digest of the
+    secret in its URL, one row per worker; revoking deletes it, a new URL replaces it."""
+
+    __tablename__ = "calendar_feed"
+    handle: str = Field(primary_key=True, max_length=64, foreign_key="worker.handle")
+    secret_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(sa_column=_utc())
+
+
+API_TOKEN = _table(ApiTokenRow)
+CALENDAR_FEED = _table(CalendarFeedRow)

@@ -20,6 +20,8 @@ from drejebog.app.access import AccessDenied
 from drejebog.bootstrap import App
 from drejebog.engine.cpr import mask_cpr_in_text
 from drejebog.engine.errors import ConcurrencyConflict, DrejebogError, NotFound
+from drejebog.web.api import API_PREFIX, create_api
+from drejebog.web.calendar_feed import register_calendar_feed
 from drejebog.web.errors import LoginRequired, WebError
 from drejebog.web.pages import register_pages
 from drejebog.web.settings import WebSettings
@@ -51,6 +53,8 @@ def create_app(app: App, settings: WebSettings | None = None) -> FastAPI:
     )
     api.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     register_pages(api, state)
+    register_calendar_feed(api, app)
+    api.mount(API_PREFIX, create_api(app))
 
     def error_page(
         request: Request, status: int, message: str, back: str | None = None
