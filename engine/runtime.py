@@ -228,13 +228,20 @@ class CaseRuntime:
                     title=event.title,
                 )
             )
-        self._meet_rules(step, event, at, state_changes=outcome.destination is not None)
-        if outcome.destination is not None:
+        # a self-transition (`til` naming the state it comes from) keeps the case in its
+        # state: what still runs is neither cancelled nor planned again, so nothing already
+        # sent for it is sent again; only what is met or lapsed starts afresh (`_reenter`)
+        moves = outcome.destination not in (None, case.state)
+        self._meet_rules(step, event, at, state_changes=moves)
+        if moves:
+            assert outcome.destination is not None
             self._leave(step, at)
             self._enter(step, self.drejebog.states[outcome.destination], at)
         else:
             self._replan_anchored(step, changed, at)
             self._drop_no_longer_applying(step, changed, at)
+            if outcome.destination is not None:
+                self._reenter(step, self.drejebog.states[case.state], at)
         return self._done(step)
 
     def fire(self, case: CaseSnapshot, timer: Timer, at: datetime) -> Step:
@@ -343,10 +350,12 @@ class CaseRuntime:
             if not still_open and deadline.name in old_rule_names:
                 continue  # met (or lapsed) under the old version
             occurrence = self._next_plan(step)
-            anchor = self._anchor(step.case, deadline.name, deadline.anchor)
-            due, timers = plan_deadline(
-                case.id, deadline, anchor, occurrence, at, self.calendar, entered_earlier=True
-            )
+            stored = case.open_rules.get(deadline.name)
+            if stored is not None and stored.anchor and deadline.anchor == ANCHOR_ENTRY:
+                anchor = stored.anchor  # one started again by a self-transition counts from it
+            else:
+                anchor = self._anchor(step.case, deadline.name, deadline.anchor)
+            due, timers = plan_deadline(case.id, deadline, anchor, occurrence, at, self.calendar)
             step.schedule.extend(timers)
             open_rules[deadline.name] = OpenRule(deadline.name, occurrence, anchor, due)
         for task in kept_tasks:
@@ -513,9 +522,14 @@ class CaseRuntime:
         )
 
     def _enter(self, step: Step, state: State, at: datetime) -> None:
-        step.case = replace(
-            step.case, state=state.id, entered_at=at, open_rules={}, open_tasks={}, cycles={}
-        )
+        step.case = replace(step.case, open_rules={}, open_tasks={}, cycles={})
+        self._reenter(step, state, at)
+
+    def _reenter(self, step: Step, state: State, at: datetime) -> None:
+        """The case (re-)enters `state` at `at`: the state's deadlines, tasks and duties that
+        do not run now start (all of them on entering from another state; after a
+        self-transition, those met or lapsed). What still runs is left as it is."""
+        step.case = replace(step.case, state=state.id, entered_at=at)
         step.records.append(
             Record(
                 at=at,
@@ -527,13 +541,15 @@ class CaseRuntime:
                 title=state.title,
             )
         )
-        open_rules: dict[str, OpenRule] = {}
+        open_rules = dict(step.case.open_rules)
         for deadline in state.deadlines:
+            if deadline.name in open_rules:
+                continue
             if self._applies(step, deadline.name, deadline.condition, at):
                 open_rules[deadline.name] = self._plan_deadline(step, deadline, at)
-        open_tasks: dict[str, OpenRule] = {}
+        open_tasks = dict(step.case.open_tasks)
         for task in state.tasks:
-            if not self._applies(step, task.name, task.condition, at):
+            if task.name in open_tasks or not self._applies(step, task.name, task.condition, at):
                 continue
             if task.deadline is not None:
                 planned = self._plan_deadline(step, task.deadline, at)
@@ -544,6 +560,8 @@ class CaseRuntime:
             step.records.append(_task_record(step, task, state.id, planned, at))
         step.case = replace(step.case, open_rules=open_rules, open_tasks=open_tasks)
         for recurring in state.recurring:
+            if recurring.name in step.case.cycles:
+                continue
             if not self._applies(step, recurring.name, recurring.condition, at):
                 continue
             self._start_cycle(

@@ -115,19 +115,15 @@ def plan_deadline(
     occurrence: str,
     now: datetime,
     calendar: WorkingCalendar,
-    *,
-    entered_earlier: bool = False,
 ) -> tuple[date, list[Timer]]:
     """The due date and the timers of one deadline: the reminders still ahead of `now` and
-    the first rung of the escalation ladder; for a case that entered its state earlier
-    (a migration), the first rung still ahead of `now` (the ladder goes on from it)."""
+    the first rung of the escalation ladder still ahead of `now` (the ladder goes on from
+    it). A reminder or rung whose time has passed when the deadline is planned (an anchor
+    fact far back, a migration) is never sent late: planning is not a catch-up."""
     due = rule.due(anchor, calendar)
     planned = _Occurrence(case_id, rule, occurrence, due, anchor, 0)
     timers = planned.reminders(now, calendar)
-    if entered_earlier:
-        ladder = planned.first_escalation_from(now, calendar)
-    else:
-        ladder = planned.escalation(0, calendar) if rule.escalation else None
+    ladder = planned.first_escalation_from(now, calendar)
     if ladder is not None:
         timers.append(ladder)
     return due, timers

@@ -30,8 +30,8 @@ def book() -> Drejebog:
     return load_file(FIXTURES / "genindtraeden.yaml")
 
 
-def _sent(records):
-    return [r for r in brief(records) if r[1] in ("reminder", "escalation")]
+def _sent(records, rule="plan"):
+    return [r for r in brief(records) if r[1] in ("reminder", "escalation") and r[2] == rule]
 
 
 @pytest.mark.parametrize("event", ["samtale_holdt", "notat"], ids=["self_transition", "no_til"])
@@ -57,12 +57,29 @@ def test_an_event_that_keeps_the_state_before_the_reminder_moves_no_date(book, e
 def test_a_self_transition_keeps_the_open_deadline_and_cancels_nothing(book):
     runtime = CaseRuntime(book)
     opened = runtime.open_case("sag", local("2027-03-01 09:00")).case
-    step = runtime.apply(opened, "samtale_holdt", {}, local("2027-03-17 10:00"))
-    assert step.case.state == "afklaring"
-    assert step.case.open_rules == opened.open_rules
-    assert step.case.entered_at == opened.entered_at
+    moede = {"moede": "2027-03-01"}
+    entered = runtime.apply(opened, "plan_lavet", moede, local("2027-03-01 10:00")).case
+    step = runtime.apply(entered, "rykker", {}, local("2027-03-10 10:00"))
+    assert step.case.state == "opfoelgning"
+    assert step.case.open_rules == entered.open_rules  # same plan number, same due date
     assert (step.cancel_rules, step.schedule, step.results) == ([], [], [])
-    assert [r.kind for r in step.records] == []  # the case did not enter a state
+    assert [(r.kind, r.name) for r in step.records] == [("state", "opfoelgning")]
+
+
+def test_a_self_transition_starts_afresh_what_it_met_and_an_event_without_til_does_not(book):
+    # naeste_samtale: 7 dage from entry (Monday 1 March) = Monday 8 March, breach Tuesday 9
+    # March. The self-transition on Wednesday 3 March meets it and starts it again from that
+    # day: due Wednesday 10 March, breach Thursday 11 March. `notat` only keeps the state.
+    def breaches(events):
+        records = run_case(book, "2027-03-01 09:00", events, end="2027-03-31 23:59")
+        return _sent(records, "naeste_samtale")
+
+    assert breaches([("2027-03-03 10:00", "samtale_holdt", {})]) == [
+        ("2027-03-11 08:00", "escalation", "naeste_samtale", "leder")
+    ]
+    assert breaches([("2027-03-03 10:00", "notat", {})]) == [
+        ("2027-03-09 08:00", "escalation", "naeste_samtale", "leder")
+    ]
 
 
 def test_leaving_and_coming_back_starts_the_deadline_afresh(book):
@@ -80,7 +97,7 @@ def test_leaving_and_coming_back_starts_the_deadline_afresh(book):
         ("2027-04-06 08:00", "escalation", "plan", "leder"),
         ("2027-04-13 08:00", "escalation", "plan", "projektleder"),
     ]
-    assert {r.due_date for r in records if r.kind != "state"} == {date(2027, 4, 5)}
+    assert {r.due_date for r in records if r.name == "plan"} == {date(2027, 4, 5)}
 
 
 def test_a_rung_already_past_when_planned_is_not_sent(book):
@@ -93,7 +110,7 @@ def test_a_rung_already_past_when_planned_is_not_sent(book):
         [("2027-03-05 10:00", "plan_lavet", {"moede": "2027-02-01"})],
         end="2027-04-30 23:59",
     )
-    assert [r for r in _sent(records) if r[2] == "referat"] == [
+    assert _sent(records, "referat") == [
         ("2027-03-10 08:00", "escalation", "referat", "projektleder"),
     ]
     assert {r.due_date for r in records if r.name == "referat"} == {date(2027, 2, 5)}
@@ -113,9 +130,18 @@ def test_a_self_transition_after_a_breach_of_a_fact_anchored_deadline_sends_noth
         ],
         end="2027-04-30 23:59",
     )
-    assert [r for r in _sent(records) if r[2] == "referat"] == [
+    assert _sent(records, "referat") == [
         ("2027-03-03 08:00", "reminder", "referat", "sagsbehandler"),
         ("2027-03-08 08:00", "escalation", "referat", "leder"),
         ("2027-03-15 08:00", "escalation", "referat", "projektleder"),
         ("2027-04-07 08:00", "escalation", "referat", "projektleder"),
     ]
+
+
+def test_a_migration_keeps_the_anchor_of_a_deadline_a_self_transition_started_again(book):
+    runtime = CaseRuntime(book)
+    opened = runtime.open_case("sag", local("2027-03-01 09:00")).case
+    again = runtime.apply(opened, "samtale_holdt", {}, local("2027-03-03 10:00")).case
+    moved = runtime.migrate(again, book, "afklaring", local("2027-03-04 10:00")).case
+    assert moved.open_rules["naeste_samtale"].due_date == date(2027, 3, 10)
+    assert moved.open_rules["plan"].due_date == date(2027, 3, 15)
