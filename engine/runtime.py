@@ -64,6 +64,7 @@ class OpenRule:
     occurrence: str
     anchor: date | None
     due_date: date | None
+    moved: str | None = None  # why the calendar moved the due date (None: it did not)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,8 @@ class Record:
     # a missing notice or `mangler_i_træk` rung of a duty with fixed due dates or with
     # `mangler_i_træk`: how many occurrences in a row are missing now (0: not counted)
     in_a_row: int = 0
+    # why the calendar moved the record's due date or its own day (None: it moved neither)
+    moved: str | None = None
 
 
 @dataclass(frozen=True)
@@ -357,7 +360,8 @@ class CaseRuntime:
                 anchor = self._anchor(step.case, deadline.name, deadline.anchor)
             due, timers = plan_deadline(case.id, deadline, anchor, occurrence, at, self.calendar)
             step.schedule.extend(timers)
-            open_rules[deadline.name] = OpenRule(deadline.name, occurrence, anchor, due)
+            planned = OpenRule(deadline.name, occurrence, anchor, due.day, due.reason)
+            open_rules[deadline.name] = planned
         for task in kept_tasks:
             open_tasks[task.name] = open_rules.get(task.name) or case.open_tasks[task.name]
         for task in new_tasks:
@@ -420,6 +424,7 @@ class CaseRuntime:
                     timer.anchor,
                     timer.k,
                     self.calendar,
+                    timer.due_moved,
                 )
             )
         # only a recurring duty has missing check-ins; the test narrows the type for mypy
@@ -507,7 +512,7 @@ class CaseRuntime:
         anchor = self._anchor(step.case, rule.name, rule.anchor)
         due, timers = plan_deadline(step.case.id, rule, anchor, occurrence, at, self.calendar)
         step.schedule.extend(timers)
-        return OpenRule(rule.name, occurrence, anchor, due)
+        return OpenRule(rule.name, occurrence, anchor, due.day, due.reason)
 
     def _start_cycle(
         self, step: Step, rule: Recurring, anchor: date, at: datetime, in_a_row: int = 0
@@ -666,6 +671,7 @@ class CaseRuntime:
         if not counted:
             return  # the window already has its report-back: this one counts for nothing more
         for k, outcome in counted:
+            due = rule.due_moved(cycle.anchor, k, self.calendar)
             step.records.append(
                 Record(
                     at=at,
@@ -675,8 +681,9 @@ class CaseRuntime:
                     role=None,
                     state=step.case.state,
                     title=rule.title,
-                    due_date=rule.due(cycle.anchor, k, self.calendar),
+                    due_date=due.day,
                     step=outcome,
+                    moved=due.reason,
                 )
             )
         self._replan_duty(step, replace(cycle, settled=window, in_a_row=0), at, replan)
@@ -689,6 +696,7 @@ class CaseRuntime:
         missed = cycle.unanswered
         if not missed:
             return  # nothing is missing: the event changes nothing for this duty
+        due = rule.due_moved(cycle.anchor, missed, self.calendar)
         step.records.append(
             Record(
                 at=at,
@@ -698,7 +706,8 @@ class CaseRuntime:
                 role=None,
                 state=step.case.state,
                 title=rule.title,
-                due_date=rule.due(cycle.anchor, missed, self.calendar),
+                due_date=due.day,
+                moved=due.reason,
             )
         )
         self._replan_duty(step, replace(cycle, resolved=missed), at, replan)
@@ -782,6 +791,7 @@ def _fired(case: CaseSnapshot, timer: Timer, rule: Rule, at: datetime) -> list[R
             due_date=timer.due_date,
             step=timer.step,
             late_seconds=late,
+            moved="; ".join(why for why in (timer.due_moved, timer.day_moved) if why) or None,
         )
         for role in roles
     ]
@@ -798,4 +808,5 @@ def _task_record(step: Step, task: Task, state: str, planned: OpenRule, at: date
         state=state,
         title=task.title,
         due_date=planned.due_date,
+        moved=planned.moved,
     )
