@@ -202,6 +202,8 @@ def record_json(record: Record) -> dict[str, object]:
         "due": record.due_date.isoformat() if record.due_date else None,
         "step": record.step or None,
         **counted,
+        # why the calendar moved the due date or the record's own day (None: it did not)
+        "flyttet": record.moved,
     }
 
 
@@ -222,6 +224,8 @@ def record_text(record: Record) -> str:
         line += f"  {record.step}"  # til tiden / for sent
     if record.in_a_row:
         line += f"  {record.in_a_row} i træk"
+    if record.moved:
+        line += f"  flyttet: {record.moved}"
     return line.rstrip()
 
 

@@ -342,7 +342,8 @@ def case_show(case_id: str, as_json: bool, as_worker: str | None) -> None:
     for item in details["frister"]:
         days = item["dage_tilbage"]
         left = f"{days} dage tilbage" if days >= 0 else f"{-days} dage over fristen"
-        echo(f"  {item['regel']:<28} {item['frist']}  ({left})")
+        moved = f"  flyttet: {item['flyttet']}" if item.get("flyttet") else ""
+        echo(f"  {item['regel']:<28} {item['frist']}  ({left}){moved}")
     if not details["frister"]:
         echo("  ingen")
     echo("Tilbagevendende pligter:")

@@ -9,6 +9,7 @@ days. 1 May is a working day, so the package's optional category (which adds it)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from types import MappingProxyType
@@ -22,6 +23,25 @@ _FIXED_CLOSED = {(6, 5): "Grundlovsdag", (12, 24): "Juleaftensdag", (12, 31): "N
 _WEEKEND = {5: "lørdag", 6: "søndag"}
 _CLOSING_DAY = "lokal lukkedag"
 _ONE_DAY = timedelta(days=1)
+_MONTHS = (
+    "januar", "februar", "marts", "april", "maj", "juni",
+    "juli", "august", "september", "oktober", "november", "december",
+)  # fmt: skip
+# how a holiday is named where a moved date is explained ("2. påskedag → 30.03.2027")
+_SHORT_NAMES = {
+    "Anden påskedag": "2. påskedag",
+    "Anden pinsedag": "2. pinsedag",
+    "Anden juledag": "2. juledag",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """A date after the helligdag rule: the day, and, when the rule moved it, why, in Danish
+    ("24. december er lukkedag → 23.12.2027", "2. påskedag → 30.03.2027")."""
+
+    day: date
+    reason: str | None = None
 
 
 @lru_cache(maxsize=64)
@@ -92,8 +112,29 @@ class WorkingCalendar:
 
     def adjust(self, day: date, rule: Adjust) -> date:
         """`day` itself when it is a working day (or the rule is KEEP), else moved per `rule`."""
-        if rule is Adjust.KEEP or self.is_working_day(day):
-            return day
-        if rule is Adjust.FORWARD:
-            return self.next_working_day(day)
-        return self.previous_working_day(day)
+        return self.moved(day, rule).day
+
+    def moved(self, day: date, rule: Adjust) -> Moved:
+        """`adjust`, with the reason when the day moved: what the calendar found on the day
+        (a holiday's name, a closing day, a weekend day) and the day it moved to."""
+        if rule is Adjust.KEEP:
+            return Moved(day)
+        reason = self.non_working_reason(day)
+        if reason is None:
+            return Moved(day)
+        step = self.next_working_day if rule is Adjust.FORWARD else self.previous_working_day
+        to = step(day)
+        return Moved(to, f"{_why(day, reason)} → {to:%d.%m.%Y}")
+
+
+def _why(day: date, reason: str) -> str:
+    """The first half of a moved date's explanation: "2. påskedag", "24. december er
+    lukkedag", "6. marts er lørdag", "17. maj er lokal lukkedag"."""
+    named = f"{day.day}. {_MONTHS[day.month - 1]}"
+    if (day.month, day.day) in _FIXED_CLOSED:
+        return f"{named} er lukkedag"
+    if reason in _WEEKEND.values() or reason == _CLOSING_DAY:
+        return f"{named} er {reason}"
+    short = _SHORT_NAMES.get(reason, reason)
+    # holidays are written in lower case in running Danish text, except Kristi himmelfartsdag
+    return short if short.startswith("Kristi") else short[:1].lower() + short[1:]

@@ -37,7 +37,13 @@ def facts_from_json(drejebog: Drejebog, data: dict[str, Any]) -> dict[str, objec
 
 def runtime_to_json(case: CaseSnapshot) -> dict[str, object]:
     def rule(r: OpenRule) -> dict[str, object]:
-        return {"occurrence": r.occurrence, "anchor": _day(r.anchor), "due": _day(r.due_date)}
+        data: dict[str, object] = {
+            "occurrence": r.occurrence,
+            "anchor": _day(r.anchor),
+            "due": _day(r.due_date),
+        }
+        # why the calendar moved the due date (`case show`); written only when it did
+        return {**data, "moved": r.moved} if r.moved else data
 
     return {
         "plan_seq": case.plan_seq,
@@ -76,7 +82,13 @@ def snapshot_from_json(
 ) -> CaseSnapshot:
     def rules(data: dict[str, Any]) -> dict[str, OpenRule]:
         return {
-            name: OpenRule(name, r["occurrence"], _parse_day(r["anchor"]), _parse_day(r["due"]))
+            name: OpenRule(
+                name,
+                r["occurrence"],
+                _parse_day(r["anchor"]),
+                _parse_day(r["due"]),
+                r.get("moved"),
+            )
             for name, r in data.items()
         }
 

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 
-from drejebog.engine.calendar import WorkingCalendar
+from drejebog.engine.calendar import Moved, WorkingCalendar
 from drejebog.engine.clock import require_aware
 from drejebog.engine.durations import Adjust, Duration, Unit
 
@@ -70,12 +70,22 @@ def subtract_duration(day: date, duration: Duration, calendar: WorkingCalendar) 
 
 def due_date(anchor: date, duration: Duration, adjust: Adjust, calendar: WorkingCalendar) -> date:
     """D = anchor + frist, then the helligdag adjustment."""
-    return calendar.adjust(add_duration(anchor, duration, calendar), adjust)
+    return due_moved(anchor, duration, adjust, calendar).day
+
+
+def due_moved(anchor: date, duration: Duration, adjust: Adjust, calendar: WorkingCalendar) -> Moved:
+    """`due_date`, with the calendar's reason when the adjustment moved it."""
+    return calendar.moved(add_duration(anchor, duration, calendar), adjust)
 
 
 def reminder_date(due: date, before: Duration, adjust: Adjust, calendar: WorkingCalendar) -> date:
     """A reminder's day: D - før, then its helligdag adjustment (`0 dage` = D itself)."""
-    return calendar.adjust(subtract_duration(due, before, calendar), adjust)
+    return reminder_moved(due, before, adjust, calendar).day
+
+
+def reminder_moved(due: date, before: Duration, adjust: Adjust, calendar: WorkingCalendar) -> Moved:
+    """`reminder_date`, with the calendar's reason when the adjustment moved it."""
+    return calendar.moved(subtract_duration(due, before, calendar), adjust)
 
 
 def breach_date(due: date, calendar: WorkingCalendar) -> date:
@@ -87,7 +97,14 @@ def escalation_date(
     breach_day: date, after: Duration, adjust: Adjust, calendar: WorkingCalendar
 ) -> date:
     """An escalation step's day: B + efter, then its helligdag adjustment (`0 dage` = B)."""
-    return calendar.adjust(add_duration(breach_day, after, calendar), adjust)
+    return escalation_moved(breach_day, after, adjust, calendar).day
+
+
+def escalation_moved(
+    breach_day: date, after: Duration, adjust: Adjust, calendar: WorkingCalendar
+) -> Moved:
+    """`escalation_date`, with the calendar's reason when the adjustment moved it."""
+    return calendar.moved(add_duration(breach_day, after, calendar), adjust)
 
 
 def occurrence_due(
@@ -99,10 +116,17 @@ def occurrence_due(
     monthly gives 30 Nov, 31 Dec, 31 Jan, 28 Feb, 31 Mar (before adjustment). For arbejdsdage it
     is the (k × N)th working day after the anchor.
     """
+    return occurrence_moved(anchor, period, k, adjust, calendar).day
+
+
+def occurrence_moved(
+    anchor: date, period: Duration, k: int, adjust: Adjust, calendar: WorkingCalendar
+) -> Moved:
+    """`occurrence_due`, with the calendar's reason when the adjustment moved it."""
     if k < 1:
         raise ValueError(f"forekomst nummer {k} findes ikke: tælles fra 1")
     moved = _shift(anchor, period.amount * k, period.unit, calendar, period.month_end)
-    return calendar.adjust(moved, adjust)
+    return calendar.moved(moved, adjust)
 
 
 def local_instant(day: date, at: time) -> datetime:

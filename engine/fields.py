@@ -108,7 +108,7 @@ class FieldReader:
         if len(value) > MAX_NAME_LENGTH:
             self.problem(
                 node.mark,
-                f"{what} '{value[:20]}…' er {len(value)} tegn langt; et navn må højst være "
+                f"{what} '{value[:20]}…' har {len(value)} tegn; et navn må højst være "
                 f"{MAX_NAME_LENGTH} tegn (databasen gemmer ikke længere navne)",
             )
             return None

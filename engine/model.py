@@ -17,8 +17,8 @@ from datetime import date, time
 from enum import Enum
 from typing import TYPE_CHECKING, ClassVar, TypeAlias
 
-from drejebog.engine.calendar import WorkingCalendar
-from drejebog.engine.deadlines import add_duration, breach_date, due_date, occurrence_due
+from drejebog.engine.calendar import Moved, WorkingCalendar
+from drejebog.engine.deadlines import add_duration, breach_date, due_moved, occurrence_moved
 from drejebog.engine.durations import Adjust, Duration, Unit
 from drejebog.engine.names import danish_kind
 from drejebog.engine.yamlnodes import Mark
@@ -149,7 +149,11 @@ class Deadline:
 
     def due(self, anchor: date, calendar: WorkingCalendar) -> date:
         """The local due date, counted from `anchor` (see engine/deadlines.py)."""
-        return due_date(anchor, self.duration, self.adjust, calendar)
+        return self.due_moved(anchor, calendar).day
+
+    def due_moved(self, anchor: date, calendar: WorkingCalendar) -> Moved:
+        """`due`, with the calendar's reason when the helligdag rule moved it."""
+        return due_moved(anchor, self.duration, self.adjust, calendar)
 
     def breach_day(self, due: date, calendar: WorkingCalendar) -> date:
         """The first working day after the due date: the escalation ladder counts from it."""
@@ -225,7 +229,11 @@ class Recurring:
 
     def due(self, anchor: date, k: int, calendar: WorkingCalendar) -> date:
         """The local due date of occurrence k (anchor + k × period, see engine/deadlines.py)."""
-        return occurrence_due(anchor, self.period, k, self.adjust, calendar)
+        return self.due_moved(anchor, k, calendar).day
+
+    def due_moved(self, anchor: date, k: int, calendar: WorkingCalendar) -> Moved:
+        """`due`, with the calendar's reason when the helligdag rule moved it."""
+        return occurrence_moved(anchor, self.period, k, self.adjust, calendar)
 
     def breach_day(self, due: date, calendar: WorkingCalendar) -> date:
         """The first working day after the due date plus the grace: the missing notice goes

@@ -251,8 +251,8 @@ class DrejebogParser(FieldReader):
         events_node = self.mapping(get("hændelser"), "'hændelser'")
         if events_node is None and "hændelser" not in top.items:
             self.problem(top.mark, "drejebogen mangler 'hændelser'")
-        self.state_ids = self._ids(states_node, "tilstand")
-        self.event_ids = self._ids(events_node, "hændelse")
+        self.state_ids = self._ids(states_node, "tilstanden")
+        self.event_ids = self._ids(events_node, "hændelsen")
 
         start_node = get("start")
         start = self.identifier(start_node, "'start'") or ""
@@ -293,7 +293,7 @@ class DrejebogParser(FieldReader):
         if node is None:
             return ids
         for key, (mark, _value) in node.items.items():
-            self.identifier(ScalarNode(mark, key, key), f"{what}en")
+            self.identifier(ScalarNode(mark, key, key), what)
             ids.add(key)
         return ids
 

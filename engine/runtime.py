@@ -64,6 +64,7 @@ class OpenRule:
     occurrence: str
     anchor: date | None
     due_date: date | None
+    moved: str | None = None  # why the calendar moved the due date (None: it did not)
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,8 @@ class Record:
     # a missing notice or `mangler_i_træk` rung of a duty with fixed due dates or with
     # `mangler_i_træk`: how many occurrences in a row are missing now (0: not counted)
     in_a_row: int = 0
+    # why the calendar moved the record's due date or its own day (None: it moved neither)
+    moved: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,13 +231,20 @@ class CaseRuntime:
                     title=event.title,
                 )
             )
-        self._meet_rules(step, event, at, state_changes=outcome.destination is not None)
-        if outcome.destination is not None:
+        # a self-transition (`til` naming the state it comes from) keeps the case in its
+        # state: what still runs is neither cancelled nor planned again, so nothing already
+        # sent for it is sent again; only what is met or lapsed starts afresh (`_reenter`)
+        moves = outcome.destination not in (None, case.state)
+        self._meet_rules(step, event, at, state_changes=moves)
+        if moves:
+            assert outcome.destination is not None
             self._leave(step, at)
             self._enter(step, self.drejebog.states[outcome.destination], at)
         else:
             self._replan_anchored(step, changed, at)
             self._drop_no_longer_applying(step, changed, at)
+            if outcome.destination is not None:
+                self._reenter(step, self.drejebog.states[case.state], at)
         return self._done(step)
 
     def fire(self, case: CaseSnapshot, timer: Timer, at: datetime) -> Step:
@@ -343,12 +353,15 @@ class CaseRuntime:
             if not still_open and deadline.name in old_rule_names:
                 continue  # met (or lapsed) under the old version
             occurrence = self._next_plan(step)
-            anchor = self._anchor(step.case, deadline.name, deadline.anchor)
-            due, timers = plan_deadline(
-                case.id, deadline, anchor, occurrence, at, self.calendar, entered_earlier=True
-            )
+            stored = case.open_rules.get(deadline.name)
+            if stored is not None and stored.anchor and deadline.anchor == ANCHOR_ENTRY:
+                anchor = stored.anchor  # one started again by a self-transition counts from it
+            else:
+                anchor = self._anchor(step.case, deadline.name, deadline.anchor)
+            due, timers = plan_deadline(case.id, deadline, anchor, occurrence, at, self.calendar)
             step.schedule.extend(timers)
-            open_rules[deadline.name] = OpenRule(deadline.name, occurrence, anchor, due)
+            planned = OpenRule(deadline.name, occurrence, anchor, due.day, due.reason)
+            open_rules[deadline.name] = planned
         for task in kept_tasks:
             open_tasks[task.name] = open_rules.get(task.name) or case.open_tasks[task.name]
         for task in new_tasks:
@@ -411,6 +424,7 @@ class CaseRuntime:
                     timer.anchor,
                     timer.k,
                     self.calendar,
+                    timer.due_moved,
                 )
             )
         # only a recurring duty has missing check-ins; the test narrows the type for mypy
@@ -498,7 +512,7 @@ class CaseRuntime:
         anchor = self._anchor(step.case, rule.name, rule.anchor)
         due, timers = plan_deadline(step.case.id, rule, anchor, occurrence, at, self.calendar)
         step.schedule.extend(timers)
-        return OpenRule(rule.name, occurrence, anchor, due)
+        return OpenRule(rule.name, occurrence, anchor, due.day, due.reason)
 
     def _start_cycle(
         self, step: Step, rule: Recurring, anchor: date, at: datetime, in_a_row: int = 0
@@ -513,9 +527,14 @@ class CaseRuntime:
         )
 
     def _enter(self, step: Step, state: State, at: datetime) -> None:
-        step.case = replace(
-            step.case, state=state.id, entered_at=at, open_rules={}, open_tasks={}, cycles={}
-        )
+        step.case = replace(step.case, open_rules={}, open_tasks={}, cycles={})
+        self._reenter(step, state, at)
+
+    def _reenter(self, step: Step, state: State, at: datetime) -> None:
+        """The case (re-)enters `state` at `at`: the state's deadlines, tasks and duties that
+        do not run now start (all of them on entering from another state; after a
+        self-transition, those met or lapsed). What still runs is left as it is."""
+        step.case = replace(step.case, state=state.id, entered_at=at)
         step.records.append(
             Record(
                 at=at,
@@ -527,13 +546,15 @@ class CaseRuntime:
                 title=state.title,
             )
         )
-        open_rules: dict[str, OpenRule] = {}
+        open_rules = dict(step.case.open_rules)
         for deadline in state.deadlines:
+            if deadline.name in open_rules:
+                continue
             if self._applies(step, deadline.name, deadline.condition, at):
                 open_rules[deadline.name] = self._plan_deadline(step, deadline, at)
-        open_tasks: dict[str, OpenRule] = {}
+        open_tasks = dict(step.case.open_tasks)
         for task in state.tasks:
-            if not self._applies(step, task.name, task.condition, at):
+            if task.name in open_tasks or not self._applies(step, task.name, task.condition, at):
                 continue
             if task.deadline is not None:
                 planned = self._plan_deadline(step, task.deadline, at)
@@ -544,6 +565,8 @@ class CaseRuntime:
             step.records.append(_task_record(step, task, state.id, planned, at))
         step.case = replace(step.case, open_rules=open_rules, open_tasks=open_tasks)
         for recurring in state.recurring:
+            if recurring.name in step.case.cycles:
+                continue
             if not self._applies(step, recurring.name, recurring.condition, at):
                 continue
             self._start_cycle(
@@ -648,6 +671,7 @@ class CaseRuntime:
         if not counted:
             return  # the window already has its report-back: this one counts for nothing more
         for k, outcome in counted:
+            due = rule.due_moved(cycle.anchor, k, self.calendar)
             step.records.append(
                 Record(
                     at=at,
@@ -657,8 +681,9 @@ class CaseRuntime:
                     role=None,
                     state=step.case.state,
                     title=rule.title,
-                    due_date=rule.due(cycle.anchor, k, self.calendar),
+                    due_date=due.day,
                     step=outcome,
+                    moved=due.reason,
                 )
             )
         self._replan_duty(step, replace(cycle, settled=window, in_a_row=0), at, replan)
@@ -671,6 +696,7 @@ class CaseRuntime:
         missed = cycle.unanswered
         if not missed:
             return  # nothing is missing: the event changes nothing for this duty
+        due = rule.due_moved(cycle.anchor, missed, self.calendar)
         step.records.append(
             Record(
                 at=at,
@@ -680,7 +706,8 @@ class CaseRuntime:
                 role=None,
                 state=step.case.state,
                 title=rule.title,
-                due_date=rule.due(cycle.anchor, missed, self.calendar),
+                due_date=due.day,
+                moved=due.reason,
             )
         )
         self._replan_duty(step, replace(cycle, resolved=missed), at, replan)
@@ -764,6 +791,7 @@ def _fired(case: CaseSnapshot, timer: Timer, rule: Rule, at: datetime) -> list[R
             due_date=timer.due_date,
             step=timer.step,
             late_seconds=late,
+            moved="; ".join(why for why in (timer.due_moved, timer.day_moved) if why) or None,
         )
         for role in roles
     ]
@@ -780,4 +808,5 @@ def _task_record(step: Step, task: Task, state: str, planned: OpenRule, at: date
         state=state,
         title=task.title,
         due_date=planned.due_date,
+        moved=planned.moved,
     )

@@ -8,11 +8,11 @@ every time a rule is (re)planned, so a re-planned rule never collides with an ol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from drejebog.engine.calendar import WorkingCalendar
-from drejebog.engine.deadlines import escalation_date, local_instant, reminder_date
+from drejebog.engine.calendar import Moved, WorkingCalendar
+from drejebog.engine.deadlines import escalation_moved, local_instant, reminder_moved
 from drejebog.engine.model import Deadline, EscalationStep, Recurring, TimerKind
 
 __all__ = [
@@ -44,6 +44,11 @@ class Timer:
     index: int  # which reminder / escalation step; a missing notice: occurrences folded in
     anchor: date  # the date the rule counts from (a recurring cycle's anchor)
     k: int = 0  # the occurrence number of a recurring obligation (0 for deadlines)
+    # why the calendar moved the due date and this timer's own day (Danish, from
+    # WorkingCalendar.moved; None: not moved). The simulator shows them; they are not stored
+    # (store/timer_rows.py leaves out a field marked so): the daemon's messages do not say it
+    due_moved: str | None = field(default=None, compare=False, metadata={"stored": False})
+    day_moved: str | None = field(default=None, compare=False, metadata={"stored": False})
 
     @property
     def natural_key(self) -> tuple[str, str, str, str]:
@@ -60,9 +65,16 @@ class _Occurrence:
     due_date: date
     anchor: date
     k: int
+    due_moved: str | None = None  # why the calendar moved the due date (None: it did not)
 
     def timer(
-        self, due_at: datetime, step: str, kind: TimerKind, roles: tuple[str, ...], index: int
+        self,
+        due_at: datetime,
+        step: str,
+        kind: TimerKind,
+        roles: tuple[str, ...],
+        index: int,
+        day_moved: str | None = None,
     ) -> Timer:
         return Timer(
             due_at=due_at,
@@ -76,6 +88,8 @@ class _Occurrence:
             index=index,
             anchor=self.anchor,
             k=self.k,
+            due_moved=self.due_moved,
+            day_moved=day_moved,
         )
 
     def reminders(self, now: datetime, calendar: WorkingCalendar) -> list[Timer]:
@@ -83,11 +97,12 @@ class _Occurrence:
         sent late)."""
         timers: list[Timer] = []
         for index, reminder in enumerate(self.rule.reminders):
-            day = reminder_date(self.due_date, reminder.before, reminder.adjust, calendar)
-            at = local_instant(day, self.rule.time_of_day)
+            day = reminder_moved(self.due_date, reminder.before, reminder.adjust, calendar)
+            at = local_instant(day.day, self.rule.time_of_day)
             if at > now:
                 step = f"påmindelse.{index}"
-                timers.append(self.timer(at, step, TimerKind.REMINDER, reminder.roles, index))
+                kind = TimerKind.REMINDER
+                timers.append(self.timer(at, step, kind, reminder.roles, index, day.reason))
         return timers
 
     def escalation(self, index: int, calendar: WorkingCalendar) -> Timer:
@@ -95,9 +110,10 @@ class _Occurrence:
         rule = self.rule
         step: EscalationStep = rule.escalation[index]
         breach = rule.breach_day(self.due_date, calendar)
-        day = escalation_date(breach, step.after, step.adjust, calendar)
-        at = local_instant(day, rule.time_of_day)
-        return self.timer(at, f"eskalering.{index}", TimerKind.ESCALATION, step.roles, index)
+        day = escalation_moved(breach, step.after, step.adjust, calendar)
+        at = local_instant(day.day, rule.time_of_day)
+        kind = TimerKind.ESCALATION
+        return self.timer(at, f"eskalering.{index}", kind, step.roles, index, day.reason)
 
     def first_escalation_from(self, now: datetime, calendar: WorkingCalendar) -> Timer | None:
         """The first rung of the ladder still ahead of `now` (the ladder goes on from it)."""
@@ -115,19 +131,16 @@ def plan_deadline(
     occurrence: str,
     now: datetime,
     calendar: WorkingCalendar,
-    *,
-    entered_earlier: bool = False,
-) -> tuple[date, list[Timer]]:
-    """The due date and the timers of one deadline: the reminders still ahead of `now` and
-    the first rung of the escalation ladder; for a case that entered its state earlier
-    (a migration), the first rung still ahead of `now` (the ladder goes on from it)."""
-    due = rule.due(anchor, calendar)
-    planned = _Occurrence(case_id, rule, occurrence, due, anchor, 0)
+) -> tuple[Moved, list[Timer]]:
+    """The due date (and why the calendar moved it) and the timers of one deadline: the
+    reminders still ahead of `now` and the first rung of the escalation ladder still ahead
+    of `now` (the ladder goes on from it). A reminder or rung whose time has passed when
+    the deadline is planned (an anchor fact far back, a migration) is never sent late:
+    planning is not a catch-up."""
+    due = rule.due_moved(anchor, calendar)
+    planned = _Occurrence(case_id, rule, occurrence, due.day, anchor, 0, due.reason)
     timers = planned.reminders(now, calendar)
-    if entered_earlier:
-        ladder = planned.first_escalation_from(now, calendar)
-    else:
-        ladder = planned.escalation(0, calendar) if rule.escalation else None
+    ladder = planned.first_escalation_from(now, calendar)
     if ladder is not None:
         timers.append(ladder)
     return due, timers
@@ -142,10 +155,12 @@ def escalation_timer(
     anchor: date,
     k: int,
     calendar: WorkingCalendar,
+    due_moved: str | None = None,
 ) -> Timer:
     """Rung `index` of the escalation ladder of a rule's occurrence (the rung after a fired
     one, or the first after a missing check-in)."""
-    return _Occurrence(case_id, rule, occurrence, due, anchor, k).escalation(index, calendar)
+    planned = _Occurrence(case_id, rule, occurrence, due, anchor, k, due_moved)
+    return planned.escalation(index, calendar)
 
 
 def plan_occurrence(
@@ -168,11 +183,11 @@ def plan_occurrence(
     folded = 0
     if latest > k:
         folded, k = latest - k, latest
-    due = rule.due(anchor, k, calendar)
-    planned = _Occurrence(case_id, rule, f"{cycle}.k{k}", due, anchor, k)
+    due = rule.due_moved(anchor, k, calendar)
+    planned = _Occurrence(case_id, rule, f"{cycle}.k{k}", due.day, anchor, k, due.reason)
     timers = planned.reminders(now, calendar)
     roles = rule.missing.roles if rule.missing else ()
-    missing_at = _missing_at(rule, due, calendar)
+    missing_at = _missing_at(rule, due.day, calendar)
     timers.append(planned.timer(missing_at, "mangler", TimerKind.CHECKIN_MISSING, roles, folded))
     return timers
 
@@ -192,7 +207,7 @@ def catch_up_escalation(
     """After a catch-up notice (one standing for several occurrences), the ladder goes on
     from its first rung still ahead of `now`: the rungs already passed are folded in too."""
     planned = _Occurrence(
-        case_id, rule, notice.occurrence, notice.due_date, notice.anchor, notice.k
+        case_id, rule, notice.occurrence, notice.due_date, notice.anchor, notice.k, notice.due_moved
     )
     return planned.first_escalation_from(now, calendar)
 
@@ -242,8 +257,11 @@ def replan_cycle(
     k = _last_missed(rule, anchor, now, calendar) + 1
     timers = plan_occurrence(case_id, rule, anchor, cycle, k, now, calendar)
     if k > 1:
-        previous = rule.due(anchor, k - 1, calendar)
-        planned = _Occurrence(case_id, rule, f"{cycle}.k{k - 1}", previous, anchor, k - 1)
+        previous = rule.due_moved(anchor, k - 1, calendar)
+        occurrence = f"{cycle}.k{k - 1}"
+        planned = _Occurrence(
+            case_id, rule, occurrence, previous.day, anchor, k - 1, previous.reason
+        )
         ladder = planned.first_escalation_from(now, calendar)
         if ladder is not None:
             timers.append(ladder)
@@ -285,8 +303,9 @@ def plan_duty(
     first rung still ahead of `now` (a rung already passed is not sent late)."""
     timers = plan_occurrence(case_id, rule, anchor, cycle, open_k, now, calendar)
     if ladder_k >= 1:
-        due = rule.due(anchor, ladder_k, calendar)
-        planned = _Occurrence(case_id, rule, f"{cycle}.k{ladder_k}", due, anchor, ladder_k)
+        due = rule.due_moved(anchor, ladder_k, calendar)
+        occurrence = f"{cycle}.k{ladder_k}"
+        planned = _Occurrence(case_id, rule, occurrence, due.day, anchor, ladder_k, due.reason)
         ladder = planned.first_escalation_from(now, calendar)
         if ladder is not None:
             timers.append(ladder)
@@ -300,6 +319,6 @@ def in_a_row_timer(
     streak: it fires at once, and its natural key makes a second firing impossible."""
     rung = rule.in_a_row[index]
     planned = _Occurrence(
-        case_id, rule, notice.occurrence, notice.due_date, notice.anchor, notice.k
+        case_id, rule, notice.occurrence, notice.due_date, notice.anchor, notice.k, notice.due_moved
     )
     return planned.timer(now, f"i_træk.{index}", TimerKind.IN_A_ROW, rung.roles, index)

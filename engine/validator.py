@@ -1,11 +1,12 @@
-"""Checks over the whole drejebog graph: can every state be reached, can every case end."""
+"""Checks over the whole drejebog graph: can every state be reached, can every case end, can
+every escalating rule be fulfilled."""
 
 from __future__ import annotations
 
 from collections import deque
 
 from drejebog.engine.errors import Problem
-from drejebog.engine.model import Drejebog, State
+from drejebog.engine.model import Deadline, Drejebog, Recurring, State
 
 
 def graph_problems(drejebog: Drejebog, filename: str) -> list[Problem]:
@@ -21,6 +22,38 @@ def graph_problems(drejebog: Drejebog, filename: str) -> list[Problem]:
             Problem(filename, state.mark.line, state.mark.column, message)
             for message in _state_problems(
                 drejebog, state, successors, reachable, can_finish, bool(finals)
+            )
+        )
+        problems.extend(_unfulfillable(state, filename))
+    return problems
+
+
+def _unfulfillable(state: State, filename: str) -> list[Problem]:
+    """A deadline, a task's deadline or a recurring duty that escalates (`eskalering`, and for
+    a duty also `mangler` or `mangler_i_træk`) but names no event in `opfyldes_af`: nothing
+    can ever fulfil it, so every case in the state is escalated until it leaves the state.
+    (An `opfyldes_af` event that cannot happen in the state is reported where it is named.)"""
+    rules: list[tuple[str, Deadline | Recurring]] = [
+        *(("fristen", deadline) for deadline in state.deadlines),
+        *(("opgaven", task.deadline) for task in state.tasks if task.deadline is not None),
+        *(("den tilbagevendende pligt", duty) for duty in state.recurring),
+    ]
+    problems: list[Problem] = []
+    for noun, rule in rules:
+        ladder = bool(rule.escalation)
+        if isinstance(rule, Recurring):
+            ladder = ladder or rule.missing is not None or bool(rule.in_a_row)
+        if not ladder or rule.met_by:
+            continue
+        problems.append(
+            Problem(
+                filename,
+                rule.mark.line,
+                rule.mark.column,
+                f"{noun} '{rule.name}' eskalerer, men ingen hændelse kan opfylde den "
+                f"('opfyldes_af' mangler eller er tom): hver sag i tilstanden '{state.id}' "
+                "bliver eskaleret, indtil den forlader tilstanden; skriv hændelsen, der "
+                "opfylder den, i 'opfyldes_af'",
             )
         )
     return problems

@@ -136,6 +136,8 @@ def _deadlines(runtime: Mapping[str, Any], today: date) -> list[dict[str, Any]]:
             "regel": name,
             "frist": rule["due"],
             "dage_tilbage": (date.fromisoformat(rule["due"]) - today).days,
+            # why the calendar moved the due date, as it said when the rule was planned
+            "flyttet": rule.get("moved"),
         }
         for name, rule in open_rules
         if rule.get("due")

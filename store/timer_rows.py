@@ -25,7 +25,10 @@ from drejebog.app.ports import DueTimer
 from drejebog.engine.timers import Timer, TimerKind
 from drejebog.store.tables import TIMER, TIMER_RENAMED
 
-TIMER_FIELDS: tuple[str, ...] = tuple(field.name for field in dataclasses.fields(Timer))
+# a field marked `stored: False` (why the calendar moved a date, for the simulator) has no column
+TIMER_FIELDS: tuple[str, ...] = tuple(
+    field.name for field in dataclasses.fields(Timer) if field.metadata.get("stored", True)
+)
 # the column of each field, in the fields' order
 TIMER_COLUMNS: tuple[str, ...] = tuple(TIMER_RENAMED.get(name, name) for name in TIMER_FIELDS)
 # what the claim query reads: the row's key and planned version, then the timer's columns

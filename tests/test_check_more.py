@@ -76,7 +76,7 @@ def test_a_name_longer_than_the_store_keeps_is_a_problem_at_its_place() -> None:
     found = problems("indstilling == 'fleksjob'", start=long_name)
     assert any(
         problem.startswith("proeve.yaml:6:")
-        and "er 66 tegn langt" in problem
+        and "har 66 tegn" in problem
         and "højst være 64 tegn" in problem
         for problem in found
     ), found

@@ -102,6 +102,30 @@ def test_readme_path_open_events_show_and_tasks(setup):
         }
 
 
+def test_case_show_says_why_the_calendar_moved_a_deadline(setup):
+    # rehab 15 March + 14 dage = 29 March, 2. påskedag: the sagsbehandler's deadline moves
+    # back past Easter to Wednesday 24 March (issue 11, point 10)
+    run = setup
+    with freeze_time("2027-01-04 08:00:00"):
+        opened = ("case", "open", "ressourceforloeb", "--cpr", CPR, "--as", "anna")
+        run(*opened, "--tildel", "sagsbehandler=anna", "ydelse=kontanthjaelp")
+    with freeze_time("2027-01-11 09:00:00"):
+        run("case", "event", "1", "tilmeld_holdforloeb", "rehab_moede=2027-03-15", "--as", "anna")
+    with freeze_time("2027-03-15 12:00:00"):
+        run("case", "event", "1", "forberedelsesskema_udfyldt", "--as", "anna")
+        held = ("case", "event", "1", "rehab_moede_holdt", "indstilling=ressourceforloeb")
+        run(*held, "--as", "anna")
+    with freeze_time("2027-03-16 08:00:00"):
+        show = run("case", "show", "1")
+        assert (
+            "overdragelse                 2027-03-24  (8 dage tilbage)"
+            "  flyttet: 2. påskedag → 24.03.2027"
+        ) in show
+        details = json.loads(run("case", "show", "1", "--json"))
+        moved = {d["regel"]: d["flyttet"] for d in details["frister"]}
+        assert moved["overdragelse"] == "2. påskedag → 24.03.2027"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -52,7 +52,7 @@ def test_case_details_show_the_case_in_full_with_the_cpr_masked(staffed_backend,
         },
     ]
     assert details["frister"] == [
-        {"regel": "overdragelse", "frist": "2027-03-15", "dage_tilbage": -1}
+        {"regel": "overdragelse", "frist": "2027-03-15", "dage_tilbage": -1, "flyttet": None}
     ]
     assert details["kommende"] == [
         {

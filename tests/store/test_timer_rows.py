@@ -35,7 +35,10 @@ TIMER_ = Timer(
 
 def test_every_field_of_the_timer_has_its_column() -> None:
     fields = [field.name for field in dataclasses.fields(Timer)]
-    assert list(TIMER_COLUMNS) == [TIMER_RENAMED.get(name, name) for name in fields]
+    # why the calendar moved a date is for the simulator's eyes only (engine/timers.py)
+    unstored = {"due_moved", "day_moved"}
+    stored = [name for name in fields if name not in unstored]
+    assert list(TIMER_COLUMNS) == [TIMER_RENAMED.get(name, name) for name in stored]
     assert set(CLAIM_COLUMNS) <= set(TIMER.c.keys())
     assert set(TIMER.c.keys()) - set(CLAIM_COLUMNS) == {"status", "fired_at"}
 

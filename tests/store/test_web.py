@@ -167,6 +167,17 @@ def test_the_case_page_masks_the_cpr_and_writes_one_access_log_row(web, client):
     assert entry.citizen_id == web.access_store.case_parties(case_id).citizen_id
 
 
+def test_the_case_page_says_why_the_calendar_moved_a_deadline(web, client):
+    # mini's overdragelse: rehab 15 March + 14 dage = 29 March, 2. påskedag, moved back to
+    # Wednesday 24 March (issue 11, point 10)
+    case_id = open_case(web)
+    easter = {**REHAB, "rehab_moede": "2027-03-15"}
+    web.cases.apply_event(case_id, "rehab_holdt", easter, "anna_s")
+    assert log_in(client) == 303
+    page = client.get(f"/sag/{case_id}").text
+    assert "2027-03-24<br><small>flyttet: 2. påskedag → 24.03.2027</small>" in page
+
+
 def test_an_event_through_its_form_changes_the_case_as_the_worker_with_the_reason(web, client):
     case_id = open_case(web)
     assert log_in(client) == 303
