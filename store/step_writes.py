@@ -22,7 +22,7 @@ from drejebog.engine.model import Drejebog, Task
 from drejebog.engine.runtime import Step
 from drejebog.store import sql
 from drejebog.store.driver_errors import translate
-from drejebog.store.fastsql import FastStatement, run_many
+from drejebog.store.fastsql import FastStatement, run_all
 from drejebog.store.tables import CASE
 from drejebog.store.timer_rows import TimerInsert, timer_row
 
@@ -188,28 +188,47 @@ class StepWrites:
         self._clear()
 
     def _flush(self) -> None:
-        connection = self._connection
-        if self._cases:
-            updates = list(self._cases.values())
-            full = [u for u in updates if "state" in u]
-            bumps = [u for u in updates if "state" not in u]
-            changed = run_many(connection, sql.UPDATE_CASE, full) if full else 0
-            changed += run_many(connection, sql.BUMP_CASE, bumps) if bumps else 0
-            if changed != len(updates):
-                raise ConcurrencyConflict(*self._stale(updates))
-        statements: list[tuple[FastStatement, list[Any]]] = [
-            (sql.CANCEL_FROM, self._cancel_from),
-            (sql.CANCEL_RULE, self._cancel_rules),
-            (sql.INSERT_TIMER, self._timers),
-            (sql.INSERT_TASK, self._tasks),
-            (sql.CLOSE_TASK, self._closing),
-            (sql.INSERT_HISTORY, self._history),
+        """One `run_all` for every statement (one round trip on PostgreSQL). The case rows
+        come first: if fewer were updated than written, someone saved one of the cases in
+        between, and that is the error raised, whatever a later statement then ran into."""
+        updates = list(self._cases.values())
+        full = [u for u in updates if "state" in u]
+        bumps = [u for u in updates if "state" not in u]
+        batches: list[tuple[FastStatement, list[Any]]] = [
+            (statement, rows)
+            for statement, rows in (
+                (sql.UPDATE_CASE, full),
+                (sql.BUMP_CASE, bumps),
+                (sql.CANCEL_FROM, self._cancel_from),
+                (sql.CANCEL_RULE, self._cancel_rules),
+                (sql.INSERT_TIMER, self._timers),
+                (sql.INSERT_TASK, self._tasks),
+                (sql.CLOSE_TASK, self._closing),
+                (sql.INSERT_HISTORY, self._history),
+            )
+            if rows
         ]
-        for statement, rows in statements:
-            if rows:
-                run_many(connection, statement, rows)
+        if updates and self._connection.dialect.name != "postgresql":
+            # SQLite: the case rows alone first, so a lost race writes nothing more
+            case_batches = batches[: bool(full) + bool(bumps)]
+            batches = batches[len(case_batches) :]
+            counts, error = run_all(self._connection, case_batches)
+            if error is None and sum(counts) != len(updates):
+                raise ConcurrencyConflict(*self._stale(updates))
+            if error is not None:
+                raise error
+            counts, error = run_all(self._connection, batches)
+        else:
+            counts, error = run_all(self._connection, batches)
+            case_counts = counts[: bool(full) + bool(bumps)]
+            # the case rows were updated (not refused), but fewer than written: a lost race,
+            # whatever error a later statement then ran into
+            if all(count >= 0 for count in case_counts) and sum(case_counts) != len(updates):
+                raise ConcurrencyConflict(*self._stale(updates, readable=error is None))
+        if error is not None:
+            raise error
 
-    def _stale(self, updates: list[CaseUpdate]) -> list[str]:
+    def _stale(self, updates: list[CaseUpdate], readable: bool = True) -> list[str]:
         """The cases someone else saved first (only asked when an update failed). One case:
         that one. Several: those now at another lock version than the one written here, read
         again; a case moved on by exactly one looks like one of ours, so when none is certain,
@@ -217,6 +236,8 @@ class StepWrites:
         if len(updates) == 1:
             return [self._case_ids[updates[0]["key"]]]
         keys = [u["key"] for u in updates]
+        if not readable:  # the transaction failed after the update: it can read nothing now
+            return [self._case_ids[key] for key in keys]
         now = dict(self._connection.execute(_LOCK_VERSIONS, {"keys": keys}).all())
         certain = [u["key"] for u in updates if now.get(u["key"]) != u["lock_version"]]
         return [self._case_ids[key] for key in certain or keys]
