@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from bench.firing import POSTGRES, _recreate_pg
+from bench.firing import _recreate_pg
 from bench.growth import EVENTS_PER_CASE, PATH, START, fake_cpr
 
 DATABASE = "i12_clients"
@@ -159,10 +159,7 @@ def main() -> None:
                 "events": args.clients * args.cases * EVENTS_PER_CASE,
                 "server": server_settings(url),
                 "machine_cores": os.cpu_count(),
-                **{
-                    key: round(statistics.median(s[key] for s in samples), 3)
-                    for key in samples[0]
-                },
+                **{key: round(statistics.median(s[key] for s in samples), 3) for key in samples[0]},
             },
             indent=1,
         )

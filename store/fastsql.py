@@ -169,12 +169,12 @@ def run_many(
 def run_all(
     connection: Connection, batches: Sequence[tuple[FastStatement, Sequence[Mapping[str, Any]]]]
 ) -> tuple[list[int], Exception | None]:
-    """Several executemany's, in order: the rows each changed (-1: it failed or did not run),
-    and the first error (as `run_many` raises it) or None. SQLite runs them one after the other and stops at an
-    error. PostgreSQL sends them all in one pipeline and waits for the server once instead of
-    once or more per statement (measured: 13.5 round trips an event → 3); after an error
-    the server skips the rest, and the counts read before it stay valid, so the caller can
-    still tell a lost race (fewer case rows updated) from the error that followed it."""
+    """Several executemany's, in order: the rows each changed (-1: it failed or did not
+    run), and the first error (as `run_many` raises it) or None. SQLite runs them one after
+    the other and stops at an error. PostgreSQL sends them all in one pipeline and waits for
+    the server once instead of once or more per statement (measured on an event: 13.5 driver
+    waits → 6.5); after an error the server skips the rest, and the counts read before it
+    stay valid."""
     dialect = connection.dialect
     driver = connection.connection.driver_connection
     prepared = []

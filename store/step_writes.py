@@ -188,9 +188,10 @@ class StepWrites:
         self._clear()
 
     def _flush(self) -> None:
-        """One `run_all` for every statement (one round trip on PostgreSQL). The case rows
-        come first: if fewer were updated than written, someone saved one of the cases in
-        between, and that is the error raised, whatever a later statement then ran into."""
+        """The statements with `run_all` (on PostgreSQL one pipeline: one wait for the server
+        instead of one or more per statement). The case rows come first: if fewer were
+        updated than written, someone saved one of the cases in between, and that is the
+        error raised, whatever a later statement then ran into."""
         updates = list(self._cases.values())
         full = [u for u in updates if "state" in u]
         bumps = [u for u in updates if "state" not in u]
@@ -208,8 +209,9 @@ class StepWrites:
             )
             if rows
         ]
-        if updates and self._connection.dialect.name != "postgresql":
-            # SQLite: the case rows alone first, so a lost race writes nothing more
+        if len(updates) > 1 or (updates and self._connection.dialect.name != "postgresql"):
+            # the case rows alone first, so a lost race writes nothing more and the cases
+            # saved meanwhile can still be read (a sweep's batch: one wait more per batch)
             case_batches = batches[: bool(full) + bool(bumps)]
             batches = batches[len(case_batches) :]
             counts, error = run_all(self._connection, case_batches)
@@ -218,17 +220,16 @@ class StepWrites:
             if error is not None:
                 raise error
             counts, error = run_all(self._connection, batches)
-        else:
+        else:  # one case on PostgreSQL (an event): every statement in one pipeline
             counts, error = run_all(self._connection, batches)
-            case_counts = counts[: bool(full) + bool(bumps)]
-            # the case rows were updated (not refused), but fewer than written: a lost race,
-            # whatever error a later statement then ran into
-            if all(count >= 0 for count in case_counts) and sum(case_counts) != len(updates):
-                raise ConcurrencyConflict(*self._stale(updates, readable=error is None))
+            # the case row was updated (not refused) but did not match: a lost race, whatever
+            # error a later statement then ran into
+            if updates and counts and counts[0] == 0:
+                raise ConcurrencyConflict(self._case_ids[updates[0]["key"]])
         if error is not None:
             raise error
 
-    def _stale(self, updates: list[CaseUpdate], readable: bool = True) -> list[str]:
+    def _stale(self, updates: list[CaseUpdate]) -> list[str]:
         """The cases someone else saved first (only asked when an update failed). One case:
         that one. Several: those now at another lock version than the one written here, read
         again; a case moved on by exactly one looks like one of ours, so when none is certain,
@@ -236,8 +237,6 @@ class StepWrites:
         if len(updates) == 1:
             return [self._case_ids[updates[0]["key"]]]
         keys = [u["key"] for u in updates]
-        if not readable:  # the transaction failed after the update: it can read nothing now
-            return [self._case_ids[key] for key in keys]
         now = dict(self._connection.execute(_LOCK_VERSIONS, {"keys": keys}).all())
         certain = [u["key"] for u in updates if now.get(u["key"]) != u["lock_version"]]
         return [self._case_ids[key] for key in certain or keys]
