@@ -38,21 +38,37 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from bench.daemon import peak_rss_mb
-from bench.growth import fake_cpr
+# nothing from bench.daemon or bench.growth: they import SQLModel and Alembic, which the
+# daemon itself does not, and the child's peak memory would count them
 
 START = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1")
 PG_GROWN = "i12_firing_grown"  # databases of this benchmark's own, not the shared `test`
 PG_RUN = "i12_firing_run"
 FLOOR_BATCH = 500
+
+
+def fake_cpr(i: int) -> str:
+    """Erstatningspersonnumre (day + 60), as bench/growth.py makes them."""
+    combo, serial = divmod(i, 10_000)
+    day, rest = combo % 28 + 61, combo // 28
+    month, year = rest % 12 + 1, (rest // 12) % 100
+    return f"{day:02d}{month:02d}{year:02d}-{serial:04d}"
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: from its exec, not its parent's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 @dataclass(frozen=True)
@@ -83,17 +99,20 @@ def _recreate_pg(name: str, template: str | None = None) -> str:
 
 
 def grow(db: str, workdir: Path, cases: int) -> Grown:
-    """N open ressourceforløb cases, every row written by the product."""
+    """N open ressourceforløb cases, every row written by the product. A SQLite file grown
+    before to the same size (`firing-grown-N.db`, kept with --keep) is used again."""
     from drejebog.app.settings import Settings
     from drejebog.bootstrap import bootstrap
     from drejebog.engine.clock import SimulatedClock
     from drejebog.workflows import SHIPPED_DIR
 
     if db == "sqlite":
-        path = workdir / "firing-grown.db"
-        for leftover in workdir.glob("firing-grown.db*"):
-            leftover.unlink()
+        path = workdir / f"firing-grown-{cases}.db"
         url = f"sqlite:///{path}"
+        if path.exists():
+            return _grown_before(url, cases)
+        for leftover in workdir.glob(f"{path.name}*"):
+            leftover.unlink()
     else:
         url = _recreate_pg(PG_GROWN)
     clock = SimulatedClock(START)
@@ -112,7 +131,16 @@ def grow(db: str, workdir: Path, cases: int) -> Grown:
         if i % 10_000 == 0:
             print(f"  grown {i:,} cases in {time.perf_counter() - started:.0f} s", flush=True)
     seconds = time.perf_counter() - started
-    with app.engine.connect() as connection:
+    app.close()
+    if db == "sqlite":
+        with sqlite3.connect(path) as connection:  # one file to copy
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return replace(_grown_before(url, cases), seconds=seconds)
+
+
+def _grown_before(url: str, cases: int) -> Grown:
+    engine = create_engine(url)
+    with engine.connect() as connection:
         due = {
             kind: connection.execute(
                 text("SELECT MAX(due_at) FROM timer WHERE status = 'pending' AND kind = :k"),
@@ -120,11 +148,8 @@ def grow(db: str, workdir: Path, cases: int) -> Grown:
             ).scalar()
             for kind in ("reminder", "escalation")
         }
-    app.close()
-    if db == "sqlite":
-        with sqlite3.connect(path) as connection:  # one file to copy
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return Grown(url, cases, _utc(due["reminder"]), _utc(due["escalation"]), seconds)
+    engine.dispose()
+    return Grown(url, cases, _utc(due["reminder"]), _utc(due["escalation"]), 0.0)
 
 
 def _utc(value: Any) -> datetime:
@@ -266,8 +291,8 @@ def measure(grown: Grown, workdir: Path, now: datetime, timers: int) -> dict[str
     }
 
 
-def run(db: str, workdir: Path, cases: int, runs: int) -> dict[str, Any]:
-    print(f"growing {cases:,} cases through CaseService ({db})", flush=True)
+def run(db: str, workdir: Path, cases: int, runs: int, keep: bool = False) -> dict[str, Any]:
+    print(f"{cases:,} cases grown through CaseService ({db})", flush=True)
     grown = grow(db, workdir, cases)
     print(f"  {cases:,} cases in {grown.seconds:.0f} s", flush=True)
     figures: dict[str, Any] = {"db": db, "cases": cases, "grow_seconds": grown.seconds}
@@ -286,7 +311,8 @@ def run(db: str, workdir: Path, cases: int, runs: int) -> dict[str, Any]:
         figures[name]["runs"] = [_round(s["rate"]) for s in samples]
         figures[name]["exactly_once"] = all(s["exactly_once"] for s in samples)
         figures[name]["timers"] = timers
-    drop_copy(grown.url)
+    if not keep:
+        drop_copy(grown.url)
     return figures
 
 
@@ -302,8 +328,11 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workdir", default=tempfile.gettempdir())
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the grown SQLite file for the next run"
+    )
     args = parser.parse_args()
-    figures = run(args.db, Path(args.workdir), args.cases, args.runs)
+    figures = run(args.db, Path(args.workdir), args.cases, args.runs, args.keep)
     print(json.dumps(figures, default=_round, indent=1))
 
 
