@@ -4,15 +4,17 @@
     PYTHONPATH=. .venv/bin/python -m bench all             # the issue's sizes (hours)
 
 Each figure comes from the benchmark module that owns it (bench/growth.py, event_import.py,
-storage.py, cases.py, daemon.py), run here with the sizes below; a raw-SQLite floor (a row
-inserted, then updated, each its own transaction; bench/growth.py) is measured beside each
-rate, and the rate is also given as a ratio to it. The daemon's figures run in spawned
-processes, so their memory is their own. With --quick the sizes are small, so a figure says
-what the code does, not what it does at the issue's size: the table says which size it ran.
+storage.py, cases.py, firing.py, pg_clients.py), run here with the sizes below; a raw floor
+(a row inserted, then updated, each its own transaction; for firing, the driver marking the
+same timers fired) is measured beside each rate, and the rate is also given as a ratio to
+it. The daemon's figures run in spawned processes, so their memory is their own. With
+--quick the sizes are small, so a figure says what the code does, not what it does at the
+issue's size: the table says which size it ran.
 
 The event rates at N cases start from bench/cases.py's bulk fill of N open cases (rows as the
 engine writes them) *without* the ANALYZE it ran before: the plans must not need statistics
-(issue 12 point 1); the growth and storage figures grow through CaseService itself.
+(issue 12 point 1); the growth, storage, firing and catch-up figures grow through
+CaseService itself.
 Figures not measured here yet are listed as such, not left out.
 """
 
