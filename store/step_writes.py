@@ -22,7 +22,7 @@ from drejebog.engine.model import Drejebog, Task
 from drejebog.engine.runtime import Step
 from drejebog.store import sql
 from drejebog.store.driver_errors import translate
-from drejebog.store.fastsql import FastStatement, run_many
+from drejebog.store.fastsql import FastStatement, run_all
 from drejebog.store.tables import CASE
 from drejebog.store.timer_rows import TimerInsert, timer_row
 
@@ -188,26 +188,46 @@ class StepWrites:
         self._clear()
 
     def _flush(self) -> None:
-        connection = self._connection
-        if self._cases:
-            updates = list(self._cases.values())
-            full = [u for u in updates if "state" in u]
-            bumps = [u for u in updates if "state" not in u]
-            changed = run_many(connection, sql.UPDATE_CASE, full) if full else 0
-            changed += run_many(connection, sql.BUMP_CASE, bumps) if bumps else 0
-            if changed != len(updates):
-                raise ConcurrencyConflict(*self._stale(updates))
-        statements: list[tuple[FastStatement, list[Any]]] = [
-            (sql.CANCEL_FROM, self._cancel_from),
-            (sql.CANCEL_RULE, self._cancel_rules),
-            (sql.INSERT_TIMER, self._timers),
-            (sql.INSERT_TASK, self._tasks),
-            (sql.CLOSE_TASK, self._closing),
-            (sql.INSERT_HISTORY, self._history),
+        """The statements with `run_all` (on PostgreSQL one pipeline: one wait for the server
+        instead of one or more per statement). The case rows come first: if fewer were
+        updated than written, someone saved one of the cases in between, and that is the
+        error raised, whatever a later statement then ran into."""
+        updates = list(self._cases.values())
+        full = [u for u in updates if "state" in u]
+        bumps = [u for u in updates if "state" not in u]
+        batches: list[tuple[FastStatement, list[Any]]] = [
+            (statement, rows)
+            for statement, rows in (
+                (sql.UPDATE_CASE, full),
+                (sql.BUMP_CASE, bumps),
+                (sql.CANCEL_FROM, self._cancel_from),
+                (sql.CANCEL_RULE, self._cancel_rules),
+                (sql.INSERT_TIMER, self._timers),
+                (sql.INSERT_TASK, self._tasks),
+                (sql.CLOSE_TASK, self._closing),
+                (sql.INSERT_HISTORY, self._history),
+            )
+            if rows
         ]
-        for statement, rows in statements:
-            if rows:
-                run_many(connection, statement, rows)
+        if len(updates) > 1 or (updates and self._connection.dialect.name != "postgresql"):
+            # the case rows alone first, so a lost race writes nothing more and the cases
+            # saved meanwhile can still be read (a sweep's batch: one wait more per batch)
+            case_batches = batches[: bool(full) + bool(bumps)]
+            batches = batches[len(case_batches) :]
+            counts, error = run_all(self._connection, case_batches)
+            if error is None and sum(counts) != len(updates):
+                raise ConcurrencyConflict(*self._stale(updates))
+            if error is not None:
+                raise error
+            counts, error = run_all(self._connection, batches)
+        else:  # one case on PostgreSQL (an event): every statement in one pipeline
+            counts, error = run_all(self._connection, batches)
+            # the case row was updated (not refused) but did not match: a lost race, whatever
+            # error a later statement then ran into
+            if updates and counts and counts[0] == 0:
+                raise ConcurrencyConflict(self._case_ids[updates[0]["key"]])
+        if error is not None:
+            raise error
 
     def _stale(self, updates: list[CaseUpdate]) -> list[str]:
         """The cases someone else saved first (only asked when an update failed). One case:

@@ -26,7 +26,9 @@ def test_a_tasks_reminder_says_the_time_of_day_of_its_deadline():
     fired = runtime.fire(opened.case, reminder, reminder.due_at)
     directory = Directory(assigned={1: {"sagsbehandler": 7}}, staff={7: ANNA})
     stored = StoredCase(fired.case, drejebog, version_key=1, lock_version=0)
-    notices = compose(directory, stored, drejebog, reminder, 1, fired, reminder.due_at, Channels())
+    notices = compose(
+        directory, stored, drejebog, reminder, 1, fired.records, reminder.due_at, Channels()
+    )
     (row,) = notices.rows
     assert (row["kind"], row["role"], row["recipient"]) == ("reminder", "sagsbehandler", "anna_s")
     assert row["subject"] == "Ring op"

@@ -185,3 +185,24 @@ def test_a_driver_error_while_a_batch_reads_a_drejebog_version_falls_back_one_by
     report = sweep(app.unit_of_work, clock.now(), Channels())
     assert failures, "the version was not read from the database"
     assert report.fired >= 1
+
+
+def test_one_case_saved_meanwhile_is_a_conflict_even_when_a_later_row_then_collides(
+    staffed,
+) -> None:
+    """On PostgreSQL a Step's statements go in one pipeline (store/fastsql.run_all): the case
+    row matches nothing, and the history row then collides with the one the other save wrote
+    (the same seq). The lost race is what is raised, naming the case, not the collision."""
+    from drejebog.app.ports import HistoryNote
+    from drejebog.engine.runtime import Step
+
+    case_id = open_rehab(staffed)
+    with staffed.unit_of_work() as uow:
+        stored = uow.load_case(case_id)
+        staffed.cases.apply_event(case_id, "praktik_startet", {}, "anna_s")
+        writes = uow.step_writes()
+        note = HistoryNote(staffed.clock.now(), "test", "påmindelse")
+        writes.add(int(case_id), stored, Step(case=stored.snapshot), note, stored.version_key)
+        with pytest.raises(ConcurrencyConflict) as caught:
+            writes.flush()
+    assert caught.value.case_ids == (case_id,)
