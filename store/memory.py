@@ -378,12 +378,13 @@ class MemoryUnitOfWork(Transaction):
         return row
 
     def _cancel(self, key: int, rule: str | None = None, due_from: datetime | None = None) -> None:
-        """Cancel the case's pending timers of a rule, or those due at or after an instant."""
+        """Delete the case's pending timers of a rule, or those due at or after an instant (as
+        store/sql.py's CANCEL_RULE and CANCEL_FROM do)."""
         for timer in self.table("timer").where(case_id=key, status="pending"):
             if (rule is None or timer["rule"] == rule) and (
                 due_from is None or timer["due_at"] >= due_from
             ):
-                self.update("timer", timer, status="cancelled")
+                self.delete("timer", timer)
 
     # -- the sweep -------------------------------------------------------------------------
 
@@ -399,8 +400,9 @@ class MemoryUnitOfWork(Transaction):
         return [due_timer([row[c] for c in CLAIM_COLUMNS]) for row in due[:limit]]
 
     def mark_fired(self, claimed: Sequence[DueTimer], now: datetime) -> list[DueTimer]:
-        """The claimed timers still pending, now fired. One fired or cancelled by a commit
-        after this unit of work began is passed over, as PostgreSQL's UPDATE passes it."""
+        """The claimed timers still pending, now fired. One fired or cancelled (its row deleted)
+        by a commit after this unit of work began is passed over, as PostgreSQL's UPDATE
+        passes it."""
         marked = []
         timers = self.table("timer").rows
         for due in claimed:
@@ -408,8 +410,8 @@ class MemoryUnitOfWork(Transaction):
             latest = self._store.committed("timer", due.id)
             if row is None or row["status"] != "pending":
                 continue
-            if latest is not None and latest["status"] != "pending":
-                continue  # fired or cancelled by a commit after this unit of work began
+            if latest is None or latest["status"] != "pending":
+                continue  # fired or cancelled (deleted) by a commit after this unit of work began
             self.update("timer", row, status="fired", fired_at=now)
             marked.append(due)
         return marked

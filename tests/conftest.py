@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +15,21 @@ from drejebog.engine.simulator import simulate
 from drejebog.engine.yamlnodes import Mark
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+# The test CPR numbers' serial as it would stand in text, not inside a random hex id (an event
+# id such as "4c0d12a8f1234de2..." holds "1234" about once in 2,000 runs) nor in a UUID's
+# group; the whole number written without its dash ("6101901234") still counts
+_TEST_SERIAL = re.compile(r"(?<![0-9A-Za-z])(?:\d{6}-?)?1234(?![0-9A-Za-z-])")
+
+
+def shows_cpr_serial(text: str) -> bool:
+    """Whether `text` shows the test CPR number ANNA_CPR's serial (1234) as such.
+
+    >>> [shows_cpr_serial(t) for t in ("610190-1234", "6101901234", "xxxx-1234.", "ab1234cd")]
+    [True, True, True, False]
+    """
+    return _TEST_SERIAL.search(text) is not None
 
 
 def local(text: str) -> datetime:

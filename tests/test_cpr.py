@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from drejebog.engine.cpr import Cpr, InvalidCpr, mask_cpr_in_text, parse_cpr
 from drejebog.engine.errors import DrejebogError
+from tests.conftest import shows_cpr_serial
 
 # Anything shaped like a CPR number: what must never survive masking.
 CPR_SHAPED = re.compile(r"(?<![0-9])[0-9]{6}-?[0-9]{4}(?![0-9])")
@@ -325,3 +326,10 @@ def test_masked_text_has_nothing_cpr_shaped_left(text):
     masked = mask_cpr_in_text(text)
     assert CPR_SHAPED.search(masked) is None
     assert mask_cpr_in_text(masked) == masked
+
+
+def test_the_tests_own_check_for_the_serial_finds_it_as_text_but_not_inside_an_id():
+    shown = ["610190-1234", "6101901234", "xxxxxx-1234.", "serienummer 1234"]
+    hidden = ['"4c0d12a8f1234de2"', "ab1234cd", "id-1234-5678", "12345"]
+    assert [shows_cpr_serial(text) for text in shown] == [True] * 4
+    assert [shows_cpr_serial(text) for text in hidden] == [False] * 4

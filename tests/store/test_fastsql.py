@@ -3,6 +3,7 @@ SQLAlchemy itself would use, asked for in one place (`fastsql.processors`)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ from sqlmodel import SQLModel
 from drejebog.store import sql
 from drejebog.store.fastsql import FastQuery, FastStatement, processors
 from drejebog.store.tables import CASE, TIMER
+from tests.store.conftest import ANNA_CPR
+from tests.store.test_case_service import REHAB
 
 DIALECTS = [sqlite.dialect(), postgresql.psycopg.dialect()]
 COLUMNS = [
@@ -65,3 +68,21 @@ def test_every_statement_binds_only_names_it_has_types_or_plain_values_for() -> 
     for statement in statements:
         for name in statement.types:
             assert f":{name}" in statement.sql, (statement.sql, name)
+
+
+def test_json_columns_are_stored_compact_with_danish_letters_as_themselves(staffed_backend):
+    if staffed_backend.name == "memory":
+        pytest.skip("the in-memory store keeps Python objects, not JSON text")
+    case_id = staffed_backend.cases.open_case(
+        ANNA_CPR, "mini", "anna_s", assignments={"sagsbehandler": "anna_s"}
+    ).case_id
+    staffed_backend.cases.apply_event(
+        case_id, "rehab_holdt", REHAB, "anna_s", reason="mødet blev holdt på rådhuset"
+    )
+    with staffed_backend.app.engine.connect() as connection:
+        stored = connection.exec_driver_sql("SELECT CAST(data AS TEXT) FROM case_history").all()
+    assert stored
+    for (text,) in stored:
+        assert ": " not in text and ", " not in text and "\\u" not in text, text
+        json.loads(text)
+    assert any("mødet blev holdt på rådhuset" in text for (text,) in stored)

@@ -103,6 +103,20 @@ def test_a_timer_fired_by_a_commit_after_the_unit_of_work_began_is_passed_over(m
         assert late.mark_fired(claimed, clock.now()) == []
 
 
+def test_a_timer_cancelled_by_a_commit_after_the_unit_of_work_began_is_passed_over(memory, clock):
+    case_id = opened(memory)
+    clock.advance_to(local("2027-03-12 08:00"))
+    with memory.unit_of_work() as late:
+        claimed = late.claim_due(clock.now(), 10)
+        assert claimed
+        # the case leaves its state meanwhile: its pending timers are deleted
+        memory.cases.apply_event(case_id, "overdrag", {"jobmaal_afklaret": "ja"}, "anna_s")
+        cancelled = [due for due in claimed if not memory.rows("timer", id=due.id)]
+        assert cancelled
+        fired = late.mark_fired(claimed, clock.now())
+        assert not {due.id for due in fired} & {due.id for due in cancelled}
+
+
 def test_a_savepoint_undoes_only_what_was_written_inside_it(memory):
     case_id = opened(memory)
     with memory.unit_of_work() as uow:

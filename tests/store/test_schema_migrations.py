@@ -114,3 +114,36 @@ def test_the_head_revision_the_app_checks_without_alembic_is_alembics_head(tmp_p
     assert upgrade(engine) == head_revision(engine) == schema_version.HEAD_REVISION
     assert schema_version.current_revision(engine) == current_revision(engine)
     engine.dispose()
+
+
+def test_0011_deletes_the_cancelled_timers_and_keeps_the_pending_and_fired(engine):
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0010")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO citizen (id, cpr, name, email, phone) VALUES (1, '010170-1234', 'B',"
+            " '', '')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO drejebog_version (id, drejebog_id, version, title, content_hash,"
+            " source_name, source_text, loaded_at) VALUES (1, 'd', '1', 't', 'h', 'n', '',"
+            " '2027-03-01 07:00:00.000000')"
+        )
+        connection.exec_driver_sql(
+            'INSERT INTO "case" (id, citizen_id, drejebog_id, drejebog_version_id, state, facts,'
+            " runtime, opened_at, entered_at, lock_version) VALUES (1, 1, 'd', 1, 's', '{}',"
+            " '{}', '2027-03-01 07:00:00.000000', '2027-03-01 07:00:00.000000', 1)"
+        )
+        for step, status in (("a", "pending"), ("b", "fired"), ("c", "cancelled")):
+            connection.exec_driver_sql(
+                "INSERT INTO timer (case_id, drejebog_version_id, rule, occurrence, step, kind,"
+                " roles, due_at, due_date, idx, anchor, k, status) VALUES (1, 1, 'r', '', "
+                f"'{step}', 'reminder', '[]', '2027-03-02 07:00:00.000000', '2027-03-02', 0,"
+                f" '2027-03-01', 0, '{status}')"
+            )
+    upgrade(engine)
+    with engine.connect() as connection:
+        kept = connection.exec_driver_sql("SELECT step, status FROM timer ORDER BY step").all()
+    assert [tuple(r) for r in kept] == [("a", "pending"), ("b", "fired")]
