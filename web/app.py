@@ -22,6 +22,7 @@ from drejebog.engine.cpr import mask_cpr_in_text
 from drejebog.engine.errors import ConcurrencyConflict, DrejebogError, NotFound
 from drejebog.web.api import API_PREFIX, create_api
 from drejebog.web.calendar_feed import register_calendar_feed
+from drejebog.web.calendar_page import register_calendar_page
 from drejebog.web.errors import LoginRequired, WebError
 from drejebog.web.oidc import register_oidc
 from drejebog.web.oidc_client import OidcClient
@@ -59,6 +60,7 @@ def create_app(
     )
     api.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     register_pages(api, state)
+    register_calendar_page(api, state)
     if settings.oidc is not None:
         register_oidc(api, state, oidc_client or OidcClient(settings.oidc))
     templates.env.globals["oidc_navn"] = settings.oidc.name if settings.oidc else None
