@@ -86,7 +86,8 @@ def register_oidc(api: FastAPI, state: WebState, client: OidcClient) -> None:
                 "address": client_address(request),
             },
         )
-        return state.page(request, "login.html", status, fejl=message)
+        # oidc_fejl: the message is not about the password form's fields
+        return state.page(request, "login.html", status, fejl=message, oidc_fejl=True)
 
     @api.post("/login/oidc")
     async def start(request: Request) -> Response:
