@@ -38,7 +38,7 @@ from drejebog.web.settings import WebSettings
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-SIZE = {"width": 1280, "height": 800}
+WIDTH, HEIGHT = 1280, 800
 WORKER = "anna"  # a sagsbehandler of the demo's team
 
 
@@ -96,7 +96,7 @@ def photograph(app: App, url: str, start: date, end: date) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
-            page = browser.new_page(viewport=SIZE, locale="da-DK")
+            page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT}, locale="da-DK")
             page.goto(f"{url}/login")
             shoot(page, "login")
             log_in(page, url, WORKER)
@@ -105,7 +105,7 @@ def photograph(app: App, url: str, start: date, end: date) -> None:
             shoot(page, "sager")
             page.goto(f"{url}/sag/{case_id}")
             shoot(page, "sag")
-            leder = browser.new_page(viewport=SIZE, locale="da-DK")
+            leder = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT}, locale="da-DK")
             log_in(leder, url, "lene")
             leder.goto(f"{url}/leder")
             shoot(leder, "leder")

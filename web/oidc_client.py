@@ -73,7 +73,9 @@ class OidcError(Exception):
 @dataclass(frozen=True)
 class Pending:
     """What the session keeps between sending the browser off and its return: the state, the
-    nonce and the PKCE verifier (never sent to the browser), and when it was made."""
+    nonce and the PKCE verifier, and when it was made. The session is the signed, HttpOnly
+    cookie (web/auth.py): the verifier never travels in a URL, so a code caught on its way
+    back (a proxy's log, the browser's history) cannot be exchanged without it."""
 
     state: str
     nonce: str
@@ -228,6 +230,12 @@ class OidcClient:
         metadata = await self.metadata()
         announced = metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
         algorithms = [a for a in announced if a in ALLOWED_ALGORITHMS]
+        if not algorithms:  # (an empty list would let joserfc fall back on its defaults)
+            raise OidcError(
+                "identitetsudbyderen signerer ID-tokens med en algoritme, drejebog ikke tager imod",
+                "no_allowed_algorithm",
+                502,
+            )
         registry = JWSRegistry(algorithms=algorithms)
         raw = token["id_token"]
         try:

@@ -293,3 +293,25 @@ def test_settings_are_off_by_default_and_a_bad_one_names_its_key():
     ):
         with pytest.raises(SettingsError, match=message):
             WebSettings.from_environment({**good, **change})
+
+
+def test_an_unreachable_or_flooding_provider_is_a_danish_page_not_a_hang(web, caplog):  # noqa: F811
+    def unreachable(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("forbindelsen blev afvist", request=request)
+
+    def flooding(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(200, content=b'{"issuer": "' + b"x" * 1_000_000 + b'"}')
+
+    settings = oidc_settings()
+    web_settings = WebSettings(secret_key="k" * 40, oidc=settings)
+    for handler, message in (
+        (unreachable, "identitetsudbyderen kunne ikke nås eller svarede ikke"),
+        (flooding, "identitetsudbyderens svar er for stort"),
+    ):
+        oidc = OidcClient(settings, httpx2.MockTransport(handler))
+        app = create_app(web, web_settings, oidc)
+        with TestClient(app, base_url="https://testserver") as client:
+            token = csrf_of(client.get("/login").text)
+            answer = client.post("/login/oidc", data={"csrf": token}, follow_redirects=False)
+            assert answer.status_code == 502 and message in answer.text
+    assert denials(caplog) == ["unreachable:ConnectError", "answer_too_big"]
