@@ -10,12 +10,16 @@ Copenhagen, engine/deadlines.py; an all-day DATE value is that day wherever the 
 with a UID made of the task's key, so a calendar updates the same entry when the due date
 moves. The summary is the task's title and the case's number; no citizen's name and no CPR
 number (a calendar is synced to phones): every text is masked besides. DTSTAMP is UTC.
+
+Making and revoking a URL is logged (actions `calendar_url_made`, `calendar_url_revoked`) with
+the worker and where it was done from (the CLI, or the web page's address); never the secret.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
@@ -31,6 +35,7 @@ FEED_SUFFIX = ".ics"
 MAX_SECRET = 100
 MAX_EVENTS = 2000  # tasks in one feed (soonest first)
 UID_DOMAIN = "drejebog"
+log = logging.getLogger(__name__)
 
 
 def _event(task: TaskView, stamp: object, base_url: str) -> Event:
@@ -57,16 +62,28 @@ class CalendarFeeds:
         self._reports = reports
         self._clock = clock
 
-    def new_secret(self, handle: str) -> str:
+    def new_secret(self, handle: str, source: str = "cli") -> str:
         """A new secret for the worker's feed (any earlier one stops working). Raises
         NotFound for an unknown worker."""
         secret = secrets.token_urlsafe(32)
         self._store.set_feed(handle, digest(secret), self._clock.now())
+        log.info(
+            "ny kalender-URL",
+            extra={"action": "calendar_url_made", "handle": handle, "source": source[:64]},
+        )
         return secret
 
-    def revoke(self, handle: str) -> None:
+    def revoke(self, handle: str, source: str = "cli") -> None:
         if not self._store.remove_feed(handle):
             raise TokenError(f"'{shown_name(handle)}' har ingen kalender-URL")
+        log.info(
+            "kalender-URL tilbagekaldt",
+            extra={"action": "calendar_url_revoked", "handle": handle, "source": source[:64]},
+        )
+
+    def made(self, handle: str) -> datetime | None:
+        """When the worker's URL was made (None: they have none)."""
+        return self._store.feed_made(handle)
 
     def owner(self, secret: str) -> str | None:
         if not secret or len(secret) > MAX_SECRET:

@@ -798,3 +798,7 @@ class CalendarFeedStore(Protocol):
     def feed_owner(self, secret_hash: str) -> str | None:
         """The handle of the worker whose feed has this secret, None if nobody's."""
         ...
+
+    def feed_made(self, handle: str) -> datetime | None:
+        """When the worker's current feed secret was made, None if they have none."""
+        ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
@@ -50,6 +51,15 @@ def serve(host: str, port: int) -> None:
     from drejebog.web.app import create_app
     from drejebog.web.settings import WebSettings
 
+    # the app's own log lines (a login through the identity provider, one refused, a calendar
+    # URL made or revoked) at INFO on stderr, as the daemon's; never the HTTP client's, whose
+    # lines would hold the provider's one-time codes
+    logging.basicConfig(
+        level=logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx2").setLevel(logging.WARNING)
     app = app_with_schema()
     settings = WebSettings.from_environment()
     if not settings.secure_cookie:

@@ -120,3 +120,10 @@ class SqlApiTokens(WorkerLookup):
                 select(CALENDAR_FEED.c.handle).where(CALENDAR_FEED.c.secret_hash == secret_hash)
             ).scalar()
         return None if found is None else str(found)
+
+    def feed_made(self, handle: str) -> datetime | None:
+        with self._engine.connect() as connection:
+            found: datetime | None = connection.execute(
+                select(CALENDAR_FEED.c.created_at).where(CALENDAR_FEED.c.handle == handle)
+            ).scalar()
+        return found

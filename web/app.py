@@ -22,7 +22,10 @@ from drejebog.engine.cpr import mask_cpr_in_text
 from drejebog.engine.errors import ConcurrencyConflict, DrejebogError, NotFound
 from drejebog.web.api import API_PREFIX, create_api
 from drejebog.web.calendar_feed import register_calendar_feed
+from drejebog.web.calendar_page import register_calendar_page
 from drejebog.web.errors import LoginRequired, WebError
+from drejebog.web.oidc import register_oidc
+from drejebog.web.oidc_client import OidcClient
 from drejebog.web.pages import register_pages
 from drejebog.web.settings import WebSettings
 from drejebog.web.state import WebState, local_time
@@ -36,7 +39,11 @@ _HTTP_MESSAGES = {
 }
 
 
-def create_app(app: App, settings: WebSettings | None = None) -> FastAPI:
+def create_app(
+    app: App, settings: WebSettings | None = None, oidc_client: OidcClient | None = None
+) -> FastAPI:
+    """`oidc_client`: the identity provider's client (tests give one that reaches their
+    provider in-process); made from `settings.oidc` when not given."""
     settings = settings or WebSettings()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["maske"] = lambda value: mask_cpr_in_text(str(value))
@@ -53,6 +60,10 @@ def create_app(app: App, settings: WebSettings | None = None) -> FastAPI:
     )
     api.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     register_pages(api, state)
+    register_calendar_page(api, state)
+    if settings.oidc is not None:
+        register_oidc(api, state, oidc_client or OidcClient(settings.oidc))
+    templates.env.globals["oidc_navn"] = settings.oidc.name if settings.oidc else None
     register_calendar_feed(api, app)
     api.mount(API_PREFIX, create_api(app))
 

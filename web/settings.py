@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from drejebog.app.settings import SettingsError
+from drejebog.web.oidc_settings import OidcSettings
 
 
 def _random_key() -> str:
@@ -25,6 +26,7 @@ class WebSettings:
     session_hours: int = 8
     login_attempts: int = 5  # failed logins per worker and address before a pause
     login_pause: timedelta = timedelta(minutes=15)
+    oidc: OidcSettings | None = None  # login through the identity provider: off by default
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> WebSettings:
@@ -35,4 +37,8 @@ class WebSettings:
         secure = env.get("DREJEBOG_SECURE_COOKIE", "1").strip().lower()
         if secure not in ("1", "0", "ja", "nej"):
             raise SettingsError(f"DREJEBOG_SECURE_COOKIE skal være 1 eller 0, ikke '{secure}'")
-        return cls(secret_key=key or _random_key(), secure_cookie=secure in ("1", "ja"))
+        return cls(
+            secret_key=key or _random_key(),
+            secure_cookie=secure in ("1", "ja"),
+            oidc=OidcSettings.from_environment(env),
+        )

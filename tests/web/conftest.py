@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,17 +90,12 @@ def seed(app: App) -> App:
     return app
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    """The web app on a free port of 127.0.0.1, over a fresh, seeded SQLite file."""
-    app = bootstrap(Settings(f"sqlite:///{tmp_path / 'drejebog.db'}"), SimulatedClock(START))
-    app.upgrade_schema()
-    seed(app)
-    port = _free_port()
-    # plain http on 127.0.0.1: the session cookie cannot be Secure-only here
-    web = create_app(app, WebSettings(secret_key="b" * 40, secure_cookie=False))
+@contextmanager
+def running(asgi: Any, port: int | None = None) -> Iterator[str]:
+    """An ASGI app served by uvicorn in a thread on 127.0.0.1 (a free port unless given)."""
+    port = port or _free_port()
     config = uvicorn.Config(
-        web, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"
+        asgi, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="off"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -110,8 +106,26 @@ def served(tmp_path: Path) -> Iterator[Served]:
         threading.Event().wait(0.01)
     assert server.started, "uvicorn startede ikke"
     try:
-        yield Served(app, f"http://127.0.0.1:{port}")
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def seeded_app(tmp_path: Path) -> App:
+    app = bootstrap(Settings(f"sqlite:///{tmp_path / 'drejebog.db'}"), SimulatedClock(START))
+    app.upgrade_schema()
+    return seed(app)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    """The web app on a free port of 127.0.0.1, over a fresh, seeded SQLite file."""
+    app = seeded_app(tmp_path)
+    # plain http on 127.0.0.1: the session cookie cannot be Secure-only here
+    web = create_app(app, WebSettings(secret_key="b" * 40, secure_cookie=False))
+    try:
+        with running(web) as url:
+            yield Served(app, url)
+    finally:
         app.close()
