@@ -180,6 +180,30 @@ class ReportRequest:
     grouping: str = GROUP_NONE
 
 
+FIGURE_KINDS = {"maal": "måltal", "frist": "frist", "pligt": "tilbagemelding"}
+"""The kinds of figure whose cases can be listed, and what they are called."""
+
+
+@dataclass(frozen=True)
+class FigureRef:
+    """One figure of a report: a måltal (optionally one cohort month), a deadline rule or a
+    recurring duty, of one drejebog."""
+
+    kind: str  # a key of FIGURE_KINDS
+    drejebog_id: str
+    name: str
+    cohort: str | None = None
+
+
+@dataclass(frozen=True)
+class FigureCases:
+    """The cases behind a figure, newest first; `capped` when there were more than asked."""
+
+    title: str
+    case_ids: tuple[int, ...]
+    capped: bool
+
+
 class KpiReports:
     def __init__(self, store: KpiStore, clock: Clock) -> None:
         self.store = store
@@ -198,6 +222,42 @@ class KpiReports:
             scope = Scope(drejebog.id, request.role, request.team, request.worker, request.grouping)
             report.drejeboeger.append(self._figures(drejebog, scope, request, now))
         return report
+
+    def figure_cases(self, request: ReportRequest, ref: FigureRef, limit: int) -> FigureCases:
+        """The cases behind one figure of the report `request` makes, at most `limit`. Who
+        may see which of them is the case list's business (app/case_list.py)."""
+        _check_period(request.start, request.end)
+        found = [d for d in self.store.drejeboeger() if d.id == ref.drejebog_id]
+        if not found:
+            raise NotFound("drejebog", ref.drejebog_id, "")
+        drejebog = found[0]
+        scope = Scope(drejebog.id, request.role, request.team, request.worker)
+        title, ids = self._figure_ids(drejebog, scope, request, ref, limit + 1)
+        return FigureCases(title, tuple(ids[:limit]), len(ids) > limit)
+
+    def _figure_ids(
+        self, drejebog: Drejebog, scope: Scope, request: ReportRequest, ref: FigureRef, limit: int
+    ) -> tuple[str, list[int]]:
+        if ref.kind == "maal":
+            target = next((t for t in drejebog.targets if t.name == ref.name), None)
+            if target is None:
+                raise NotFound("måltal", ref.name, f" i drejebogen {drejebog.id}")
+            calendar = WorkingCalendar(drejebog.closing_days)
+            days = period_calendar(request.start, request.end, target.within, calendar)
+            ids = self.store.target_cases(target, scope, days, ref.cohort, limit)
+            return target.title, ids
+        if ref.kind == "frist" and _has_deadline(drejebog, ref.name) and ref.name in drejebog.rules:
+            start = local_instant(request.start, time(0))
+            end = local_instant(request.end + timedelta(days=1), time(0))
+            ids = self.store.deadline_cases(scope, start, end, ref.name, limit)
+            return _rule_title(drejebog, ref.name), ids
+        duties = {r.name: r for state in drejebog.states.values() for r in state.recurring}
+        if ref.kind == "pligt" and ref.name in duties:
+            events = tuple(sorted({e for r in duties.values() if r.fixed for e in r.met_by}))
+            ids = self.store.duty_cases(scope, request.start, request.end, events, ref.name, limit)
+            return duties[ref.name].title, ids
+        what = FIGURE_KINDS.get(ref.kind, "tal")
+        raise NotFound(what, ref.name, f" i drejebogen {drejebog.id}")
 
     def _figures(
         self, drejebog: Drejebog, scope: Scope, request: ReportRequest, now: datetime

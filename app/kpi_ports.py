@@ -119,3 +119,35 @@ class KpiStore(Protocol):
         """Occurrences with a due date from `start` to `end` (local days, both included);
         `report_backs`: the events that can be a report-back (the rows worth unpacking)."""
         ...
+
+    # the cases behind a figure (newest first, at most `limit`), for those allowed to see them
+
+    def target_cases(
+        self,
+        target: Target,
+        scope: Scope,
+        calendar: list[CalendarDay],
+        cohort: str | None,
+        limit: int,
+    ) -> list[int]:
+        """The cases a måltal's figure rests on: in its population, anchored in the period
+        (in the cohort month YYYY-MM, when given), settled or not."""
+        ...
+
+    def deadline_cases(
+        self, scope: Scope, start: datetime, end: datetime, rule: str, limit: int
+    ) -> list[int]:
+        """The cases whose deadline of `rule` was met, lapsed or escalated in the period."""
+        ...
+
+    def duty_cases(
+        self,
+        scope: Scope,
+        start: date,
+        end: date,
+        report_backs: tuple[str, ...],
+        rule: str,
+        limit: int,
+    ) -> list[int]:
+        """The cases with an occurrence of the duty `rule` due in the period."""
+        ...

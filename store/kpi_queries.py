@@ -36,6 +36,7 @@ from sqlalchemy import (
     literal,
     select,
     true,
+    union,
     union_all,
 )
 
@@ -268,6 +269,43 @@ class SqlKpiStore:
         it may have followed. Due dates are local days stored as text, so the period is a
         comparison of ISO dates."""
         first, last = start.isoformat(), end.isoformat()
+        occurrences = self._occurrences(first, last, report_backs)
+        group = _group_column(scope).label("grp")
+        best = occurrences.c.best
+        query = (
+            select(
+                group,
+                occurrences.c.rule,
+                func.sum(case((best == 3, 1), else_=0)).label("in_time"),
+                func.sum(case((best == 2, 1), else_=0)).label("late"),
+                func.sum(case((best == 1, 1), else_=0)).label("missed"),
+                func.count(func.distinct(occurrences.c.case_id)).label("cases"),
+                func.count(
+                    func.distinct(case((occurrences.c.row >= 2, occurrences.c.case_id)))
+                ).label("in_a_row"),
+            )
+            .select_from(_with_worker(scope).join(occurrences, occurrences.c.case_id == CASE.c.id))
+            .where(CASE.c.drejebog_id == scope.drejebog_id, *_scope_filter(scope))
+            .group_by(group, occurrences.c.rule)
+        )
+        rungs = self._rungs(scope, first, last)
+        return [
+            DutyCount(
+                r.grp or "",
+                r.rule,
+                int(r.in_time or 0),
+                int(r.late or 0),
+                int(r.missed or 0),
+                int(r.cases),
+                int(r.in_a_row),
+                rungs.get((r.grp or "", r.rule), 0),
+            )
+            for r in self._rows(query.order_by(group, occurrences.c.rule))
+        ]
+
+    def _occurrences(self, first: str, last: str, report_backs: tuple[str, ...]) -> FromClause:
+        """Each occurrence (case, duty, due date) due from `first` to `last` once: its best
+        outcome and its count of misses in a row."""
         records = self._json_list("records")
         record = records.c.value
         due = record["due"].as_string()
@@ -308,38 +346,7 @@ class SqlKpiStore:
             .group_by(outcomes.c.case_id, outcomes.c.rule, outcomes.c.due)
             .subquery("occurrences")
         )
-        group = _group_column(scope).label("grp")
-        best = occurrences.c.best
-        query = (
-            select(
-                group,
-                occurrences.c.rule,
-                func.sum(case((best == 3, 1), else_=0)).label("in_time"),
-                func.sum(case((best == 2, 1), else_=0)).label("late"),
-                func.sum(case((best == 1, 1), else_=0)).label("missed"),
-                func.count(func.distinct(occurrences.c.case_id)).label("cases"),
-                func.count(
-                    func.distinct(case((occurrences.c.row >= 2, occurrences.c.case_id)))
-                ).label("in_a_row"),
-            )
-            .select_from(_with_worker(scope).join(occurrences, occurrences.c.case_id == CASE.c.id))
-            .where(CASE.c.drejebog_id == scope.drejebog_id, *_scope_filter(scope))
-            .group_by(group, occurrences.c.rule)
-        )
-        rungs = self._rungs(scope, first, last)
-        return [
-            DutyCount(
-                r.grp or "",
-                r.rule,
-                int(r.in_time or 0),
-                int(r.late or 0),
-                int(r.missed or 0),
-                int(r.cases),
-                int(r.in_a_row),
-                rungs.get((r.grp or "", r.rule), 0),
-            )
-            for r in self._rows(query.order_by(group, occurrences.c.rule))
-        ]
+        return occurrences
 
     def _rungs(self, scope: Scope, first: str, last: str) -> dict[tuple[str, str], int]:
         """Per group and duty, how often its `mangler_i_træk` rung fired for a due date in
@@ -359,6 +366,82 @@ class SqlKpiStore:
             .group_by(group, HISTORY.c.event)
         )
         return {(r.grp or "", r.event): int(r.n) for r in self._rows(query)}
+
+    # -- the cases behind a figure ----------------------------------------------------------
+
+    def target_cases(
+        self,
+        target: Target,
+        scope: Scope,
+        calendar: list[CalendarDay],
+        cohort: str | None,
+        limit: int,
+    ) -> list[int]:
+        base, day = self._anchored(target, scope, calendar)
+        cal = CALENDAR
+        query = select(base.c.id).select_from(base.join(cal, cal.c.day == day))
+        if cohort is not None:
+            query = query.where(func.substr(day, 1, 7) == cohort)
+        query = query.order_by(base.c.id.desc()).limit(limit)
+        return [int(r.id) for r in self._rows(query, calendar)]
+
+    def deadline_cases(
+        self, scope: Scope, start: datetime, end: datetime, rule: str, limit: int
+    ) -> list[int]:
+        results = self._json_list("results")
+        settled = (
+            select(CASE.c.id)
+            .select_from(_with_worker(scope).join(HISTORY, HISTORY.c.case_id == CASE.c.id))
+            .join(results, true())
+            .where(
+                CASE.c.drejebog_id == scope.drejebog_id,
+                HISTORY.c.kind == EVENT_KIND,
+                HISTORY.c.at >= start,
+                HISTORY.c.at < end,
+                results.c.value["rule"].as_string() == rule,
+                *_scope_filter(scope),
+            )
+        )
+        escalated = (
+            select(CASE.c.id)
+            .select_from(_with_worker(scope).join(TIMER, TIMER.c.case_id == CASE.c.id))
+            .where(
+                CASE.c.drejebog_id == scope.drejebog_id,
+                TIMER.c.rule == rule,
+                TIMER.c.kind == "escalation",
+                TIMER.c.status == "fired",
+                TIMER.c.fired_at >= start,
+                TIMER.c.fired_at < end,
+                *_scope_filter(scope),
+            )
+        )
+        ids = union(settled, escalated).subquery("ids")
+        query = select(ids.c.id).order_by(ids.c.id.desc()).limit(limit)
+        return [int(r.id) for r in self._rows(query)]
+
+    def duty_cases(
+        self,
+        scope: Scope,
+        start: date,
+        end: date,
+        report_backs: tuple[str, ...],
+        rule: str,
+        limit: int,
+    ) -> list[int]:
+        occurrences = self._occurrences(start.isoformat(), end.isoformat(), report_backs)
+        query = (
+            select(CASE.c.id)
+            .distinct()
+            .select_from(_with_worker(scope).join(occurrences, occurrences.c.case_id == CASE.c.id))
+            .where(
+                CASE.c.drejebog_id == scope.drejebog_id,
+                occurrences.c.rule == rule,
+                *_scope_filter(scope),
+            )
+            .order_by(CASE.c.id.desc())
+            .limit(limit)
+        )
+        return [int(r.id) for r in self._rows(query)]
 
     # -- where the dialects differ ---------------------------------------------------------
 
