@@ -103,9 +103,7 @@ def register_dashboard(api: FastAPI, state: WebState) -> None:
             raise WebError(400, str(exc)) from exc
 
         def page_link(number: int) -> str:
-            return cases_link(
-                wanted, ref.drejebog_id, ref.kind, ref.name, ref.cohort or "", number
-            )
+            return cases_link(wanted, ref.drejebog_id, ref.kind, ref.name, ref.cohort or "", number)
 
         return state.page(
             request,
