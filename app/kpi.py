@@ -180,7 +180,7 @@ class ReportRequest:
     grouping: str = GROUP_NONE
 
 
-FIGURE_KINDS = {"maal": "måltal", "frist": "frist", "pligt": "tilbagemelding"}
+FIGURE_KINDS = {"maal": "måltal", "frist": "frist", "pligt": "tilbagevendende pligt"}
 """The kinds of figure whose cases can be listed, and what they are called."""
 
 

@@ -226,7 +226,7 @@ def _duties(duties: list[DutyFigure], grouped: bool = False) -> str:
         for d in duties
     )
     head = "".join(f"<th class=num>{escape(h)}</th>" for h in DUTY_HEADING[1:])
-    heading = "Tilbagemeldinger med fristdag i perioden" + (" pr. gruppe" if grouped else "")
+    heading = "Tilbagevendende pligter med fristdag i perioden" + (" pr. gruppe" if grouped else "")
     return (
         f"<h3>{heading}</h3><table><tr>{'<th>gruppe</th>' if grouped else ''}<th>pligt</th>"
         f"{head}</tr>{rows}</table>"

@@ -42,7 +42,7 @@ CSV_COLUMNS = (
     "trin_i_træk",
 )
 """One row per figure: a måltal's rows fill the first ten columns (`slags` måltal); a
-deadline's (`frist`) and a report-back duty's (`tilbagemelding`) rows put the rule in
+deadline's (`frist`) and a recurring duty's (`pligt`) rows put the rule in
 `måltal`, the share in time in `værdi` and their counts in the columns after `slags`."""
 
 
@@ -74,13 +74,11 @@ def _drejebog_json(figures: DrejebogFigures) -> dict[str, Any]:
         "titel": figures.title,
         "måltal": [_target_json(t) for t in figures.targets],
         "frister": [_deadline_json(d) for d in figures.deadlines],
-        "tilbagemeldinger": [_duty_json(d) for d in figures.duties],
+        "pligter": [_duty_json(d) for d in figures.duties],
         "frister_pr_gruppe": [
             {"gruppe": d.group, **_deadline_json(d)} for d in figures.deadline_groups
         ],
-        "tilbagemeldinger_pr_gruppe": [
-            {"gruppe": d.group, **_duty_json(d)} for d in figures.duty_groups
-        ],
+        "pligter_pr_gruppe": [{"gruppe": d.group, **_duty_json(d)} for d in figures.duty_groups],
     }
 
 
@@ -192,7 +190,7 @@ def _adherence_rows(drejebog: DrejebogFigures) -> list[tuple[object, ...]]:
         f = {k: "" if v is None else v for k, v in duty_fields(u).items()}
         first = (drejebog.drejebog_id, u.rule, u.group, "alle", u.n, "", "", u.in_time_share)
         counts = [f["rettidigt"], f["for_sent"], "", f["mangler"], ""]
-        rows.append((*first, "", "", "tilbagemelding", *counts, *in_a_row(f)))
+        rows.append((*first, "", "", "pligt", *counts, *in_a_row(f)))
     return rows
 
 
@@ -303,7 +301,7 @@ def _duties_text(duties: list[DutyFigure], grouped: bool = False) -> list[str]:
     rows = [
         (*((d.group or "(ingen)",) if grouped else ()), d.title, *duty_cells(d)) for d in duties
     ]
-    title = "  Tilbagemeldinger med fristdag i perioden" + (" pr. gruppe" if grouped else "")
+    title = "  Tilbagevendende pligter med fristdag i perioden" + (" pr. gruppe" if grouped else "")
     return [title, *_table((("gruppe",) if grouped else ()) + DUTY_HEADING, rows, grouped), ""]
 
 

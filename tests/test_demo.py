@@ -24,6 +24,10 @@ SHOWN = re.compile(r"\d+(,\d)? (%|uger)|for få sager|endnu ikke afgjort|ikke n�
 DEADLINE_ROW = re.compile(r"^ +(\d+|–) +(\d+|–) +(\d+|–) +(\d+ %|få)   (\S.*)$", re.M)
 
 
+def number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
@@ -79,6 +83,21 @@ def test_the_story_shows_the_reports_figures_by_title(demo, monkeypatch):
         assert late == str(expected["for_sent"] if expected["for_sent"] is not None else "–")
         assert escalated == str(expected["eskaleret"] or "–")
     assert any(late not in ("0", "–") for _, late, _, _, _ in rows)  # the demo has late ones
+    # the recurring duties: the report's report-backs, by title, in one line each (unwrapped)
+    block = out.split("Tilbagevendende pligter: Ressourceforløb med jobperspektiv\n")[1]
+    said = block.split("\n\n")[0].replace("\n    ", " ")
+    duties = figures["ressourceforloeb"]["pligter"]
+    assert len(duties) == len(said.splitlines()) >= 1
+    for duty in duties:
+        if not duty["faste_fristdage"]:
+            assert f"  {duty['titel']}: {number(duty['mangler'])} mangler (regnet fra" in said
+            continue
+        expected = (
+            f"  {duty['titel']}: {number(duty['rettidigt'])} til tiden, "
+            f"{number(duty['for_sent'])} for sent, {number(duty['mangler'])} mangler "
+            f"({duty['andel_rettidigt']} til tiden)"
+        )
+        assert expected in said, (expected, said)
     # titles, never rule ids
     for path in drejebog_files([SHIPPED_DIR]):
         for rule in load_file(path).rules:

@@ -179,14 +179,14 @@ def test_the_report_shows_them_in_text_json_and_csv(duty_app):
     )
     report = KpiReports(SqlKpiStore(app.engine), clock).report(grouped)
     text = as_text(report)
-    assert "  Tilbagemeldinger med fristdag i perioden\n" in text
+    assert "  Tilbagevendende pligter med fristdag i perioden\n" in text
     row = next(line for line in text.splitlines() if line.startswith("    Månedlig"))
     # til tiden, for sent, mangler, andel, sager; 2 in a row and 2 rungs are under 5: "–"
     assert row.split()[2:] == ["17", "2", "5", "71", "%", "8", "–", "–"]
     team2 = next(line for line in text.splitlines() if line.startswith("    team2"))
     assert team2.split()[3:] == ["–", "–", "–", "for", "få", "sager", "–", "–", "–"]
     (drejebog,) = as_json(report)["drejebøger"]
-    (duty,) = drejebog["tilbagemeldinger"]
+    (duty,) = drejebog["pligter"]
     assert duty == {
         "regel": DUTY,
         "titel": "Månedlig tilbagemelding",
@@ -200,13 +200,13 @@ def test_the_report_shows_them_in_text_json_and_csv(duty_app):
         "trin_i_træk": None,
         "andel_rettidigt": "71 %",
     }
-    assert [(g["gruppe"], g["rettidigt"]) for g in drejebog["tilbagemeldinger_pr_gruppe"]] == [
+    assert [(g["gruppe"], g["rettidigt"]) for g in drejebog["pligter_pr_gruppe"]] == [
         ("team1", 11),
         ("team2", None),
     ]
     rows = [line.split(";") for line in as_csv(report).splitlines()]
     header = rows[0]
-    duty_rows = [dict(zip(header, r, strict=True)) for r in rows if "tilbagemelding" in r[10:11]]
+    duty_rows = [dict(zip(header, r, strict=True)) for r in rows if r[10] == "pligt"]
     assert [(r["gruppe"], r["rettidigt"], r["mangler"], r["værdi"]) for r in duty_rows] == [
         ("", "17", "5", "71 %"),
         ("team1", "11", "5", "61 %"),

@@ -381,7 +381,7 @@ def test_the_cases_behind_each_figure(kpi_app, clock):
     for ref, message in (
         (FigureRef("maal", "kpi", "findes_ikke"), "ukendt måltal 'findes_ikke'"),
         (FigureRef("frist", "kpi", "moede_holdt"), "ukendt frist 'moede_holdt'"),
-        (FigureRef("pligt", "kpi", "praktik_frist"), "ukendt tilbagemelding 'praktik_frist'"),
+        (FigureRef("pligt", "kpi", "praktik_frist"), "ukendt tilbagevendende pligt 'praktik_f"),
         (FigureRef("maal", "nej", "x"), "ukendt drejebog 'nej'"),
     ):
         with pytest.raises(NotFound, match=message):
