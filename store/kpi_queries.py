@@ -269,7 +269,7 @@ class SqlKpiStore:
         it may have followed. Due dates are local days stored as text, so the period is a
         comparison of ISO dates."""
         first, last = start.isoformat(), end.isoformat()
-        occurrences = self._occurrences(first, last, report_backs)
+        occurrences = self._occurrences(scope.drejebog_id, first, last, report_backs)
         group = _group_column(scope).label("grp")
         best = occurrences.c.best
         query = (
@@ -303,9 +303,14 @@ class SqlKpiStore:
             for r in self._rows(query.order_by(group, occurrences.c.rule))
         ]
 
-    def _occurrences(self, first: str, last: str, report_backs: tuple[str, ...]) -> FromClause:
-        """Each occurrence (case, duty, due date) due from `first` to `last` once: its best
-        outcome and its count of misses in a row."""
+    def _occurrences(
+        self, drejebog_id: str, first: str, last: str, report_backs: tuple[str, ...]
+    ) -> FromClause:
+        """Each occurrence (case, duty, due date) of the drejebog's cases due from `first` to
+        `last` once: its best outcome and its count of misses in a row. The history is read
+        through the drejebog's cases (ix_case_open, then each case's rows by its key), not
+        scanned whole."""
+        of_drejebog = CASE.join(HISTORY, HISTORY.c.case_id == CASE.c.id)
         records = self._json_list("records")
         record = records.c.value
         due = record["due"].as_string()
@@ -317,9 +322,10 @@ class SqlKpiStore:
                 case((record["step"].as_string() == "til tiden", 3), else_=2).label("rank"),
                 literal(0).label("row"),
             )
-            .select_from(HISTORY)
+            .select_from(of_drejebog)
             .join(records, true())
             .where(
+                CASE.c.drejebog_id == drejebog_id,
                 HISTORY.c.kind == EVENT_KIND,
                 HISTORY.c.event.in_(report_backs),
                 record["kind"].as_string() == "checkin",
@@ -328,13 +334,22 @@ class SqlKpiStore:
             )
         )
         frist = HISTORY.c.data["frist"].as_string()
-        missing = select(
-            HISTORY.c.case_id,
-            HISTORY.c.event.label("rule"),
-            frist.label("due"),
-            literal(1).label("rank"),
-            func.coalesce(cast(self._in_a_row(), Integer), 0).label("row"),
-        ).where(HISTORY.c.kind == MISSING_KIND, frist >= first, frist <= last)
+        missing = (
+            select(
+                HISTORY.c.case_id,
+                HISTORY.c.event.label("rule"),
+                frist.label("due"),
+                literal(1).label("rank"),
+                func.coalesce(cast(self._in_a_row(), Integer), 0).label("row"),
+            )
+            .select_from(of_drejebog)
+            .where(
+                CASE.c.drejebog_id == drejebog_id,
+                HISTORY.c.kind == MISSING_KIND,
+                frist >= first,
+                frist <= last,
+            )
+        )
         outcomes = union_all(received, missing).subquery("outcomes")
         occurrences = (
             select(
@@ -428,7 +443,9 @@ class SqlKpiStore:
         rule: str,
         limit: int,
     ) -> list[int]:
-        occurrences = self._occurrences(start.isoformat(), end.isoformat(), report_backs)
+        occurrences = self._occurrences(
+            scope.drejebog_id, start.isoformat(), end.isoformat(), report_backs
+        )
         query = (
             select(CASE.c.id)
             .distinct()

@@ -23,10 +23,12 @@ still the one for 12 March, late.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 
 from drejebog.app.firing import Channels, sweep
 from drejebog.app.kpi import NOT_MEASURED, TOO_FEW, KpiReports, ReportRequest
@@ -88,9 +90,9 @@ def _grown(database_url: str) -> Iterator[tuple[App, SimulatedClock, dict[str, s
     while day <= REPORTED.date():
         clock.advance_to(datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC))
         for name, events in EVENTS.items():
-            for when, event in events:
+            for when, kind in events:
                 if when == f"{day:%m-%d}":
-                    app.cases.apply_event(ids[name], event, {}, WORKERS[name])
+                    app.cases.apply_event(ids[name], kind, {}, WORKERS[name])
         clock.advance_to(datetime(day.year, day.month, day.day, 12, 0, tzinfo=UTC))
         sweep(app.unit_of_work, clock.now(), Channels())
         day += timedelta(days=1)
@@ -221,3 +223,34 @@ def test_a_duty_that_restarts_counts_only_its_misses():
     assert restart.in_time_share == NOT_MEASURED and restart.n == 7
     few = DutyFigure(DUTY, "T", True, DutyCount("", DUTY, 9, 1, 2, 4, 0, 0))
     assert few.in_time_share == TOO_FEW  # twelve occurrences, but of four citizens only
+
+
+def test_no_statement_of_the_report_scans_a_table_on_sqlite(duty_app):
+    """Every figure reads the drejebog's cases through `ix_case_open` and their history and
+    timers through the case key: no statement scans the case, history or timer table (a
+    second drejebog's report must not read the first one's rows)."""
+    app, clock, _ = duty_app
+    if app.engine.dialect.name != "sqlite":
+        pytest.skip("the plans are SQLite's (PostgreSQL plans by its own statistics)")
+    plans: list[tuple[str, list[str]]] = []
+
+    def explain(conn, _cursor, statement, parameters, _context, executemany) -> None:
+        if executemany or not statement.lstrip().upper().startswith(("WITH", "SELECT")):
+            return
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+        plans.append((statement, [r[3] for r in rows]))
+
+    grouped = ReportRequest(WHOLE.start, WHOLE.end, grouping=GROUP_TEAM)
+    event.listen(app.engine, "after_cursor_execute", explain)
+    try:
+        KpiReports(SqlKpiStore(app.engine), clock).report(grouped)
+    finally:
+        event.remove(app.engine, "after_cursor_execute", explain)
+    assert len(plans) >= 5  # the duty's, the deadlines', the escalations', the rungs'
+    scans = [
+        (statement[:60], line)
+        for statement, lines in plans
+        for line in lines
+        if re.match(r"SCAN (case|case_history|timer)\b", line)
+    ]
+    assert scans == []
