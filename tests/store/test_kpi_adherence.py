@@ -23,12 +23,13 @@ still the one for 12 March, late.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
 from drejebog.app.firing import Channels, sweep
 from drejebog.app.kpi import NOT_MEASURED, TOO_FEW, KpiReports, ReportRequest
@@ -38,8 +39,11 @@ from drejebog.app.settings import Settings
 from drejebog.bootstrap import App, bootstrap
 from drejebog.engine.clock import SimulatedClock
 from drejebog.store.kpi_queries import SqlKpiStore
+from drejebog.store.tables import ACCESS_LOG
 from tests.conftest import FIXTURES
 from tests.store.conftest import _database
+from tests.store.test_web import PASSWORD
+from tests.store.test_web_dashboard import client_of, text_of
 
 OPENED = datetime(2027, 1, 12, 8, 0, tzinfo=UTC)  # Tuesday; due dates 12 Feb, 12 Mar, 12 Apr
 REPORTED = datetime(2027, 4, 20, 12, 0, tzinfo=UTC)
@@ -254,3 +258,48 @@ def test_no_statement_of_the_report_scans_a_table_on_sqlite(duty_app):
         if re.match(r"SCAN (case|case_history|timer)\b", line)
     ]
     assert scans == []
+
+
+def test_the_dashboard_shows_the_duties_as_the_report_and_links_to_their_cases(duty_app):
+    app, _clock, ids = duty_app
+    for handle in ("lene", "ole"):
+        if app.accounts.authenticate(handle, PASSWORD) is None:
+            app.accounts.add(handle, "leder", PASSWORD)
+    lene = client_of(app, "lene")
+    page = lene.get("/maaltal?fra=2027-01-01&til=2027-04-30").text
+    table = page.split('id="pligter-tilbagemelding"')[1].split("</table>")[0]
+    rows = [
+        [text_of(c) for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)
+    ]
+    request = ReportRequest(date(2027, 1, 1), date(2027, 4, 30))
+    (report,) = [
+        d for d in as_json(app.kpi.report(request))["drejebøger"] if d["drejebog"] == DUTY
+    ]
+    (duty,) = report["pligter"]
+    shown = ["–" if duty[k] is None else str(duty[k]) for k in ("rettidigt", "for_sent")]
+    assert rows == [
+        [
+            duty["titel"],
+            *shown,
+            str(duty["mangler"]),
+            duty["andel_rettidigt"],
+            str(duty["sager"]),
+            "–",
+            "–",
+        ]
+    ]
+    link = html.unescape(re.search(r'href="(/maaltal/sager\?[^"]*slags=pligt[^"]*)"', page)[1])
+    before = access_count(app)
+    listed = lene.get(link).text
+    team1 = sorted(int(ids[f"c{i}"]) for i in range(1, 7))
+    assert sorted(int(i) for i in re.findall(r'href="/sag/(\d+)"', listed)) == team1
+    assert access_count(app) == before + 6
+    other = client_of(app, "ole").get(link).text  # ole leads per: c7 and c8
+    assert sorted(re.findall(r'href="/sag/(\d+)"', other)) == sorted([ids["c7"], ids["c8"]])
+
+
+def access_count(app: App) -> int:
+    with app.engine.connect() as connection:
+        query = select(func.count()).select_from(ACCESS_LOG).where(ACCESS_LOG.c.action == "måltal")
+        return int(connection.execute(query).scalar_one())
