@@ -246,7 +246,9 @@ def _deadline_row(deadline: DeadlineFigure) -> tuple[str, ...]:
 def _where(outcome: DemoOutcome, files: DemoFiles) -> list[str]:
     url = f"DATABASE_URL=sqlite:///{files.database}"
     handle, role = DEMO_ACCOUNT
-    period = f"--fra {outcome.report.start.isoformat()} --til {outcome.end.isoformat()}"
+    # the figures as they stood on the demo's last day (its days lie ahead of today's clock)
+    end = outcome.end.isoformat()
+    period = f"--fra {outcome.report.start.isoformat()} --til {end} --opgjort {end}"
     return [
         "Filerne ligger ved siden af databasen:",
         f"  Rapport med grafer (HTML, åbnes uden internet): {files.report}",

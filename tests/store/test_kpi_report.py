@@ -310,6 +310,24 @@ def test_report_command_refuses_a_bad_period_in_danish(kpi_app, run):
     assert "2027-02-30" in output
     output = run("report", "--drejebog", "findes_ikke", code=1)
     assert "findes_ikke" in output
+    output = run("report", "--opgjort", "i går", code=2)
+    assert "'i går' er ikke en dato" in output
+
+
+def test_report_as_it_stood_at_the_end_of_a_day(kpi_app, run):
+    # --opgjort 2027-03-19: the figures at midnight after it, the day before the fixture's
+    # report (20 March) and after everything happened: the same figures, made without a
+    # simulated clock; --opgjort 2027-03-09 is before f2-f4 reached a milestone
+    args = ("report", "--fra", "2027-01-01", "--til", "2027-02-28", "--drejebog", "kpi", "--json")
+    late = json.loads(run(*args, "--opgjort", "2027-03-19"))
+    (drejebog,) = late["drejebøger"]
+    assert late["opgjort"] == "2027-03-19T23:00:00+00:00"
+    praktik = drejebog["måltal"][0]["samlet"]
+    assert (praktik["n"], praktik["nået"], praktik["værdi"]) == (9, 2, "22 %")
+    early = json.loads(run(*args, "--opgjort", "2027-03-09"))
+    # on 9 March no month from 10 February has passed: only the January cases are settled
+    praktik = early["drejebøger"][0]["måltal"][0]["samlet"]
+    assert (praktik["n"], praktik["endnu_ikke_afgjort"], praktik["værdi"]) == (3, 7, TOO_FEW)
 
 
 def test_anchors_entering_a_state_and_opening_the_case_use_the_day_in_copenhagen(kpi_app, clock):
