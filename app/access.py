@@ -6,7 +6,8 @@ has that leader); a leder sees their own team's cases. Any other view is refused
 (AccessDenied) before anything is read or logged.
 
 The access log (CPR-loven, GDPR art. 15): each view ('vis'), change ('ændr') and case found
-by a CPR search ('søg', app/case_list.py) is one row with who, when (UTC, from the injected
+by a CPR search ('søg', app/case_list.py) or listed behind a dashboard figure ('måltal')
+is one row with who, when (UTC, from the injected
 clock), the case, the citizen and where from. The port has no way to change or delete a row.
 """
 
@@ -36,6 +37,7 @@ from drejebog.engine.shown import shown_name
 VIEW = "vis"
 CHANGE = "ændr"
 SEARCH = "søg"  # a case found by its citizen's CPR number (app/case_list.py)
+FIGURE = "måltal"  # a case listed behind a figure of the leader dashboard (web /maaltal)
 TEAM_ROLES = ("sagsbehandler", "leder")  # the account roles that see a team's cases
 
 

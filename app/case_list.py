@@ -7,7 +7,9 @@ through the assignments' worker index before any other filter. A case is overdue
 its open tasks is past its due date (today in Copenhagen).
 
 The list shows the CPR number masked only. A search by CPR number finds a person: it writes
-an access log row ('søg') for every case it shows, as viewing the case would.
+an access log row ('søg') for every case it shows, as viewing the case would. So does the
+list of the cases behind a figure of the leader dashboard ('måltal'): it names the citizens
+whose cases make a figure, so each case it shows is logged as seen.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from drejebog.app.access import SEARCH, TEAM_ROLES
+from drejebog.app.access import FIGURE, SEARCH, TEAM_ROLES
 from drejebog.app.ports import (
     AccessEntry,
     AccessStore,
@@ -50,6 +52,7 @@ class CaseFilter:
     search: str = ""  # part of the citizen's name, or a full CPR number
     closed: bool = False  # also closed cases
     page: int = 1
+    case_ids: tuple[int, ...] | None = None  # only these (the cases behind a KPI figure)
 
 
 @dataclass(frozen=True)
@@ -111,12 +114,14 @@ class CaseList:
             closed=wanted.closed,
             limit=PAGE_SIZE + 1,
             offset=(wanted.page - 1) * PAGE_SIZE,
+            case_ids=wanted.case_ids,
         )
         rows = self._store.list_cases(query) if query.scope.worker_ids else []
         shown = tuple(rows[:PAGE_SIZE])
-        if cpr is not None:
+        action = SEARCH if cpr is not None else FIGURE if wanted.case_ids is not None else None
+        if action is not None:
             for case in shown:
                 self._access.log_access(
-                    AccessEntry(now, handle, case.case_id, case.citizen_id, SEARCH, source[:64])
+                    AccessEntry(now, handle, case.case_id, case.citizen_id, action, source[:64])
                 )
         return CaseListPage(shown, wanted.page, len(rows) > PAGE_SIZE, cpr is not None)

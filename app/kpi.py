@@ -9,7 +9,10 @@ anchor days (cohorts), honestly.
 - Every figure says how many cases it rests on (`n`); fewer than MIN_CASES and no share or
   time is shown, only "for få sager", so nobody can be recognised.
 - Deadline adherence per rule (met in time, met late, lapsed, escalated) comes from the same
-  history and timer rows.
+  history and timer rows; so does report-back adherence per recurring duty (each occurrence
+  due in the period once: received in time, received late, missing) with its misses in a
+  row (cases that missed twice or more in a row, times the `mangler_i_træk` rung fired).
+  Both are given for the whole scope and, when the report is grouped, per team or worker.
 
 The store does the counting (store/kpi_queries.py: GROUP BY in SQL); this module makes the
 calendar (which instant ends the period after each anchor day) and turns counts into
@@ -28,6 +31,7 @@ from drejebog.app.kpi_ports import (
     GROUP_NONE,
     CalendarDay,
     DeadlineCount,
+    DutyCount,
     KpiStore,
     Scope,
     ShareCount,
@@ -39,10 +43,10 @@ from drejebog.engine.clock import Clock
 from drejebog.engine.deadlines import add_duration, local_instant
 from drejebog.engine.durations import Duration
 from drejebog.engine.errors import DrejebogError, NotFound
-from drejebog.engine.model import Drejebog
+from drejebog.engine.model import Drejebog, Recurring
 from drejebog.engine.targets import Goal, Target
 
-Row = TypeVar("Row", ShareCount, TimeCount)
+Row = TypeVar("Row", ShareCount, TimeCount, DeadlineCount, DutyCount)
 
 MIN_CASES = 5
 """No figure about fewer cases than this: "for få sager"."""
@@ -92,6 +96,10 @@ class DeadlineFigure:
     count: DeadlineCount
 
     @property
+    def group(self) -> str:
+        return self.count.group or ""
+
+    @property
     def n(self) -> int:
         return self.count.in_time + self.count.late + self.count.lapsed
 
@@ -103,11 +111,53 @@ class DeadlineFigure:
 
 
 @dataclass(frozen=True)
+class DutyFigure:
+    """A recurring duty's report-backs due in the period. A duty with fixed due dates records
+    each report-back as in time or late; a duty that restarts from its last report-back
+    records only its misses (`fixed` False: no share in time to show). Nothing is shown about
+    fewer than MIN_CASES cases."""
+
+    rule: str
+    title: str
+    fixed: bool
+    count: DutyCount
+
+    @property
+    def group(self) -> str:
+        return self.count.group
+
+    @property
+    def n(self) -> int:
+        """The occurrences the figure rests on."""
+        return self.count.in_time + self.count.late + self.count.missed
+
+    @property
+    def shown(self) -> bool:
+        return self.count.cases >= MIN_CASES
+
+    @property
+    def in_time_share(self) -> str:
+        if not self.shown:
+            return TOO_FEW
+        if not self.fixed or not self.n:
+            return NOT_MEASURED
+        return f"{_danish(100 * self.count.in_time / self.n, 0)} %"
+
+
+NOT_MEASURED = "måles ikke"
+"""A duty that restarts from its last report-back records only its misses."""
+
+
+@dataclass(frozen=True)
 class DrejebogFigures:
     drejebog_id: str
     title: str
     targets: list[TargetFigures]
     deadlines: list[DeadlineFigure]
+    duties: list[DutyFigure] = field(default_factory=list)
+    # per team or worker when the report is grouped (empty otherwise)
+    deadline_groups: list[DeadlineFigure] = field(default_factory=list)
+    duty_groups: list[DutyFigure] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -130,6 +180,30 @@ class ReportRequest:
     grouping: str = GROUP_NONE
 
 
+FIGURE_KINDS = {"maal": "måltal", "frist": "frist", "pligt": "tilbagevendende pligt"}
+"""The kinds of figure whose cases can be listed, and what they are called."""
+
+
+@dataclass(frozen=True)
+class FigureRef:
+    """One figure of a report: a måltal (optionally one cohort month), a deadline rule or a
+    recurring duty, of one drejebog."""
+
+    kind: str  # a key of FIGURE_KINDS
+    drejebog_id: str
+    name: str
+    cohort: str | None = None
+
+
+@dataclass(frozen=True)
+class FigureCases:
+    """The cases behind a figure, newest first; `capped` when there were more than asked."""
+
+    title: str
+    case_ids: tuple[int, ...]
+    capped: bool
+
+
 class KpiReports:
     def __init__(self, store: KpiStore, clock: Clock) -> None:
         self.store = store
@@ -149,6 +223,42 @@ class KpiReports:
             report.drejeboeger.append(self._figures(drejebog, scope, request, now))
         return report
 
+    def figure_cases(self, request: ReportRequest, ref: FigureRef, limit: int) -> FigureCases:
+        """The cases behind one figure of the report `request` makes, at most `limit`. Who
+        may see which of them is the case list's business (app/case_list.py)."""
+        _check_period(request.start, request.end)
+        found = [d for d in self.store.drejeboeger() if d.id == ref.drejebog_id]
+        if not found:
+            raise NotFound("drejebog", ref.drejebog_id, "")
+        drejebog = found[0]
+        scope = Scope(drejebog.id, request.role, request.team, request.worker)
+        title, ids = self._figure_ids(drejebog, scope, request, ref, limit + 1)
+        return FigureCases(title, tuple(ids[:limit]), len(ids) > limit)
+
+    def _figure_ids(
+        self, drejebog: Drejebog, scope: Scope, request: ReportRequest, ref: FigureRef, limit: int
+    ) -> tuple[str, list[int]]:
+        if ref.kind == "maal":
+            target = next((t for t in drejebog.targets if t.name == ref.name), None)
+            if target is None:
+                raise NotFound("måltal", ref.name, f" i drejebogen {drejebog.id}")
+            calendar = WorkingCalendar(drejebog.closing_days)
+            days = period_calendar(request.start, request.end, target.within, calendar)
+            ids = self.store.target_cases(target, scope, days, ref.cohort, limit)
+            return target.title, ids
+        if ref.kind == "frist" and _has_deadline(drejebog, ref.name) and ref.name in drejebog.rules:
+            start = local_instant(request.start, time(0))
+            end = local_instant(request.end + timedelta(days=1), time(0))
+            ids = self.store.deadline_cases(scope, start, end, ref.name, limit)
+            return _rule_title(drejebog, ref.name), ids
+        duties = {r.name: r for state in drejebog.states.values() for r in state.recurring}
+        if ref.kind == "pligt" and ref.name in duties:
+            events = tuple(sorted({e for r in duties.values() if r.fixed for e in r.met_by}))
+            ids = self.store.duty_cases(scope, request.start, request.end, events, ref.name, limit)
+            return duties[ref.name].title, ids
+        what = FIGURE_KINDS.get(ref.kind, "tal")
+        raise NotFound(what, ref.name, f" i drejebogen {drejebog.id}")
+
     def _figures(
         self, drejebog: Drejebog, scope: Scope, request: ReportRequest, now: datetime
     ) -> DrejebogFigures:
@@ -164,12 +274,42 @@ class KpiReports:
                 targets.append(share_figures(target, shares))
         start = local_instant(request.start, time(0))
         end = local_instant(request.end + timedelta(days=1), time(0))
-        deadlines = [
-            DeadlineFigure(c.rule, _rule_title(drejebog, c.rule), c)
+        counts = [
+            c
             for c in self.store.deadline_counts(scope, start, end)
             if _has_deadline(drejebog, c.rule)
         ]
-        return DrejebogFigures(drejebog.id, drejebog.title, targets, deadlines)
+        grouped = [DeadlineFigure(c.rule, _rule_title(drejebog, c.rule), c) for c in counts]
+        deadlines = [
+            DeadlineFigure(rule, _rule_title(drejebog, rule), _sum_deadlines(rule, rows))
+            for rule, rows in _by(counts, lambda c: c.rule)
+        ]
+        duties = self._duties(drejebog, scope, request)
+        return DrejebogFigures(
+            drejebog.id,
+            drejebog.title,
+            targets,
+            deadlines,
+            [d for d in duties if d.group == ""],
+            grouped if scope.grouping else [],
+            [d for d in duties if d.group != ""],
+        )
+
+    def _duties(self, drejebog: Drejebog, scope: Scope, request: ReportRequest) -> list[DutyFigure]:
+        """The duties' figures for the whole scope (group "") and, grouped, per group."""
+        duties = {r.name: r for state in drejebog.states.values() for r in state.recurring}
+        if not duties:
+            return []
+        events = tuple(sorted({e for r in duties.values() if r.fixed for e in r.met_by}))
+        counts = self.store.duty_counts(scope, request.start, request.end, events)
+        known = [c for c in counts if c.rule in duties]
+
+        def figure(count: DutyCount) -> DutyFigure:
+            duty = duties[count.rule]
+            return DutyFigure(count.rule, duty.title, duty.fixed, count)
+
+        overall = [figure(_sum_duties(rule, rows)) for rule, rows in _by(known, lambda c: c.rule)]
+        return overall + ([figure(c) for c in known] if scope.grouping else [])
 
 
 def period_calendar(
@@ -257,11 +397,40 @@ def _groups(rows: list[Row], figure: Callable[[list[Row]], Figure]) -> list[tupl
     return [(group or "(ingen)", figure(sel)) for group, sel in groups]
 
 
+def _sum_deadlines(rule: str, rows: list[DeadlineCount]) -> DeadlineCount:
+    return DeadlineCount(
+        "",
+        rule,
+        sum(r.in_time for r in rows),
+        sum(r.late for r in rows),
+        sum(r.lapsed for r in rows),
+        sum(r.escalated for r in rows),
+    )
+
+
+def _sum_duties(rule: str, rows: list[DutyCount]) -> DutyCount:
+    """The duty over every group: a case is in one group only (one worker per role), so its
+    cases add up."""
+    return DutyCount(
+        "",
+        rule,
+        sum(r.in_time for r in rows),
+        sum(r.late for r in rows),
+        sum(r.missed for r in rows),
+        sum(r.cases for r in rows),
+        sum(r.in_a_row for r in rows),
+        sum(r.rung for r in rows),
+    )
+
+
 def _has_deadline(drejebog: Drejebog, rule: str) -> bool:
     """Whether the rule has a deadline to meet (a task without one only lapses, which says
-    nothing about adherence). A rule the newest version no longer has is kept."""
+    nothing about adherence). A recurring duty is not one: its report-backs are counted by
+    occurrence (DutyFigure). A rule the newest version no longer has is kept."""
     found = drejebog.rules.get(rule)
-    return found is None or found[1].timing is not None
+    if found is None:
+        return True
+    return found[1].timing is not None and not isinstance(found[1], Recurring)
 
 
 def _rule_title(drejebog: Drejebog, rule: str) -> str:

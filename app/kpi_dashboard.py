@@ -3,21 +3,26 @@ read from a form, checked, into the same `ReportRequest` that `drejebog report` 
 page and `drejebog report --json` show the same figures for the same filters.
 
 Only a leder or an administrator sees the figures (AccessDenied for anyone else). The
-figures are counts, never cases; the links to the cases behind a figure go to the case
-list, which shows only the viewer's own team's cases (app/case_list.py).
+figures are counts, never cases. Each figure links to the cases behind it (`figure_ref`
+reads which), for a leder only: the list shows only the leder's own team's cases and writes
+an access log row for each case it shows (app/case_list.py); an administrator sees no case.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
-from drejebog.app.access import AccessDenied
-from drejebog.app.kpi import ReportError, ReportRequest
+from drejebog.app.access import TEAM_ROLES, AccessDenied
+from drejebog.app.kpi import FIGURE_KINDS, FigureRef, ReportError, ReportRequest
 
 DASHBOARD_ROLES = ("leder", "administrator")
 MAX_FIELD = 64  # characters of a team name or a date field
 FIELDS = {"fra": "Fra", "til": "Til", "team": "Team"}
+FIGURE_FIELDS = {"drejebog": "Drejebog", "slags": "Slags", "navn": "Navn", "kohorte": "Kohorte"}
+MAX_NAME = 100  # characters of a drejebog, måltal or rule name (the store's limit)
+_COHORT = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,39 @@ class DashboardFilter:
 def require_dashboard_role(account_role: str) -> None:
     if account_role not in DASHBOARD_ROLES:
         raise AccessDenied("kun en leder eller en administrator kan se måltallene")
+
+
+def require_case_access(account_role: str) -> None:
+    """The cases behind a figure are a leder's to see (their team's), not an administrator's."""
+    if account_role not in TEAM_ROLES or account_role not in DASHBOARD_ROLES:
+        raise AccessDenied("kun en leder kan se sagerne bag måltallene")
+
+
+def figure_ref(params: dict[str, str]) -> FigureRef:
+    """Which figure's cases are asked for: drejebog, slags (maal, frist, pligt), navn and,
+    for a måltal, optionally the kohorte month (ÅÅÅÅ-MM). A missing or malformed field is a
+    ReportError naming it."""
+    given = {key: params.get(key, "").strip() for key in FIGURE_FIELDS}
+    for key, value in given.items():
+        if len(value) > MAX_NAME:
+            raise ReportError(
+                f"feltet '{FIGURE_FIELDS[key]}' er {len(value)} tegn langt; "
+                f"højst {MAX_NAME} er tilladt"
+            )
+    for key in ("drejebog", "slags", "navn"):
+        if not given[key]:
+            raise ReportError(f"feltet '{FIGURE_FIELDS[key]}' mangler")
+    if given["slags"] not in FIGURE_KINDS:
+        raise ReportError(
+            f"feltet 'Slags': '{given['slags'][:20]}' er ukendt; brug "
+            + ", ".join(sorted(FIGURE_KINDS))
+        )
+    cohort = given["kohorte"] or None
+    if cohort is not None and (given["slags"] != "maal" or not _COHORT.match(cohort)):
+        raise ReportError(
+            f"feltet 'Kohorte': '{cohort[:20]}' skal være en måned (ÅÅÅÅ-MM) for et måltal"
+        )
+    return FigureRef(given["slags"], given["drejebog"], given["navn"], cohort)
 
 
 def default_period(today: date) -> tuple[date, date]:

@@ -12,11 +12,12 @@ from drejebog.app.kpi import (
     TOO_FEW,
     DeadlineFigure,
     DrejebogFigures,
+    DutyFigure,
     Figure,
     KpiReport,
     TargetFigures,
 )
-from drejebog.app.kpi_render import pending_words
+from drejebog.app.kpi_render import DUTY_HEADING, duty_cells, pending_words
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.targets import approx_days
 
@@ -58,6 +59,11 @@ def _drejebog(figures: DrejebogFigures) -> str:
         parts.append("<p>Drejebogen har ingen måltal.</p>")
     parts += [_target(t) for t in figures.targets]
     parts.append(_deadlines(figures.deadlines))
+    if figures.deadline_groups:
+        parts.append(_deadlines(figures.deadline_groups, grouped=True))
+    parts.append(_duties(figures.duties))
+    if figures.duty_groups:
+        parts.append(_duties(figures.duty_groups, grouped=True))
     return "\n".join(parts)
 
 
@@ -178,7 +184,7 @@ def _scale_top(figures: TargetFigures) -> float:
     return max([goal_weeks * 1.5, *(w * 1.1 for w in weeks)])
 
 
-def _deadlines(deadlines: list[DeadlineFigure]) -> str:
+def _deadlines(deadlines: list[DeadlineFigure], grouped: bool = False) -> str:
     if not deadlines:
         return "<p>Ingen frister opfyldt, bortfaldet eller eskaleret i perioden.</p>"
     rows = []
@@ -192,14 +198,38 @@ def _deadlines(deadlines: list[DeadlineFigure]) -> str:
             d.in_time_share,
         ]
         rows.append(
-            f"<tr><td>{escape(d.title)}</td>"
+            "<tr>"
+            + (f"<td>{escape(d.group or '(ingen)')}</td>" if grouped else "")
+            + f"<td>{escape(d.title)}</td>"
             + "".join(f"<td class=num>{escape(c)}</td>" for c in cells)
             + "</tr>"
         )
+    heading = "Frister i perioden" + (" pr. gruppe" if grouped else "")
     return (
-        "<h3>Frister i perioden</h3><table><tr><th>frist</th><th class=num>rettidigt</th>"
-        "<th class=num>for sent</th><th class=num>bortfaldet</th><th class=num>eskaleret</th>"
-        f"<th class=num>andel rettidigt</th></tr>{''.join(rows)}</table>"
+        f"<h3>{heading}</h3><table><tr>{'<th>gruppe</th>' if grouped else ''}<th>frist</th>"
+        "<th class=num>rettidigt</th><th class=num>for sent</th><th class=num>bortfaldet</th>"
+        f"<th class=num>eskaleret</th><th class=num>andel rettidigt</th></tr>{''.join(rows)}"
+        "</table>"
+    )
+
+
+def _duties(duties: list[DutyFigure], grouped: bool = False) -> str:
+    """Report-backs due in the period, as the text report's table."""
+    if not duties:
+        return ""
+    rows = "".join(
+        "<tr>"
+        + (f"<td>{escape(d.group or '(ingen)')}</td>" if grouped else "")
+        + f"<td>{escape(d.title)}</td>"
+        + "".join(f"<td class=num>{escape(c)}</td>" for c in duty_cells(d))
+        + "</tr>"
+        for d in duties
+    )
+    head = "".join(f"<th class=num>{escape(h)}</th>" for h in DUTY_HEADING[1:])
+    heading = "Tilbagevendende pligter med fristdag i perioden" + (" pr. gruppe" if grouped else "")
+    return (
+        f"<h3>{heading}</h3><table><tr>{'<th>gruppe</th>' if grouped else ''}<th>pligt</th>"
+        f"{head}</tr>{rows}</table>"
     )
 
 

@@ -67,14 +67,33 @@ class TimeCount:
 
 @dataclass(frozen=True)
 class DeadlineCount:
-    """One rule's deadlines in the period: met in time, met late, lapsed (the state was left
-    without meeting it), and how many of its deadlines went up the escalation ladder."""
+    """One rule's deadlines in the period for one group (team or worker; "" ungrouped): met
+    in time, met late, lapsed (the state was left without meeting it), and how many of its
+    deadlines went up the escalation ladder."""
 
+    group: str
     rule: str
     in_time: int
     late: int
     lapsed: int
     escalated: int
+
+
+@dataclass(frozen=True)
+class DutyCount:
+    """One recurring duty's occurrences (report-backs) due in the period, for one group: each
+    occurrence once, by its best outcome (received in time, received late, missing); how many
+    cases they belong to, how many cases missed at least twice in a row, and how often the
+    duty's `mangler_i_træk` rung fired."""
+
+    group: str
+    rule: str
+    in_time: int
+    late: int
+    missed: int
+    cases: int
+    in_a_row: int
+    rung: int
 
 
 class KpiStore(Protocol):
@@ -93,3 +112,42 @@ class KpiStore(Protocol):
     def deadline_counts(
         self, scope: Scope, start: datetime, end: datetime
     ) -> list[DeadlineCount]: ...
+
+    def duty_counts(
+        self, scope: Scope, start: date, end: date, report_backs: tuple[str, ...]
+    ) -> list[DutyCount]:
+        """Occurrences with a due date from `start` to `end` (local days, both included);
+        `report_backs`: the events that can be a report-back (the rows worth unpacking)."""
+        ...
+
+    # the cases behind a figure (newest first, at most `limit`), for those allowed to see them
+
+    def target_cases(
+        self,
+        target: Target,
+        scope: Scope,
+        calendar: list[CalendarDay],
+        cohort: str | None,
+        limit: int,
+    ) -> list[int]:
+        """The cases a måltal's figure rests on: in its population, anchored in the period
+        (in the cohort month YYYY-MM, when given), settled or not."""
+        ...
+
+    def deadline_cases(
+        self, scope: Scope, start: datetime, end: datetime, rule: str, limit: int
+    ) -> list[int]:
+        """The cases whose deadline of `rule` was met, lapsed or escalated in the period."""
+        ...
+
+    def duty_cases(
+        self,
+        scope: Scope,
+        start: date,
+        end: date,
+        report_backs: tuple[str, ...],
+        rule: str,
+        limit: int,
+    ) -> list[int]:
+        """The cases with an occurrence of the duty `rule` due in the period."""
+        ...

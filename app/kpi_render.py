@@ -14,6 +14,7 @@ from drejebog.app.kpi import (
     TOO_FEW,
     DeadlineFigure,
     DrejebogFigures,
+    DutyFigure,
     Figure,
     KpiReport,
     TargetFigures,
@@ -31,7 +32,18 @@ CSV_COLUMNS = (
     "værdi",
     "mål",
     "mål_nået",
+    "slags",
+    "rettidigt",
+    "for_sent",
+    "bortfaldet",
+    "mangler",
+    "eskaleret",
+    "sager_to_i_træk",
+    "trin_i_træk",
 )
+"""One row per figure: a måltal's rows fill the first ten columns (`slags` måltal); a
+deadline's (`frist`) and a recurring duty's (`pligt`) rows put the rule in
+`måltal`, the share in time in `værdi` and their counts in the columns after `slags`."""
 
 
 def figure_fields(figure: Figure, is_time: bool) -> dict[str, Any]:
@@ -62,6 +74,11 @@ def _drejebog_json(figures: DrejebogFigures) -> dict[str, Any]:
         "titel": figures.title,
         "måltal": [_target_json(t) for t in figures.targets],
         "frister": [_deadline_json(d) for d in figures.deadlines],
+        "pligter": [_duty_json(d) for d in figures.duties],
+        "frister_pr_gruppe": [
+            {"gruppe": d.group, **_deadline_json(d)} for d in figures.deadline_groups
+        ],
+        "pligter_pr_gruppe": [{"gruppe": d.group, **_duty_json(d)} for d in figures.duty_groups],
     }
 
 
@@ -99,6 +116,31 @@ def _deadline_json(deadline: DeadlineFigure) -> dict[str, Any]:
     }
 
 
+def duty_fields(duty: DutyFigure) -> dict[str, Any]:
+    """A duty's counts; None where there are too few cases to show them (or, for a duty that
+    restarts from its last report-back, what it does not record)."""
+    count, shown = duty.count, duty.shown
+    return {
+        "rettidigt": count.in_time if shown and duty.fixed else None,
+        "for_sent": count.late if shown and duty.fixed else None,
+        "mangler": count.missed if shown else None,
+        "sager_to_i_træk": count.in_a_row if count.in_a_row >= MIN_CASES else None,
+        "trin_i_træk": count.rung if count.rung >= MIN_CASES else None,
+    }
+
+
+def _duty_json(duty: DutyFigure) -> dict[str, Any]:
+    return {
+        "regel": duty.rule,
+        "titel": duty.title,
+        "faste_fristdage": duty.fixed,
+        "sager": duty.count.cases,
+        "n": duty.n,
+        **duty_fields(duty),
+        "andel_rettidigt": duty.in_time_share,
+    }
+
+
 def as_csv(report: KpiReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
@@ -123,9 +165,33 @@ def as_csv(report: KpiReport) -> str:
                         fields["værdi"],
                         str(target.goal),
                         {True: "ja", False: "nej", None: ""}[fields["mål_nået"]],
+                        "måltal",
+                        *([""] * 7),
                     )
                 )
+        writer.writerows(_adherence_rows(drejebog))
     return out.getvalue()
+
+
+def in_a_row(fields: dict[str, Any]) -> tuple[object, object]:
+    return fields["sager_to_i_træk"], fields["trin_i_træk"]
+
+
+def _adherence_rows(drejebog: DrejebogFigures) -> list[tuple[object, ...]]:
+    """The deadlines' and duties' CSV rows: the whole scope, then per group."""
+    rows: list[tuple[object, ...]] = []
+    for d in [*drejebog.deadlines, *drejebog.deadline_groups]:
+        shown = d.n >= MIN_CASES
+        counts = [d.count.in_time, d.count.late, d.count.lapsed] if shown else ["", "", ""]
+        escalated = d.count.escalated if d.count.escalated >= MIN_CASES else ""
+        first = (drejebog.drejebog_id, d.rule, d.group, "alle", d.n, "", "", d.in_time_share)
+        rows.append((*first, "", "", "frist", *counts, "", escalated, "", ""))
+    for u in [*drejebog.duties, *drejebog.duty_groups]:
+        f = {k: "" if v is None else v for k, v in duty_fields(u).items()}
+        first = (drejebog.drejebog_id, u.rule, u.group, "alle", u.n, "", "", u.in_time_share)
+        counts = [f["rettidigt"], f["for_sent"], "", f["mangler"], ""]
+        rows.append((*first, "", "", "pligt", *counts, *in_a_row(f)))
+    return rows
 
 
 def as_text(report: KpiReport) -> str:
@@ -144,6 +210,11 @@ def as_text(report: KpiReport) -> str:
         for figures in drejebog.targets:
             lines += _target_text(figures)
         lines += _deadlines_text(drejebog.deadlines)
+        if drejebog.deadline_groups:
+            lines += _deadlines_text(drejebog.deadline_groups, grouped=True)
+        lines += _duties_text(drejebog.duties)
+        if drejebog.duty_groups:
+            lines += _duties_text(drejebog.duty_groups, grouped=True)
     return "\n".join(lines) + "\n"
 
 
@@ -175,7 +246,7 @@ def pending_words(is_time: bool) -> str:
     return "endnu uden milepælen" if is_time else "endnu ikke afgjort"
 
 
-def _deadlines_text(deadlines: list[DeadlineFigure]) -> list[str]:
+def _deadlines_text(deadlines: list[DeadlineFigure], grouped: bool = False) -> list[str]:
     if not deadlines:
         return ["  Frister: ingen frister opfyldt, bortfaldet eller eskaleret i perioden.", ""]
     rows = []
@@ -184,6 +255,7 @@ def _deadlines_text(deadlines: list[DeadlineFigure]) -> list[str]:
         count = d.count
         rows.append(
             (
+                *((d.group or "(ingen)",) if grouped else ()),
                 d.title,
                 str(count.in_time) if shown else "–",
                 str(count.late) if shown else "–",
@@ -193,20 +265,61 @@ def _deadlines_text(deadlines: list[DeadlineFigure]) -> list[str]:
             )
         )
     heading = ("frist", "rettidigt", "for sent", "bortfaldet", "eskaleret", "andel rettidigt")
-    return ["  Frister i perioden", *_table(heading, rows), ""]
+    title = "  Frister i perioden" + (" pr. gruppe" if grouped else "")
+    return [title, *_table((("gruppe",) if grouped else ()) + heading, rows, grouped), ""]
+
+
+DUTY_HEADING = (
+    "pligt",
+    "til tiden",
+    "for sent",
+    "mangler",
+    "andel til tiden",
+    "sager",
+    "2+ i træk",
+    "trin i træk",
+)
+
+
+def duty_cells(duty: DutyFigure) -> tuple[str, ...]:
+    """A duty's row after its title, as text: "–" where a count is not shown."""
+    fields = duty_fields(duty)
+    keys = ("rettidigt", "for_sent", "mangler")
+    counts = tuple("–" if fields[k] is None else str(fields[k]) for k in keys)
+    return (
+        *counts,
+        duty.in_time_share,
+        str(duty.count.cases) if duty.shown else "–",
+        *("–" if fields[k] is None else str(fields[k]) for k in ("sager_to_i_træk", "trin_i_træk")),
+    )
+
+
+def _duties_text(duties: list[DutyFigure], grouped: bool = False) -> list[str]:
+    """Report-backs due in the period: each occurrence once, by its best outcome."""
+    if not duties:
+        return []
+    rows = [
+        (*((d.group or "(ingen)",) if grouped else ()), d.title, *duty_cells(d)) for d in duties
+    ]
+    title = "  Tilbagevendende pligter med fristdag i perioden" + (" pr. gruppe" if grouped else "")
+    return [title, *_table((("gruppe",) if grouped else ()) + DUTY_HEADING, rows, grouped), ""]
 
 
 def _reached(figure: Figure) -> str:
     return str(figure.reached) if figure.value is not None else "–"
 
 
-def _table(heading: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
-    """Columns aligned: the first to the left, the figures to the right."""
+def _table(
+    heading: tuple[str, ...], rows: Sequence[tuple[str, ...]], two_names: bool = False
+) -> list[str]:
+    """Columns aligned: the first (with `two_names`, the first two) to the left, the figures
+    to the right."""
     widths = [max(len(r[i]) for r in (heading, *rows)) for i in range(len(heading))]
+    names = 2 if two_names else 1
 
     def line(row: tuple[str, ...]) -> str:
-        first = row[0].ljust(widths[0])
-        rest = "  ".join(cell.rjust(widths[i + 1]) for i, cell in enumerate(row[1:]))
+        first = "  ".join(row[i].ljust(widths[i]) for i in range(names))
+        rest = "  ".join(cell.rjust(widths[i + names]) for i, cell in enumerate(row[names:]))
         return f"    {first}  {rest}".rstrip()
 
     return [line(heading), *(line(r) for r in rows)]

@@ -713,6 +713,7 @@ class CaseListQuery:
     closed: bool
     limit: int
     offset: int
+    case_ids: tuple[int, ...] | None = None  # only these cases (those behind a KPI figure)
 
 
 class CaseListStore(Protocol):

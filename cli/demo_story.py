@@ -1,6 +1,7 @@
 """The story `drejebog demo` tells a leader, on at most two screens of at most 100 characters:
 the jobcenter, each drejebog's måltal month by month against the seed's targets, the deadlines
-by title (met in time, late, escalated), and where the HTML report, the diagrams, the
+by title (met in time, late, escalated), the report-backs (in time, late, missing, missed
+in a row), and where the HTML report, the diagrams, the
 simulation log and the web app are. Only titles are shown, never a rule id or a CPR number.
 
 The figures are the KPI report's own (app/kpi.py): a figure about fewer than MIN_CASES cases
@@ -83,6 +84,8 @@ def story(outcome: DemoOutcome, files: DemoFiles) -> list[str]:
     for drejebog in drejeboeger:
         if drejebog.deadlines:
             lines += ["", *_deadlines(drejebog)]
+        if drejebog.duties:
+            lines += ["", *_duties(drejebog)]
     return [*lines, "", *_where(outcome, files)]
 
 
@@ -203,6 +206,32 @@ def _deadlines(drejebog: DrejebogFigures) -> list[str]:
     return lines
 
 
+def _duties(drejebog: DrejebogFigures) -> list[str]:
+    """A line or two per recurring duty: its report-backs in time, late and missing, and the
+    citizens who missed twice or more in a row (a figure about fewer than MIN_CASES cases is
+    not shown)."""
+    lines = [f"Tilbagevendende pligter: {drejebog.title}"]
+    for duty in drejebog.duties:
+        count = duty.count
+        if not duty.shown:
+            said = TOO_FEW
+        elif duty.fixed:
+            said = (
+                f"{_thousands(count.in_time)} til tiden, {_thousands(count.late)} for sent, "
+                f"{_thousands(count.missed)} mangler ({duty.in_time_share} til tiden)"
+            )
+        else:
+            said = (
+                f"{_thousands(count.missed)} mangler (regnet fra sidste gang: kun mangler tælles)"
+            )
+        if duty.shown and count.in_a_row >= MIN_CASES:
+            said += f"; {count.in_a_row} borgere manglede to gange eller flere i træk"
+        lines += textwrap.wrap(
+            f"{duty.title}: {said}", WIDTH, initial_indent="  ", subsequent_indent="    "
+        )
+    return lines
+
+
 def _deadline_row(deadline: DeadlineFigure) -> tuple[str, ...]:
     count, shown = deadline.count, deadline.n >= MIN_CASES
     share = deadline.in_time_share
@@ -217,7 +246,9 @@ def _deadline_row(deadline: DeadlineFigure) -> tuple[str, ...]:
 def _where(outcome: DemoOutcome, files: DemoFiles) -> list[str]:
     url = f"DATABASE_URL=sqlite:///{files.database}"
     handle, role = DEMO_ACCOUNT
-    period = f"--fra {outcome.report.start.isoformat()} --til {outcome.end.isoformat()}"
+    # the figures as they stood on the demo's last day (its days lie ahead of today's clock)
+    end = outcome.end.isoformat()
+    period = f"--fra {outcome.report.start.isoformat()} --til {end} --opgjort {end}"
     return [
         "Filerne ligger ved siden af databasen:",
         f"  Rapport med grafer (HTML, åbnes uden internet): {files.report}",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from datetime import date
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import click
@@ -18,8 +18,8 @@ from drejebog.app.kpi_ports import GROUP_TEAM, GROUP_WORKER
 from drejebog.app.kpi_render import as_csv, as_json, as_text
 from drejebog.bootstrap import App
 from drejebog.cli.store_commands import app_with_schema, echo, reports_errors
-from drejebog.engine.clock import Clock
-from drejebog.engine.deadlines import local_date
+from drejebog.engine.clock import Clock, SimulatedClock
+from drejebog.engine.deadlines import local_date, local_instant
 
 GROUPINGS = {"team": GROUP_TEAM, "medarbejder": GROUP_WORKER}
 
@@ -27,6 +27,11 @@ GROUPINGS = {"team": GROUP_TEAM, "medarbejder": GROUP_WORKER}
 def report_clock(app: App) -> Clock:
     """The clock the report is made by (the application's; tests put a simulated one)."""
     return app.clock
+
+
+def end_of_day(day: date) -> Clock:
+    """A clock standing at midnight in Copenhagen after `day`: the report as it stood then."""
+    return SimulatedClock(local_instant(day + timedelta(days=1), time(0)))
 
 
 def _day(_ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
@@ -47,6 +52,12 @@ def _day(_ctx: click.Context, param: click.Parameter, value: str | None) -> date
 )
 @click.option("--fra", "start", callback=_day, help="Første ankerdag (ÅÅÅÅ-MM-DD).")
 @click.option("--til", "end", callback=_day, help="Sidste ankerdag (ÅÅÅÅ-MM-DD); standard i dag.")
+@click.option(
+    "--opgjort",
+    "as_of",
+    callback=_day,
+    help="Opgør tallene, som de stod ved udgangen af denne dag (ÅÅÅÅ-MM-DD); standard nu.",
+)
 @click.option("--drejebog", "drejebog_id", help="Kun denne drejebog.")
 @click.option("--team", help="Kun sager, hvis medarbejder (se --rolle) er på dette team.")
 @click.option("--medarbejder", "worker", help="Kun denne medarbejders sager (se --rolle).")
@@ -71,6 +82,7 @@ def _day(_ctx: click.Context, param: click.Parameter, value: str | None) -> date
 def report(
     start: date | None,
     end: date | None,
+    as_of: date | None,
     drejebog_id: str | None,
     team: str | None,
     worker: str | None,
@@ -83,7 +95,7 @@ def report(
     if sum((as_json_flag, as_csv_flag, html_file is not None)) > 1:
         raise click.UsageError("vælg højst én af --json, --csv og --html")
     app = app_with_schema()
-    clock = report_clock(app)
+    clock = report_clock(app) if as_of is None else end_of_day(as_of)
     end = end or local_date(clock.now())
     start = start or (end.replace(day=1) - relativedelta(months=11))
     request = ReportRequest(

@@ -44,6 +44,8 @@ def case_list_query(query: CaseListQuery) -> Select[Any]:
         .join(CITIZEN, CITIZEN.c.id == CASE.c.citizen_id)
         .where(CASE.c.id.in_(scoped))
     )
+    if query.case_ids is not None:
+        statement = statement.where(CASE.c.id.in_(query.case_ids))
     if not query.closed:
         statement = statement.where(CASE.c.closed_at.is_(None))
     if query.drejebog is not None:

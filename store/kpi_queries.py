@@ -36,6 +36,8 @@ from sqlalchemy import (
     literal,
     select,
     true,
+    union,
+    union_all,
 )
 
 from drejebog.app.kpi_ports import (
@@ -43,18 +45,22 @@ from drejebog.app.kpi_ports import (
     GROUP_WORKER,
     CalendarDay,
     DeadlineCount,
+    DutyCount,
     Scope,
     ShareCount,
     TimeCount,
 )
 from drejebog.engine.errors import StoreError
 from drejebog.engine.model import Drejebog
+from drejebog.engine.names import danish_kind
 from drejebog.engine.targets import AnchorKind, Measure, Target
 from drejebog.store.drejebog_cache import DrejebogCache
 from drejebog.store.tables import ASSIGNMENT, CASE, HISTORY, TIMER, VERSION, WORKER
 from drejebog.store.types import UTCDateTime
 
 EVENT_KIND = "hændelse"
+MISSING_KIND = danish_kind("checkin_missing")
+IN_A_ROW_KIND = danish_kind("misses_in_a_row")
 
 
 class SqlKpiStore:
@@ -183,15 +189,17 @@ class SqlKpiStore:
     # -- deadlines -------------------------------------------------------------------------
 
     def deadline_counts(self, scope: Scope, start: datetime, end: datetime) -> list[DeadlineCount]:
-        results = self._results()
+        results = self._json_list("results")
         rule = results.c.value["rule"].as_string().label("rule")
         outcome = results.c.value["outcome"].as_string()
         in_time = results.c.value["in_time"].as_string()
         met = outcome == "opfyldt"
         punctual = and_(met, in_time.in_(("true", "1")))
         late = and_(met, in_time.in_(("false", "0")))
+        group = _group_column(scope).label("grp")
         query = (
             select(
+                group,
                 rule,
                 func.sum(case((punctual, 1), else_=0)).label("in_time"),
                 func.sum(case((late, 1), else_=0)).label("late"),
@@ -206,25 +214,34 @@ class SqlKpiStore:
                 HISTORY.c.at < end,
                 *_scope_filter(scope),
             )
-            .group_by(rule)
+            .group_by(group, rule)
         )
-        counts = {r.rule: r for r in self._rows(query)}
+        counts = {(r.grp or "", r.rule): r for r in self._rows(query)}
         escalated = self._escalated(scope, start, end)
         return [
             DeadlineCount(
-                rule,
-                int(counts[rule].in_time or 0) if rule in counts else 0,
-                int(counts[rule].late or 0) if rule in counts else 0,
-                int(counts[rule].lapsed or 0) if rule in counts else 0,
-                escalated.get(rule, 0),
+                key[0],
+                key[1],
+                int(counts[key].in_time or 0) if key in counts else 0,
+                int(counts[key].late or 0) if key in counts else 0,
+                int(counts[key].lapsed or 0) if key in counts else 0,
+                escalated.get(key, 0),
             )
-            for rule in sorted(set(counts) | set(escalated))
+            for key in sorted(set(counts) | set(escalated))
         ]
 
-    def _escalated(self, scope: Scope, start: datetime, end: datetime) -> dict[str, int]:
-        """Per rule, the deadlines (case and occurrence) whose ladder fired in the period."""
+    def _escalated(
+        self, scope: Scope, start: datetime, end: datetime
+    ) -> dict[tuple[str, str], int]:
+        """Per group and rule, the deadlines (case and occurrence) whose ladder fired in the
+        period."""
         fired = (
-            select(TIMER.c.case_id, TIMER.c.rule, TIMER.c.occurrence)
+            select(
+                _group_column(scope).label("grp"),
+                TIMER.c.case_id,
+                TIMER.c.rule,
+                TIMER.c.occurrence,
+            )
             .distinct()
             .select_from(_with_worker(scope).join(TIMER, TIMER.c.case_id == CASE.c.id))
             .where(
@@ -237,17 +254,230 @@ class SqlKpiStore:
             )
             .subquery("fired")
         )
-        query = select(fired.c.rule, func.count().label("n")).group_by(fired.c.rule)
-        return {r.rule: int(r.n) for r in self._rows(query)}
+        query = select(fired.c.grp, fired.c.rule, func.count().label("n")).group_by(
+            fired.c.grp, fired.c.rule
+        )
+        return {(r.grp or "", r.rule): int(r.n) for r in self._rows(query)}
+
+    # -- report-backs ----------------------------------------------------------------------
+
+    def duty_counts(
+        self, scope: Scope, start: date, end: date, report_backs: tuple[str, ...]
+    ) -> list[DutyCount]:
+        """Each occurrence (case, duty, due date) once, by its best outcome: a report-back
+        received in time (3) beats one received late (2), which beats the missing notice (1)
+        it may have followed. Due dates are local days stored as text, so the period is a
+        comparison of ISO dates."""
+        first, last = start.isoformat(), end.isoformat()
+        occurrences = self._occurrences(scope.drejebog_id, first, last, report_backs)
+        group = _group_column(scope).label("grp")
+        best = occurrences.c.best
+        query = (
+            select(
+                group,
+                occurrences.c.rule,
+                func.sum(case((best == 3, 1), else_=0)).label("in_time"),
+                func.sum(case((best == 2, 1), else_=0)).label("late"),
+                func.sum(case((best == 1, 1), else_=0)).label("missed"),
+                func.count(func.distinct(occurrences.c.case_id)).label("cases"),
+                func.count(
+                    func.distinct(case((occurrences.c.row >= 2, occurrences.c.case_id)))
+                ).label("in_a_row"),
+            )
+            .select_from(_with_worker(scope).join(occurrences, occurrences.c.case_id == CASE.c.id))
+            .where(CASE.c.drejebog_id == scope.drejebog_id, *_scope_filter(scope))
+            .group_by(group, occurrences.c.rule)
+        )
+        rungs = self._rungs(scope, first, last)
+        return [
+            DutyCount(
+                r.grp or "",
+                r.rule,
+                int(r.in_time or 0),
+                int(r.late or 0),
+                int(r.missed or 0),
+                int(r.cases),
+                int(r.in_a_row),
+                rungs.get((r.grp or "", r.rule), 0),
+            )
+            for r in self._rows(query.order_by(group, occurrences.c.rule))
+        ]
+
+    def _occurrences(
+        self, drejebog_id: str, first: str, last: str, report_backs: tuple[str, ...]
+    ) -> FromClause:
+        """Each occurrence (case, duty, due date) of the drejebog's cases due from `first` to
+        `last` once: its best outcome and its count of misses in a row. The history is read
+        through the drejebog's cases (ix_case_open, then each case's rows by its key), not
+        scanned whole."""
+        of_drejebog = CASE.join(HISTORY, HISTORY.c.case_id == CASE.c.id)
+        records = self._json_list("records")
+        record = records.c.value
+        due = record["due"].as_string()
+        received = (
+            select(
+                HISTORY.c.case_id,
+                record["name"].as_string().label("rule"),
+                due.label("due"),
+                case((record["step"].as_string() == "til tiden", 3), else_=2).label("rank"),
+                literal(0).label("row"),
+            )
+            .select_from(of_drejebog)
+            .join(records, true())
+            .where(
+                CASE.c.drejebog_id == drejebog_id,
+                HISTORY.c.kind == EVENT_KIND,
+                HISTORY.c.event.in_(report_backs),
+                record["kind"].as_string() == "checkin",
+                due >= first,
+                due <= last,
+            )
+        )
+        frist = HISTORY.c.data["frist"].as_string()
+        missing = (
+            select(
+                HISTORY.c.case_id,
+                HISTORY.c.event.label("rule"),
+                frist.label("due"),
+                literal(1).label("rank"),
+                func.coalesce(cast(self._in_a_row(), Integer), 0).label("row"),
+            )
+            .select_from(of_drejebog)
+            .where(
+                CASE.c.drejebog_id == drejebog_id,
+                HISTORY.c.kind == MISSING_KIND,
+                frist >= first,
+                frist <= last,
+            )
+        )
+        outcomes = union_all(received, missing).subquery("outcomes")
+        occurrences = (
+            select(
+                outcomes.c.case_id,
+                outcomes.c.rule,
+                func.max(outcomes.c.rank).label("best"),
+                func.max(outcomes.c.row).label("row"),
+            )
+            .group_by(outcomes.c.case_id, outcomes.c.rule, outcomes.c.due)
+            .subquery("occurrences")
+        )
+        return occurrences
+
+    def _rungs(self, scope: Scope, first: str, last: str) -> dict[tuple[str, str], int]:
+        """Per group and duty, how often its `mangler_i_træk` rung fired for a due date in
+        the period."""
+        frist = HISTORY.c.data["frist"].as_string()
+        group = _group_column(scope).label("grp")
+        query = (
+            select(group, HISTORY.c.event, func.count().label("n"))
+            .select_from(_with_worker(scope).join(HISTORY, HISTORY.c.case_id == CASE.c.id))
+            .where(
+                CASE.c.drejebog_id == scope.drejebog_id,
+                HISTORY.c.kind == IN_A_ROW_KIND,
+                frist >= first,
+                frist <= last,
+                *_scope_filter(scope),
+            )
+            .group_by(group, HISTORY.c.event)
+        )
+        return {(r.grp or "", r.event): int(r.n) for r in self._rows(query)}
+
+    # -- the cases behind a figure ----------------------------------------------------------
+
+    def target_cases(
+        self,
+        target: Target,
+        scope: Scope,
+        calendar: list[CalendarDay],
+        cohort: str | None,
+        limit: int,
+    ) -> list[int]:
+        base, day = self._anchored(target, scope, calendar)
+        cal = CALENDAR
+        query = select(base.c.id).select_from(base.join(cal, cal.c.day == day))
+        if cohort is not None:
+            query = query.where(func.substr(day, 1, 7) == cohort)
+        query = query.order_by(base.c.id.desc()).limit(limit)
+        return [int(r.id) for r in self._rows(query, calendar)]
+
+    def deadline_cases(
+        self, scope: Scope, start: datetime, end: datetime, rule: str, limit: int
+    ) -> list[int]:
+        results = self._json_list("results")
+        settled = (
+            select(CASE.c.id)
+            .select_from(_with_worker(scope).join(HISTORY, HISTORY.c.case_id == CASE.c.id))
+            .join(results, true())
+            .where(
+                CASE.c.drejebog_id == scope.drejebog_id,
+                HISTORY.c.kind == EVENT_KIND,
+                HISTORY.c.at >= start,
+                HISTORY.c.at < end,
+                results.c.value["rule"].as_string() == rule,
+                *_scope_filter(scope),
+            )
+        )
+        escalated = (
+            select(CASE.c.id)
+            .select_from(_with_worker(scope).join(TIMER, TIMER.c.case_id == CASE.c.id))
+            .where(
+                CASE.c.drejebog_id == scope.drejebog_id,
+                TIMER.c.rule == rule,
+                TIMER.c.kind == "escalation",
+                TIMER.c.status == "fired",
+                TIMER.c.fired_at >= start,
+                TIMER.c.fired_at < end,
+                *_scope_filter(scope),
+            )
+        )
+        ids = union(settled, escalated).subquery("ids")
+        query = select(ids.c.id).order_by(ids.c.id.desc()).limit(limit)
+        return [int(r.id) for r in self._rows(query)]
+
+    def duty_cases(
+        self,
+        scope: Scope,
+        start: date,
+        end: date,
+        report_backs: tuple[str, ...],
+        rule: str,
+        limit: int,
+    ) -> list[int]:
+        occurrences = self._occurrences(
+            scope.drejebog_id, start.isoformat(), end.isoformat(), report_backs
+        )
+        query = (
+            select(CASE.c.id)
+            .distinct()
+            .select_from(_with_worker(scope).join(occurrences, occurrences.c.case_id == CASE.c.id))
+            .where(
+                CASE.c.drejebog_id == scope.drejebog_id,
+                occurrences.c.rule == rule,
+                *_scope_filter(scope),
+            )
+            .order_by(CASE.c.id.desc())
+            .limit(limit)
+        )
+        return [int(r.id) for r in self._rows(query)]
 
     # -- where the dialects differ ---------------------------------------------------------
 
-    def _results(self) -> Any:
-        """The history row's list of deadline results as a table of JSON values."""
+    def _json_list(self, key: str) -> Any:
+        """A JSON list of the history row (its deadline `results`, its `records`) as a
+        table of JSON values."""
         value = column("value", JSON)
         if self._dialect == "postgresql":
-            return func.json_array_elements(HISTORY.c.data["results"]).table_valued(value)
-        return func.json_each(HISTORY.c.data, "$.results").table_valued(value)
+            return func.json_array_elements(HISTORY.c.data[key]).table_valued(value)
+        return func.json_each(HISTORY.c.data, f"$.{key}").table_valued(value)
+
+    def _in_a_row(self) -> ColumnElement[Any]:
+        """A missing notice's count of misses in a row (`i_træk`). The history's JSON is
+        written with non-ASCII escaped ("i_tr\\u00e6k"), and SQLite's JSON paths match a key
+        as it is spelt in the text, so both spellings are asked for there."""
+        plain: ColumnElement[Any] = HISTORY.c.data["i_træk"].as_string()
+        if self._dialect == "postgresql":
+            return plain
+        return func.coalesce(plain, HISTORY.c.data["i_tr\\u00e6k"].as_string())
 
     def _local_day(self, instant: ColumnElement[Any], years: range) -> ColumnElement[Any]:
         """The day in Copenhagen of a UTC instant, as YYYY-MM-DD text. SQLite has no time

@@ -5,23 +5,23 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, time, timedelta
 
 import pytest
 from click.testing import CliRunner
 
 from drejebog.app.settings import Settings
 from drejebog.bootstrap import bootstrap
-from drejebog.cli import report_commands
 from drejebog.cli.jobcenter_demo import DEMO_ACCOUNT, DEMO_PASSWORD
 from drejebog.cli.main import main
-from drejebog.engine.clock import SimulatedClock
-from drejebog.engine.deadlines import local_instant
 from drejebog.engine.loader import drejebog_files, load_file
 from drejebog.workflows import SHIPPED_DIR
 
 SHOWN = re.compile(r"\d+(,\d)? (%|uger)|for få sager|endnu ikke afgjort|ikke nået endnu")
 DEADLINE_ROW = re.compile(r"^ +(\d+|–) +(\d+|–) +(\d+|–) +(\d+ %|få)   (\S.*)$", re.M)
+
+
+def number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +53,13 @@ def test_the_story_names_the_jobcenter_and_every_target_of_the_seeds(demo):
 def test_the_story_shows_the_reports_figures_by_title(demo, monkeypatch):
     _folder, database, result = demo
     out = result.stdout
-    command = re.search(r"drejebog report --fra (\S+) --til (\S+)$", out, re.M)
+    command = re.search(r"drejebog report --fra (\S+) --til (\S+) --opgjort (\S+)$", out, re.M)
     assert command
-    start, end = command.groups()
-    # the report made at the demo's end, as the demo made it
-    at = local_instant(date.fromisoformat(end) + timedelta(days=1), time(0))
-    monkeypatch.setattr(report_commands, "report_clock", lambda _app: SimulatedClock(at))
+    start, end, as_of = command.groups()
+    assert as_of == end  # the figures as they stood on the demo's last day, as the story's
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
-    report = CliRunner().invoke(main, ["report", "--json", "--fra", start, "--til", end])
+    args = ["report", "--json", "--fra", start, "--til", end, "--opgjort", as_of]
+    report = CliRunner().invoke(main, args)
     assert report.exit_code == 0, report.output
     figures = {d["drejebog"]: d for d in json.loads(report.stdout)["drejebøger"]}
     lines = out.splitlines()
@@ -79,6 +78,21 @@ def test_the_story_shows_the_reports_figures_by_title(demo, monkeypatch):
         assert late == str(expected["for_sent"] if expected["for_sent"] is not None else "–")
         assert escalated == str(expected["eskaleret"] or "–")
     assert any(late not in ("0", "–") for _, late, _, _, _ in rows)  # the demo has late ones
+    # the recurring duties: the report's report-backs, by title, in one line each (unwrapped)
+    block = out.split("Tilbagevendende pligter: Ressourceforløb med jobperspektiv\n")[1]
+    said = block.split("\n\n")[0].replace("\n    ", " ")
+    duties = figures["ressourceforloeb"]["pligter"]
+    assert len(duties) == len(said.splitlines()) >= 1
+    for duty in duties:
+        if not duty["faste_fristdage"]:
+            assert f"  {duty['titel']}: {number(duty['mangler'])} mangler (regnet fra" in said
+            continue
+        expected = (
+            f"  {duty['titel']}: {number(duty['rettidigt'])} til tiden, "
+            f"{number(duty['for_sent'])} for sent, {number(duty['mangler'])} mangler "
+            f"({duty['andel_rettidigt']} til tiden)"
+        )
+        assert expected in said, (expected, said)
     # titles, never rule ids
     for path in drejebog_files([SHIPPED_DIR]):
         for rule in load_file(path).rules:

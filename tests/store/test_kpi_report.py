@@ -32,11 +32,12 @@ from pathlib import Path
 import pytest
 
 from drejebog.app.firing import Channels, sweep
-from drejebog.app.kpi import NO_MEDIAN, TOO_FEW, KpiReports, ReportRequest
-from drejebog.app.kpi_ports import GROUP_TEAM
+from drejebog.app.kpi import NO_MEDIAN, TOO_FEW, FigureRef, KpiReports, ReportRequest
+from drejebog.app.kpi_ports import GROUP_TEAM, GROUP_WORKER
 from drejebog.app.settings import Settings
 from drejebog.bootstrap import App, bootstrap
 from drejebog.engine.clock import SimulatedClock
+from drejebog.engine.errors import NotFound
 from drejebog.store.kpi_queries import SqlKpiStore
 from tests.store.backends import SqlBackend
 from tests.store.conftest import staff
@@ -309,6 +310,24 @@ def test_report_command_refuses_a_bad_period_in_danish(kpi_app, run):
     assert "2027-02-30" in output
     output = run("report", "--drejebog", "findes_ikke", code=1)
     assert "findes_ikke" in output
+    output = run("report", "--opgjort", "i går", code=2)
+    assert "'i går' er ikke en dato" in output
+
+
+def test_report_as_it_stood_at_the_end_of_a_day(kpi_app, run):
+    # --opgjort 2027-03-19: the figures at midnight after it, the day before the fixture's
+    # report (20 March) and after everything happened: the same figures, made without a
+    # simulated clock; --opgjort 2027-03-09 is before f2-f4 reached a milestone
+    args = ("report", "--fra", "2027-01-01", "--til", "2027-02-28", "--drejebog", "kpi", "--json")
+    late = json.loads(run(*args, "--opgjort", "2027-03-19"))
+    (drejebog,) = late["drejebøger"]
+    assert late["opgjort"] == "2027-03-19T23:00:00+00:00"
+    praktik = drejebog["måltal"][0]["samlet"]
+    assert (praktik["n"], praktik["nået"], praktik["værdi"]) == (9, 2, "22 %")
+    early = json.loads(run(*args, "--opgjort", "2027-03-09"))
+    # on 9 March no month from 10 February has passed: only the January cases are settled
+    praktik = early["drejebøger"][0]["måltal"][0]["samlet"]
+    assert (praktik["n"], praktik["endnu_ikke_afgjort"], praktik["værdi"]) == (3, 7, TOO_FEW)
 
 
 def test_anchors_entering_a_state_and_opening_the_case_use_the_day_in_copenhagen(kpi_app, clock):
@@ -324,3 +343,64 @@ def test_anchors_entering_a_state_and_opening_the_case_use_the_day_in_copenhagen
     assert (opened.n, opened.reached, opened.pending) == (5, 4, 7)  # a1 too: no population
     _, targets = figures(kpi_app, clock, ReportRequest(date(2027, 3, 2), date(2027, 3, 31), "kpi"))
     assert targets["praktik_fra_forloeb"].overall.n == 0
+
+
+def test_deadline_adherence_by_team_and_by_worker(kpi_app, clock):
+    # March: f1, f7, x1 in time and f2, f3 late (all anna_s, team1); the escalation of 9 March
+    # went up for f2-f6 (team1) and j1-j3 (bent, team2), who settled nothing: too few to show
+    for grouping, groups in ((GROUP_TEAM, ("team1", "team2")), (GROUP_WORKER, ("anna_s", "bent"))):
+        request = ReportRequest(
+            date(2027, 3, 1), date(2027, 3, 31), drejebog_id="kpi", grouping=grouping
+        )
+        drejebog, _ = figures(kpi_app, clock, request)
+        (overall,) = drejebog.deadlines
+        assert (overall.count.in_time, overall.count.late, overall.count.escalated) == (3, 2, 8)
+        shown = {d.group: d for d in drejebog.deadline_groups}
+        first, second = (shown[g] for g in groups)
+        count = first.count
+        assert (count.in_time, count.late, count.lapsed, count.escalated) == (3, 2, 0, 5)
+        assert first.in_time_share == "60 %" and first.rule == "praktik_frist"
+        assert (second.n, second.count.escalated, second.in_time_share) == (0, 3, TOO_FEW)
+    march = ReportRequest(date(2027, 3, 1), date(2027, 3, 31), drejebog_id="kpi")
+    ungrouped, _ = figures(kpi_app, clock, march)
+    assert ungrouped.deadline_groups == []
+
+
+def test_the_cases_behind_each_figure(kpi_app, clock):
+    kpi = reports(kpi_app, clock)
+    ids = {name: case_id for name, case_id in zip(CASES, range(1, len(CASES) + 1), strict=True)}
+
+    def names(found) -> list[str]:
+        by_id = {i: name for name, i in ids.items()}
+        return sorted(by_id[i] for i in found.case_ids)
+
+    everyone = sorted(n for n in CASES if n not in ("x1", "a1"))  # in the population and period
+    found = kpi.figure_cases(PERIOD, FigureRef("maal", "kpi", "praktik_1_maaned"), 100)
+    assert (found.title, names(found), found.capped) == (
+        "30 % i praktik inden 1 måned",
+        everyone,
+        False,
+    )
+    assert list(found.case_ids) == sorted(found.case_ids, reverse=True)  # newest first
+    january = FigureRef("maal", "kpi", "praktik_1_maaned", "2027-01")
+    assert names(kpi.figure_cases(PERIOD, january, 100)) == ["j1", "j2", "j3"]
+    capped = kpi.figure_cases(PERIOD, FigureRef("maal", "kpi", "praktik_1_maaned"), 4)
+    assert len(capped.case_ids) == 4 and capped.capped
+    march = ReportRequest(date(2027, 3, 1), date(2027, 3, 31), drejebog_id="kpi")
+    deadline = kpi.figure_cases(march, FigureRef("frist", "kpi", "praktik_frist"), 100)
+    assert deadline.title == "Praktik inden en uge"
+    assert names(deadline) == sorted([*everyone, "x1"])  # met, late or escalated in March
+    team2 = ReportRequest(date(2027, 3, 1), date(2027, 3, 31), team="team2")
+    assert names(kpi.figure_cases(team2, FigureRef("frist", "kpi", "praktik_frist"), 100)) == [
+        "j1",
+        "j2",
+        "j3",
+    ]
+    for ref, message in (
+        (FigureRef("maal", "kpi", "findes_ikke"), "ukendt måltal 'findes_ikke'"),
+        (FigureRef("frist", "kpi", "moede_holdt"), "ukendt frist 'moede_holdt'"),
+        (FigureRef("pligt", "kpi", "praktik_frist"), "ukendt tilbagevendende pligt 'praktik_f"),
+        (FigureRef("maal", "nej", "x"), "ukendt drejebog 'nej'"),
+    ):
+        with pytest.raises(NotFound, match=message):
+            kpi.figure_cases(PERIOD, ref, 100)

@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from drejebog.app.kpi import ReportRequest
 from drejebog.app.kpi_render import as_json
 from drejebog.bootstrap import App
+from drejebog.store.tables import ACCESS_LOG
 from drejebog.web.app import create_app
 from tests.store.test_kpi_report import app, kpi_app  # noqa: F401  (fixtures)
 from tests.store.test_web import PASSWORD, SETTINGS, log_in
@@ -27,9 +29,15 @@ from tests.store.test_web import PASSWORD, SETTINGS, log_in
 
 @pytest.fixture
 def dash(kpi_app: App) -> App:
-    """The KPI cases with accounts: lene (leder, team1), anna_s (sagsbehandler), karl as an
-    administrator."""
-    for handle, role in (("lene", "leder"), ("anna_s", "sagsbehandler"), ("karl", "administrator")):
+    """The KPI cases with accounts: lene (leder of anna_s and bent), anna_s (sagsbehandler),
+    karl as an administrator, and ole, the leder of another team with none of the cases."""
+    kpi_app.admin.add_worker("ole", "Ole Leder", "leder", "ole@jobcenter.dk", "team3")
+    for handle, role in (
+        ("lene", "leder"),
+        ("anna_s", "sagsbehandler"),
+        ("karl", "administrator"),
+        ("ole", "leder"),
+    ):
         kpi_app.accounts.add(handle, role, PASSWORD)
     return kpi_app
 
@@ -197,3 +205,91 @@ def test_only_a_leder_or_administrator_sees_it_and_nobody_unauthenticated(dash):
     anna.cookies.clear()
     response = anna.get("/maaltal", follow_redirects=False)
     assert (response.status_code, response.headers["location"]) == (303, "/login")
+
+
+def figure_links(page: str) -> list[str]:
+    return [html.unescape(h) for h in re.findall(r'href="(/maaltal/sager\?[^"]*)"', page)]
+
+
+def access_rows(app: App) -> list[tuple[str, int, str]]:
+    query = select(ACCESS_LOG.c.handle, ACCESS_LOG.c.case_id, ACCESS_LOG.c.action)
+    with app.engine.connect() as connection:
+        return [tuple(r) for r in connection.execute(query.order_by(ACCESS_LOG.c.id))]
+
+
+def listed_citizens(page: str) -> list[str]:
+    body = page.split('id="resultat"')[1]
+    return sorted(re.findall(r"<td>Borger (\w+)</td>", body))
+
+
+def test_each_figure_links_to_the_cases_behind_it_and_the_list_is_logged(dash):
+    lene = client_of(dash, "lene")
+    page = lene.get("/maaltal?fra=2027-01-01&til=2027-03-31").text
+    links = figure_links(kpi_section(page))
+    report = report_json(dash, ReportRequest(date(2027, 1, 1), date(2027, 3, 31)))
+    for target in report["måltal"]:  # the overall figure (twice: summary and table) and months
+        mine = [link for link in links if f"navn={target['navn']}&" in link]
+        assert len(mine) == 2 + len(target["måneder"]), target["navn"]
+    for deadline in report["frister"]:
+        assert any(f"slags=frist&navn={deadline['regel']}&" in link for link in links)
+    january = next(link for link in links if link.endswith("kohorte=2027-01"))
+    assert "navn=praktik_1_maaned&" in january and "fra=2027-01-01&til=2027-03-31" in january
+    before = len(access_rows(dash))
+    shown = lene.get(january)
+    assert shown.status_code == 200
+    assert "30 % i praktik inden 1 måned" in shown.text and "kohorte 2027-01" in shown.text
+    assert listed_citizens(shown.text) == ["j1", "j2", "j3"]
+    logged = access_rows(dash)[before:]
+    assert sorted(logged) == [("lene", case_id, "måltal") for case_id in (8, 9, 10)]
+    assert "Tallet bygger på 3 sager" in shown.text
+    # a deadline's cases: met, late or escalated in the period (x1's meeting is in March)
+    deadline = next(link for link in links if "slags=frist&navn=praktik_frist&" in link)
+    assert len(listed_citizens(lene.get(deadline).text)) == 11
+
+
+def test_a_leder_sees_only_the_own_teams_cases_behind_a_figure(dash):
+    lene = client_of(dash, "lene")
+    links = figure_links(lene.get("/maaltal?fra=2027-01-01&til=2027-02-28").text)
+    january = next(link for link in links if link.endswith("kohorte=2027-01"))
+    before = len(access_rows(dash))
+    ole = client_of(dash, "ole")
+    page = ole.get(january)
+    assert page.status_code == 200
+    assert listed_citizens(page.text) == []
+    assert "Ingen af sagerne bag tallet er dit teams." in page.text
+    assert access_rows(dash)[before:] == []  # nothing shown, nothing logged
+    karl = client_of(dash, "karl")
+    refused = karl.get(january)
+    assert refused.status_code == 403
+    assert "kun en leder kan se sagerne bag måltallene" in refused.text
+    assert client_of(dash, "anna_s").get(january).status_code == 403
+    assert access_rows(dash)[before:] == []
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "message"),
+    [
+        ("drejebog=kpi&slags=maal", 400, "feltet 'Navn' mangler"),
+        ("drejebog=kpi&slags=tal&navn=x", 400, "feltet 'Slags': 'tal' er ukendt"),
+        ("drejebog=kpi&slags=maal&navn=praktik_1_maaned&kohorte=2027-13", 400, "ÅÅÅÅ-MM"),
+        ("drejebog=kpi&slags=frist&navn=x&kohorte=2027-01", 400, "for et måltal"),
+        ("drejebog=kpi&slags=maal&navn=" + "x" * 101, 400, "højst 100 er tilladt"),
+        ("drejebog=kpi&slags=maal&navn=findes_ikke", 404, "ukendt måltal 'findes_ikke'"),
+        ("drejebog=kpi&slags=maal&navn=praktik_1_maaned&side=0", 400, "siden skal være et tal"),
+        ("drejebog=kpi&slags=maal&navn=praktik_1_maaned&side=x", 400, "siden skal være et tal"),
+    ],
+    ids=[
+        "no_name",
+        "unknown_kind",
+        "no_such_month",
+        "cohort_of_a_deadline",
+        "name_too_long",
+        "unknown_target",
+        "page_zero",
+        "page_not_a_number",
+    ],
+)
+def test_a_bad_figure_link_is_refused_in_danish(dash, query, status, message):
+    page = client_of(dash, "lene").get(f"/maaltal/sager?fra=2027-01-01&til=2027-02-28&{query}")
+    assert page.status_code == status
+    assert message in html.unescape(page.text)
