@@ -50,6 +50,7 @@ class CaseFilter:
     search: str = ""  # part of the citizen's name, or a full CPR number
     closed: bool = False  # also closed cases
     page: int = 1
+    version: str | None = None  # of the drejebog: the cases running on that version
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class CaseList:
         query = CaseListQuery(
             scope=self.scope(handle, account_role),
             drejebog=wanted.drejebog or None,
+            version=wanted.version or None,
             state=wanted.state or None,
             worker=wanted.worker or None,
             today=local_date(now),
