@@ -23,7 +23,7 @@ from drejebog.engine.clock import Clock
 from drejebog.engine.cpr import parse_cpr
 from drejebog.engine.errors import DrejebogError, DrejebogInvalid, NotFound, Problem
 from drejebog.engine.fields import IDENTIFIER
-from drejebog.engine.loader import check_file, drejebog_files, read_text
+from drejebog.engine.loader import check_file, drejebog_files, parse_text, read_text
 from drejebog.engine.model import BUILTIN_ROLES, CITIZEN_ROLE
 from drejebog.engine.shown import shown_name
 
@@ -50,7 +50,7 @@ class LoadResult:
 
 
 def load_drejebog_files(
-    store: AdminStore, paths: Sequence[str | Path], now: datetime
+    store: AdminStore, paths: Sequence[str | Path], now: datetime, actor: str = SYSTEM_ACTOR
 ) -> list[LoadResult]:
     """Store every drejebog in `paths`, all or nothing: one invalid file stores none, and a
     version already stored with another content is refused (raise 'version' instead)."""
@@ -61,11 +61,31 @@ def load_drejebog_files(
         drejebog, found = check_file(path)
         problems.extend(found)
         if drejebog is not None and not found:
-            parsed.append(NewVersion(drejebog, str(path), read_text(path)))
+            parsed.append(NewVersion(drejebog, str(path), read_text(path), actor))
     if not files:
         problems.append(Problem(", ".join(map(str, paths)), 1, 1, "ingen drejebøger fundet"))
     if problems:
         raise DrejebogInvalid(problems)
+    return store_new_versions(store, parsed, now)
+
+
+def load_drejebog_text(
+    store: AdminStore, text: str, source_name: str, now: datetime, actor: str
+) -> LoadResult:
+    """Store the drejebog in `text` (pasted or uploaded on the projektleder's page) by the
+    same rules as a file: checked first (DrejebogInvalid with every problem), a changed text
+    under a stored version refused."""
+    drejebog, problems = parse_text(text, source_name)
+    if problems or drejebog is None:
+        raise DrejebogInvalid(problems or [Problem(source_name, 1, 1, "drejebogen er tom")])
+    return store_new_versions(store, [NewVersion(drejebog, source_name, text, actor)], now)[0]
+
+
+def store_new_versions(
+    store: AdminStore, parsed: Sequence[NewVersion], now: datetime
+) -> list[LoadResult]:
+    """Store the checked versions not stored yet; an unchanged one is 'uændret', a changed
+    text under a stored version is refused (nothing stored)."""
     known = store.content_hashes({(v.drejebog.id, v.drejebog.version) for v in parsed})
     results: list[LoadResult] = []
     new: list[NewVersion] = []
@@ -188,8 +208,13 @@ class Admin:
             raise AdminError(f"borgeren med CPR-nummer {cpr.masked} findes allerede")
         return cpr.masked
 
-    def load_drejebog_files(self, paths: Sequence[str | Path]) -> list[LoadResult]:
-        return load_drejebog_files(self.store, paths, self.clock.now())
+    def load_drejebog_files(
+        self, paths: Sequence[str | Path], actor: str = SYSTEM_ACTOR
+    ) -> list[LoadResult]:
+        return load_drejebog_files(self.store, paths, self.clock.now(), actor)
+
+    def load_drejebog_text(self, text: str, source_name: str, actor: str) -> LoadResult:
+        return load_drejebog_text(self.store, text, source_name, self.clock.now(), actor)
 
     def workers(self) -> list[WorkerListing]:
         return workers(self.store)

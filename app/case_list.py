@@ -53,6 +53,7 @@ class CaseFilter:
     closed: bool = False  # also closed cases
     page: int = 1
     case_ids: tuple[int, ...] | None = None  # only these (the cases behind a KPI figure)
+    version: str | None = None  # of the drejebog: the cases running on that version
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,7 @@ class CaseList:
         query = CaseListQuery(
             scope=self.scope(handle, account_role),
             drejebog=wanted.drejebog or None,
+            version=wanted.version or None,
             state=wanted.state or None,
             worker=wanted.worker or None,
             today=local_date(now),

@@ -416,11 +416,12 @@ class NewWorker:
 
 @dataclass(frozen=True, slots=True)
 class NewVersion:
-    """A drejebog version to store, with the file it was read from."""
+    """A drejebog version to store, with the file it was read from and who loaded it."""
 
     drejebog: Drejebog
     source_name: str
     source_text: str
+    loaded_by: str = SYSTEM_ACTOR
 
 
 class AdminStore(Protocol):
@@ -714,6 +715,7 @@ class CaseListQuery:
     limit: int
     offset: int
     case_ids: tuple[int, ...] | None = None  # only these cases (those behind a KPI figure)
+    version: str | None = None  # of the drejebog (with `drejebog`)
 
 
 class CaseListStore(Protocol):

@@ -21,6 +21,7 @@ from drejebog.app.api_tokens import ApiTokens, Integration
 from drejebog.app.calendar_feed import CalendarFeeds
 from drejebog.app.case_list import CaseList
 from drejebog.app.cases import CaseService
+from drejebog.app.drejebog_workbench import Workbench
 from drejebog.app.inbox import Inbox
 from drejebog.app.insight import Insight
 from drejebog.app.integration_access import IntegrationAccess, IntegrationCaseList
@@ -48,6 +49,7 @@ from drejebog.store.retention import SqlRetention
 from drejebog.store.schema_version import HEAD_REVISION, current_revision
 from drejebog.store.team_overview import SqlTeamOverview
 from drejebog.store.unit_of_work import SqlUnitOfWork
+from drejebog.workflows import SCENARIOS_DIR
 
 
 @dataclass
@@ -124,6 +126,11 @@ class App:
             self.clock,
             self.wiring().flags,
         )
+
+    @property
+    def workbench(self) -> Workbench:
+        """The projektleder's page: load a drejebog's text, the versions, the scenarios."""
+        return Workbench(self.admin, self.unit_of_work, SCENARIOS_DIR)
 
     @property
     def case_list(self) -> CaseList:

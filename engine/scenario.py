@@ -57,16 +57,20 @@ class _ScenarioReader(FieldReader):
         local = self.local_datetime(node, what)
         return local.replace(tzinfo=COPENHAGEN).astimezone(UTC) if local else None
 
-    def read(self, root: Node, path: Path) -> Scenario | None:
+    def read(self, root: Node, path: Path, given: Drejebog | None = None) -> Scenario | None:
+        """The scenario; with `given`, it runs on that drejebog and its own 'drejebog' key
+        (a file name, optional then) is not read."""
         top = self.mapping(root, "scenariet")
         if top is None:
             return None
-        self.keys(top, "scenariet", SCENARIO_KEYS, ("drejebog", "slut", "sager"))
-        drejebog_node = top.value("drejebog")
-        relative = self.text(drejebog_node, "'drejebog'")
-        drejebog = None
-        if relative is not None and drejebog_node is not None:
-            drejebog = self._drejebog(path.parent / relative, drejebog_node)
+        required = ("slut", "sager") if given is not None else ("drejebog", "slut", "sager")
+        self.keys(top, "scenariet", SCENARIO_KEYS, required)
+        drejebog = given
+        if given is None:
+            drejebog_node = top.value("drejebog")
+            relative = self.text(drejebog_node, "'drejebog'")
+            if relative is not None and drejebog_node is not None:
+                drejebog = self._drejebog(path.parent / relative, drejebog_node)
         end = self.instant(top.value("slut"), "'slut'")
         cases: list[ScriptedCase] = []
         seen: dict[str, int] = {}
@@ -162,11 +166,17 @@ class _ScenarioReader(FieldReader):
 
 def load_scenario(path: str | Path) -> Scenario:
     path = Path(path)
-    text = read_text(path)
-    tree, problems = load_located(text, str(path))
-    reader = _ScenarioReader(str(path))
-    scenario = reader.read(tree, path) if tree is not None else None
+    return scenario_from_text(read_text(path), str(path))
+
+
+def scenario_from_text(text: str, filename: str, drejebog: Drejebog | None = None) -> Scenario:
+    """The scenario in `text` (named `filename` in its problems). With `drejebog` it runs on
+    that one (the projektleder's page: the drejebog being edited) instead of the file its
+    'drejebog' key names. Raises DrejebogInvalid carrying every problem."""
+    tree, problems = load_located(text, filename)
+    reader = _ScenarioReader(filename)
+    scenario = reader.read(tree, Path(filename), drejebog) if tree is not None else None
     problems = problems + reader.problems
     if problems or scenario is None:
-        raise DrejebogInvalid(problems or [Problem(str(path), 1, 1, "scenariet er tomt")])
+        raise DrejebogInvalid(problems or [Problem(filename, 1, 1, "scenariet er tomt")])
     return scenario

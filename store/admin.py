@@ -95,5 +95,6 @@ class SqlAdmin(WorkerLookup):
                         source_name=item.source_name,
                         source_text=item.source_text,
                         loaded_at=now,
+                        loaded_by=item.loaded_by,
                     )
                 )

@@ -17,7 +17,7 @@ from sqlalchemy import Select, exists, func, or_, select
 from drejebog.app.ports import CaseListQuery, ListedCase
 from drejebog.engine.cpr import parse_cpr
 from drejebog.store.queries import WorkerLookup
-from drejebog.store.tables import ASSIGNMENT, CASE, CITIZEN, TASK, WORKER
+from drejebog.store.tables import ASSIGNMENT, CASE, CITIZEN, TASK, VERSION, WORKER
 
 
 def _escaped(text: str) -> str:
@@ -50,6 +50,11 @@ def case_list_query(query: CaseListQuery) -> Select[Any]:
         statement = statement.where(CASE.c.closed_at.is_(None))
     if query.drejebog is not None:
         statement = statement.where(CASE.c.drejebog_id == query.drejebog)
+    if query.version is not None:
+        on_version = select(VERSION.c.id).where(VERSION.c.version == query.version)
+        if query.drejebog is not None:
+            on_version = on_version.where(VERSION.c.drejebog_id == query.drejebog)
+        statement = statement.where(CASE.c.drejebog_version_id.in_(on_version))
     if query.state is not None:
         statement = statement.where(CASE.c.state == query.state)
     if query.worker is not None:

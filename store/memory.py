@@ -150,6 +150,7 @@ class MemoryStore(MemoryDatabase):
                         "source_name": new.source_name,
                         "source_text": new.source_text,
                         "loaded_at": now,
+                        "loaded_by": new.loaded_by,
                     },
                 )
                 self._drejeboeger[row["id"]] = drejebog  # its row is seen only once committed

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 
 
 def current_revision(engine: Engine) -> str | None:

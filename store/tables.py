@@ -68,6 +68,7 @@ class DrejebogVersion(SQLModel, table=True):
     source_name: str
     source_text: str = Field(sa_column=Column(Text, nullable=False))
     loaded_at: datetime = Field(sa_column=_utc())
+    loaded_by: str = Field(default="system", max_length=64)  # who loaded it (the audit)
 
 
 class Case(SQLModel, table=True):
@@ -326,3 +327,19 @@ class CalendarFeedRow(SQLModel, table=True):
 
 API_TOKEN = _table(ApiTokenRow)
 CALENDAR_FEED = _table(CalendarFeedRow)
+
+
+class CliSessionRow(SQLModel, table=True):
+    """A worker's login from the command line (`drejebog login`, app/cli_identity.py): the
+    SHA-256 digest of the token kept in the worker's own file (0600), the account's handle,
+    and when it ended (`drejebog logout`; NULL: still valid). An ended session is kept."""
+
+    __tablename__ = "cli_session"
+    id: int | None = Field(default=None, primary_key=True)
+    handle: str = Field(max_length=64, foreign_key="worker.handle")
+    token_hash: str = Field(max_length=64, unique=True)  # hex SHA-256 of the token
+    created_at: datetime = Field(sa_column=_utc())
+    ended_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+
+
+CLI_SESSION = _table(CliSessionRow)

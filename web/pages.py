@@ -18,6 +18,7 @@ from drejebog.web.auth import (
 )
 from drejebog.web.case_changes import register_case_changes
 from drejebog.web.dashboard import register_dashboard
+from drejebog.web.drejebog_pages import register_drejebog_pages
 from drejebog.web.errors import WebError
 from drejebog.web.forms import read_form
 from drejebog.web.state import WebState
@@ -39,6 +40,7 @@ def case_filter(given: dict[str, str]) -> CaseFilter:
         raise WebError(400, f"siden skal være et tal, ikke '{page[:20]}'")
     return CaseFilter(
         drejebog=params.get("drejebog") or None,
+        version=params.get("version") or None,
         state=params.get("tilstand") or None,
         worker=params.get("medarbejder") or None,
         overdue=params.get("overskredet") == "ja",
@@ -123,3 +125,4 @@ def register_pages(api: FastAPI, state: WebState) -> None:
 
     register_case_changes(api, state)
     register_dashboard(api, state)
+    register_drejebog_pages(api, state)
