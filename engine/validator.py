@@ -34,8 +34,9 @@ def _unsupplied_anchors(drejebog: Drejebog, filename: str) -> list[Problem]:
     that no event entering the state can give the fact a value: at run time every such
     event would be refused (the rule has no date to count from), so it is said here, at the
     anchor. An event supplies a fact through `data`, `valgfri_data` or `sæt`, or brings it
-    along from an earlier state where some event could set it; `ryd` empties it. The start
-    state's facts may be given when the case is opened."""
+    along from an earlier state where some event could set it; `ryd` empties it. Facts given
+    when a case is opened count for the start state's own rules only: the drejebog does not
+    declare them (any fact may be given, or none), so a later state cannot rely on them."""
     arriving = _arriving_facts(drejebog)
     problems: list[Problem] = []
     for state in drejebog.states.values():
@@ -88,8 +89,6 @@ def _arriving_facts(drejebog: Drejebog) -> dict[tuple[str, str], set[str]]:
     in each state: what may be set on arrival, plus what the events that stay in the state
     may set (a may-analysis: one path that sets a fact is enough)."""
     in_state: dict[str, set[str]] = {state: set() for state in drejebog.states}
-    if drejebog.start in in_state:
-        in_state[drejebog.start] = set(drejebog.facts)  # given when the case is opened
     staying: dict[str, set[str]] = {state: set() for state in drejebog.states}
     for event in drejebog.events.values():
         if not event.changes_state or all(b.target in event.sources for b in event.branches):
