@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from drejebog.engine.calendar import WorkingCalendar
-from drejebog.engine.deadlines import is_in_time, local_date
+from drejebog.engine.deadlines import COPENHAGEN, is_in_time, local_date
 from drejebog.engine.errors import (
     BadEventData,
     CaseError,
@@ -260,15 +260,19 @@ class CaseRuntime:
         at: datetime,
     ) -> list[Record]:
         """An `appointment` record for each `tidspunkt` fact the event booked, moved or
-        cleared (the simulator and the case's history show them)."""
+        cleared (the simulator and the case's history show them): `flyttet` when the old
+        time was still ahead, `booket` when there was none or it has passed (the meeting
+        was held and the next one booked), `aflyst` when the event cleared it."""
         records: list[Record] = []
+        wall = at.astimezone(COPENHAGEN).replace(tzinfo=None)
         for name in sorted(changed):
             fact = self.drejebog.facts.get(name)
             if fact is None or fact.type is not FactType.APPOINTMENT:
                 continue
             value = facts.get(name)
             before = case.facts.get(name)
-            how = "aflyst" if value is None else "flyttet" if before is not None else "booket"
+            ahead = isinstance(before, datetime) and before > wall
+            how = "aflyst" if value is None else "flyttet" if ahead else "booket"
             records.append(
                 Record(
                     at=at,
