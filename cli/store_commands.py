@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -333,7 +334,7 @@ def case_show(case_id: str, as_json: bool, as_worker: str | None) -> None:
     book = details["drejebog"]
     echo(f"Drejebog: {book['titel']} ({book['id']}, version {book['version']})")
     echo(f"Tilstand: {details['tilstand']}" + (" (afsluttet)" if details["afsluttet"] else ""))
-    facts = ", ".join(f"{k}={v}" for k, v in sorted(details["fakta"].items())) or "-"
+    facts = ", ".join(f"{k}={_fact(v)}" for k, v in sorted(details["fakta"].items())) or "-"
     echo(f"Fakta: {facts}")
     echo("Tildelt:")
     for item in details["tildelt"] or [{"rolle": "-", "medarbejder": "-", "navn": ""}]:
@@ -344,7 +345,15 @@ def case_show(case_id: str, as_json: bool, as_worker: str | None) -> None:
         left = f"{days} dage tilbage" if days >= 0 else f"{-days} dage over fristen"
         moved = f"  flyttet: {item['flyttet']}" if item.get("flyttet") else ""
         echo(f"  {item['regel']:<28} {item['frist']}  ({left}){moved}")
-    if not details["frister"]:
+    for name in details["venter"]:
+        echo(f"  {name:<28} venter: faktummet, den regnes fra, er ryddet (ingen ny tid endnu)")
+    if not details["frister"] and not details["venter"]:
+        echo("  ingen")
+    echo("Kommende beskeder:")
+    for item in details["kommende"]:
+        roles = ", ".join(item["til"] or []) or "-"
+        echo(f"  {_local(item['tidspunkt'])}  {item['regel']:<28} {item['trin']} → {roles}")
+    if not details["kommende"]:
         echo("  ingen")
     echo("Tilbagevendende pligter:")
     for item in details["pligter"]:
@@ -371,6 +380,17 @@ def _history_line(item: dict[str, Any]) -> str:
     data = ", ".join(f"{k}={v}" for k, v in item["data"].items())
     why = f"  begrundelse: {item['begrundelse']}" if item.get("begrundelse") else ""
     return f"  {item['nr']:>3}. {at}  {what:<28} {move}  af {item['af']}  {data}{why}".rstrip()
+
+
+def _fact(value: object) -> object:
+    """A fact as `case show` prints it: a `tidspunkt` (kept as ISO text) as '2027-03-01
+    10:00', the local wall time it is; anything else as it is."""
+    if isinstance(value, str) and _WALL_TIME.fullmatch(value):
+        return value.replace("T", " ")[:16]
+    return value
+
+
+_WALL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:00")
 
 
 def _local(iso: str) -> str:
