@@ -362,6 +362,7 @@ class CaseRuntime:
             raise MigrationRefused(
                 case.id, f"tilstanden '{new_state}' findes ikke i den nye version"
             )
+        self._check_facts_fit(case)
         state = self.drejebog.states[new_state]
         old_state = old.states.get(case.state)
         old_rule_names = {r.name for r in old_state.rules} if old_state is not None else set()
@@ -448,6 +449,22 @@ class CaseRuntime:
                     replan_cycle(case.id, recurring, anchor, cycle, at, self.calendar)
                 )
         return self._done(step)
+
+    def _check_facts_fit(self, case: CaseSnapshot) -> None:
+        """Every fact value the case has must fit this version's type for it: a `dato` that
+        the new version makes a `tidspunkt` has no time of day to become, and a `valg` value
+        the new version dropped is none of its values. Kept, either would make the case
+        unreadable under the new version, so the migration is refused, naming the fact."""
+        for name, value in case.facts.items():
+            fact = self.drejebog.facts.get(name)
+            if fact is None or value is None:
+                continue
+            try:
+                convert_fact(fact, value)
+            except FactValueError as exc:
+                raise MigrationRefused(
+                    case.id, f"faktummet passer ikke til den nye version: {exc}"
+                ) from None
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from drejebog.cli.main import main
 from drejebog.engine.codec import facts_from_json, facts_to_json
 from drejebog.engine.deadlines import COPENHAGEN, local_instant, parse_appointment
-from drejebog.engine.errors import BadEventData, DrejebogInvalid
+from drejebog.engine.errors import BadEventData, DrejebogInvalid, MigrationRefused
 from drejebog.engine.expressions import compile_expression
 from drejebog.engine.facts import FactValueError, convert_fact
 from drejebog.engine.loader import load_file, load_text
@@ -356,3 +356,23 @@ def test_a_tidspunkt_in_sæt_is_checked_like_event_data():
 def test_reminder_klokken_is_parsed(book):
     _, rule = book.rule("deltag_jobsamtale")
     assert [r.time_of_day for r in rule.reminders] == [None, time(8, 0)]  # type: ignore[union-attr]
+
+
+# -- versions --------------------------------------------------------------------------------
+
+
+def test_a_migration_that_would_make_a_date_a_tidspunkt_is_refused_naming_the_fact(book):
+    dated = load_text(TEXT.replace("type: tidspunkt", "type: dato"))
+    old = CaseRuntime(dated)
+    case = old.open_case("sag", local("2027-05-01 09:00")).case
+    case = old.apply(
+        case, "jobsamtale_booket", {"jobsamtale": "2027-05-12"}, local("2027-05-01 10:00")
+    ).case
+    with pytest.raises(MigrationRefused) as caught:
+        CaseRuntime(book).migrate(case, dated, "booket", local("2027-05-02 10:00"))
+    assert "'jobsamtale'" in str(caught.value) and "klokkeslæt" in str(caught.value)
+    # without a value the case moves, its deadline waiting as before
+    empty = old.apply(case, "jobsamtale_aflyst", {}, local("2027-05-01 11:00")).case
+    moved = CaseRuntime(book).migrate(empty, dated, "booket", local("2027-05-02 10:00"))
+    assert moved.case.open_rules["deltag_jobsamtale"].due_date is None
+    assert moved.schedule == []
