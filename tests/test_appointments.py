@@ -376,3 +376,35 @@ def test_a_migration_that_would_make_a_date_a_tidspunkt_is_refused_naming_the_fa
     moved = CaseRuntime(book).migrate(empty, dated, "booket", local("2027-05-02 10:00"))
     assert moved.case.open_rules["deltag_jobsamtale"].due_date is None
     assert moved.schedule == []
+
+
+def test_a_duty_counted_from_a_cleared_fact_stops_and_one_moved_follows_it():
+    duty = """    tilbagevendende:
+      - navn: ugentlig_status
+        titel: Ugentlig status efter samtalen
+        hver: 1 uge
+        regnes_fra: jobsamtale
+        ejer: borger
+        opfyldes_af: jobsamtale_holdt
+        mangler: {til: sagsbehandler}
+  holdt:
+"""
+    book = load_text(TEXT.replace("  holdt:\n", duty, 1))
+    runtime = CaseRuntime(book)
+    case = runtime.open_case("sag", local("2027-05-01 09:00")).case
+    booked = runtime.apply(
+        case, "jobsamtale_booket", {"jobsamtale": "2027-05-12 14:30"}, local("2027-05-01 10:00")
+    )
+    assert booked.case.cycles["ugentlig_status"].anchor == date(2027, 5, 12)
+    moved = runtime.apply(
+        booked.case,
+        "jobsamtale_flyttet",
+        {"jobsamtale": "2027-05-20 09:00"},
+        local("2027-05-03 10:00"),
+    )
+    assert moved.case.cycles["ugentlig_status"].anchor == date(2027, 5, 20)
+    assert "ugentlig_status" in moved.cancel_rules
+    cleared = runtime.apply(moved.case, "jobsamtale_aflyst", {}, local("2027-05-04 10:00"))
+    assert "ugentlig_status" not in cleared.case.cycles
+    assert "ugentlig_status" in cleared.cancel_rules
+    assert [t for t in cleared.schedule if t.rule == "ugentlig_status"] == []
