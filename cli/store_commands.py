@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -20,6 +19,7 @@ from drejebog.cli.danish import ARGUMENT_NAMES
 from drejebog.engine.cpr import mask_cpr_in_text
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.errors import DrejebogError, DrejebogInvalid
+from drejebog.engine.facts import shown_fact
 from drejebog.engine.model import CITIZEN_ROLE
 from drejebog.engine.names import danish_kind
 
@@ -334,7 +334,7 @@ def case_show(case_id: str, as_json: bool, as_worker: str | None) -> None:
     book = details["drejebog"]
     echo(f"Drejebog: {book['titel']} ({book['id']}, version {book['version']})")
     echo(f"Tilstand: {details['tilstand']}" + (" (afsluttet)" if details["afsluttet"] else ""))
-    facts = ", ".join(f"{k}={_fact(v)}" for k, v in sorted(details["fakta"].items())) or "-"
+    facts = ", ".join(f"{k}={shown_fact(v)}" for k, v in sorted(details["fakta"].items())) or "-"
     echo(f"Fakta: {facts}")
     echo("Tildelt:")
     for item in details["tildelt"] or [{"rolle": "-", "medarbejder": "-", "navn": ""}]:
@@ -380,17 +380,6 @@ def _history_line(item: dict[str, Any]) -> str:
     data = ", ".join(f"{k}={v}" for k, v in item["data"].items())
     why = f"  begrundelse: {item['begrundelse']}" if item.get("begrundelse") else ""
     return f"  {item['nr']:>3}. {at}  {what:<28} {move}  af {item['af']}  {data}{why}".rstrip()
-
-
-def _fact(value: object) -> object:
-    """A fact as `case show` prints it: a `tidspunkt` (kept as ISO text) as '2027-03-01
-    10:00', the local wall time it is; anything else as it is."""
-    if isinstance(value, str) and _WALL_TIME.fullmatch(value):
-        return value.replace("T", " ")[:16]
-    return value
-
-
-_WALL_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:00")
 
 
 def _local(iso: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from drejebog.engine.calendar import WorkingCalendar
@@ -108,3 +109,15 @@ def span_text(duration: Duration) -> str:
     if duration.unit is Unit.MONTHS and duration.amount and duration.amount % 12 == 0:
         return f"{duration.amount // 12} år"
     return str(duration)
+
+
+_STORED_APPOINTMENT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:00")
+
+
+def shown_fact(value: object) -> object:
+    """A stored fact as people read it: a `tidspunkt` (kept in the case's JSON as
+    '2027-03-01T10:00:00') as '2027-03-01 10:00', the local wall time it is; anything else
+    as it is. `case show` and the web case page both use it."""
+    if isinstance(value, str) and _STORED_APPOINTMENT.fullmatch(value):
+        return value.replace("T", " ")[:16]
+    return value

@@ -63,6 +63,7 @@ def test_the_browsers_value_is_read_as_danish_local_time(web, client, booked_cas
     details = web.reports.case_details(booked_case)
     assert details["fakta"]["jobsamtale"] == "2027-11-01T10:00:00"
     assert details["tilstand"] == "booket"
+    assert "<dt>jobsamtale</dt><dd>2027-11-01 10:00</dd>" in client.get(f"/sag/{booked_case}").text
     borger = [k for k in details["kommende"] if k["til"] == ["borger"]]
     assert [k["tidspunkt"] for k in borger] == ["2027-10-31T09:00:00+00:00"]  # 10:00 +01:00
 
