@@ -108,6 +108,13 @@ def _record_data(record: Record) -> dict[str, object]:
     if record.kind == "checkin" and record.due_date is not None:
         data["step"] = record.step
         data["due"] = record.due_date.isoformat()
+    if record.kind == "appointment":  # booket / flyttet / aflyst, and the new local time
+        data["step"] = record.step
+        data["tidspunkt"] = (
+            record.appointment.isoformat(sep=" ", timespec="minutes")
+            if record.appointment
+            else None
+        )
     return data
 
 

@@ -190,7 +190,11 @@ def diagram(path: str, fmt: str) -> None:
 def record_json(record: Record) -> dict[str, object]:
     from drejebog.engine.deadlines import COPENHAGEN
 
-    counted = {"i_træk": record.in_a_row} if record.in_a_row else {}
+    counted: dict[str, object] = {"i_træk": record.in_a_row} if record.in_a_row else {}
+    if record.kind == "appointment":  # the booked local wall time; None: cancelled
+        counted["tidspunkt"] = (
+            record.appointment.isoformat(timespec="minutes") if record.appointment else None
+        )
     return {
         "at": record.at.astimezone(COPENHAGEN).isoformat(),
         "case": record.case_id,
@@ -218,7 +222,10 @@ def record_text(record: Record) -> str:
     )
     if record.role:
         line += f" → {record.role}"
-    if record.due_date and record.kind != "state":
+    if record.kind == "appointment":
+        when = f" {record.appointment:%d.%m.%Y kl. %H:%M}" if record.appointment else ""
+        line += f"  {record.step}{when}"  # booket / flyttet / aflyst
+    elif record.due_date and record.kind != "state":
         line += f"  (frist {record.due_date:%d.%m.%Y})"
     if record.kind == "checkin":
         line += f"  {record.step}"  # til tiden / for sent

@@ -19,6 +19,7 @@ from drejebog.cli.danish import ARGUMENT_NAMES
 from drejebog.engine.cpr import mask_cpr_in_text
 from drejebog.engine.deadlines import COPENHAGEN
 from drejebog.engine.errors import DrejebogError, DrejebogInvalid
+from drejebog.engine.facts import shown_fact
 from drejebog.engine.model import CITIZEN_ROLE
 from drejebog.engine.names import danish_kind
 
@@ -333,7 +334,7 @@ def case_show(case_id: str, as_json: bool, as_worker: str | None) -> None:
     book = details["drejebog"]
     echo(f"Drejebog: {book['titel']} ({book['id']}, version {book['version']})")
     echo(f"Tilstand: {details['tilstand']}" + (" (afsluttet)" if details["afsluttet"] else ""))
-    facts = ", ".join(f"{k}={v}" for k, v in sorted(details["fakta"].items())) or "-"
+    facts = ", ".join(f"{k}={shown_fact(v)}" for k, v in sorted(details["fakta"].items())) or "-"
     echo(f"Fakta: {facts}")
     echo("Tildelt:")
     for item in details["tildelt"] or [{"rolle": "-", "medarbejder": "-", "navn": ""}]:
@@ -344,7 +345,15 @@ def case_show(case_id: str, as_json: bool, as_worker: str | None) -> None:
         left = f"{days} dage tilbage" if days >= 0 else f"{-days} dage over fristen"
         moved = f"  flyttet: {item['flyttet']}" if item.get("flyttet") else ""
         echo(f"  {item['regel']:<28} {item['frist']}  ({left}){moved}")
-    if not details["frister"]:
+    for name in details["venter"]:
+        echo(f"  {name:<28} venter: faktummet, den regnes fra, er ryddet (ingen ny tid endnu)")
+    if not details["frister"] and not details["venter"]:
+        echo("  ingen")
+    echo("Kommende beskeder:")
+    for item in details["kommende"]:
+        roles = ", ".join(item["til"] or []) or "-"
+        echo(f"  {_local(item['tidspunkt'])}  {item['regel']:<28} {item['trin']} → {roles}")
+    if not details["kommende"]:
         echo("  ingen")
     echo("Tilbagevendende pligter:")
     for item in details["pligter"]:

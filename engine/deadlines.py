@@ -166,3 +166,53 @@ def parse_time_of_day(text: str) -> time:
             f"ugyldigt klokkeslæt '{text}': timer skal være 00-23 og minutter 00-59, fx \"08:00\""
         )
     return time(hour, minute)
+
+
+_APPOINTMENT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[ T]([0-9]{1,2}):([0-9]{2})(?::00)?")
+APPOINTMENT_FORMAT = "ÅÅÅÅ-MM-DD TT:MM"
+
+
+def parse_appointment(text: str) -> datetime:
+    """A `tidspunkt`: local wall time in Europe/Copenhagen, "2027-03-01 10:00" (or with a
+    "T" between date and time, as a browser's datetime-local field sends it, and ":00"
+    seconds, as the case's JSON keeps it). Returned naive: it is a wall-clock time, and
+    `local_instant` turns it into an instant per date.
+
+    The two DST switches: a time inside the spring-forward gap (02:00-02:59 on the last
+    Sunday of March) does not exist in Danish time and is refused; a time in the repeated
+    hour (02:00-02:59 on the last Sunday of October) happens twice and is read as the first,
+    still summer time, as `local_instant` reads every wall time. Danish ValueError otherwise.
+    """
+    raw = str(text).strip()
+    match = _APPOINTMENT.fullmatch(raw)
+    if match is None:
+        raise ValueError(
+            f"'{raw[:40]}' er ikke et tidspunkt: skriv dato og klokkeslæt som "
+            f"{APPOINTMENT_FORMAT}, fx 2027-03-01 10:00"
+        )
+    year, month, day, hour, minute = (int(part) for part in match.groups())
+    try:
+        on = date(year, month, day)
+    except ValueError:
+        raise ValueError(
+            f"'{raw}' er ikke et tidspunkt: datoen {year:04d}-{month:02d}-{day:02d} findes ikke"
+        ) from None
+    if hour > 23 or minute > 59:
+        raise ValueError(
+            f"'{raw}' er ikke et tidspunkt: timer skal være 00-23 og minutter 00-59"
+        )
+    wall = datetime.combine(on, time(hour, minute))
+    if not exists_locally(wall):
+        raise ValueError(
+            f"'{raw}' findes ikke i dansk tid: natten til {on:%d.%m.%Y} stilles uret frem fra "
+            "02:00 til 03:00 (sommertid); vælg et andet klokkeslæt, fx 03:00"
+        )
+    return wall
+
+
+def exists_locally(wall: datetime) -> bool:
+    """Whether a naive wall time exists in Copenhagen (False inside the spring-forward gap):
+    a real wall time survives the round trip through UTC unchanged."""
+    there = wall.replace(tzinfo=COPENHAGEN)
+    back = there.astimezone(UTC).astimezone(COPENHAGEN).replace(tzinfo=None)
+    return back == wall

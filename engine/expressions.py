@@ -8,7 +8,7 @@ The expression sees the case's facts, `dato` (the local date of the event) and t
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -34,12 +34,23 @@ def plus(day: date | None, duration: str) -> date | None:
 def days_between(first: date | None, second: date | None) -> int | None:
     if first is None or second is None:
         return None
-    return (second - first).days
+    return (_day(second) - _day(first)).days
+
+
+def _day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def day_of(value: date | None) -> date | None:
+    """`dag(naeste_jobsamtale)`: the date of a `tidspunkt` (a date stays itself), so it
+    compares with `dato` and other dates."""
+    return None if value is None else _day(value)
 
 
 EXPRESSION_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "plus": plus,
     "dage_mellem": days_between,
+    "dag": day_of,
 }
 EVENT_DATE_NAME = "dato"
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, datetime, time
 
-from drejebog.engine.deadlines import parse_time_of_day
+from drejebog.engine.deadlines import parse_appointment, parse_time_of_day
 from drejebog.engine.durations import Adjust, Duration, DurationError, Unit, parse_duration
 from drejebog.engine.errors import Problem
 from drejebog.engine.yamlnodes import MapNode, Mark, Node, ScalarNode, SeqNode
@@ -227,3 +227,17 @@ class FieldReader:
             self.problem(node.mark, f"{what}: skriv lokal tid uden tidszone, fx 2027-01-11 10:00")
             return None
         return parsed
+
+    def appointment(self, node: Node | None, what: str) -> datetime | None:
+        """A `tidspunkt`: `2027-01-11 10:00`, local wall time (engine/deadlines.py
+        `parse_appointment`: a time in the spring-forward gap is refused)."""
+        if node is None:
+            return None
+        if isinstance(node, ScalarNode) and node.invalid:
+            return None  # an impossible date, already reported by yamlnodes
+        raw = node.raw.strip() if isinstance(node, ScalarNode) else ""
+        try:
+            return parse_appointment(raw)
+        except ValueError as exc:
+            self.problem(node.mark, f"{what}: {exc}")
+            return None

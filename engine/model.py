@@ -44,6 +44,7 @@ class FactType(Enum):
     TEXT = "tekst"
     NUMBER = "tal"
     DATE = "dato"
+    APPOINTMENT = "tidspunkt"  # a local date and wall-clock time: a booked meeting
     YES_NO = "ja_nej"
     CHOICE = "valg"
 
@@ -85,6 +86,9 @@ class Reminder:
     message: Message
     mark: Mark
     condition: Expression | None = None  # `hvis`: judged on the case's facts when it is due
+    # `klokken`: the wall-clock time it goes out; None: the appointment's own time when the
+    # rule counts from a `tidspunkt`, else the rule's `klokken`
+    time_of_day: time | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +144,7 @@ class Deadline:
     # `hvis` of a state's deadline: judged when it is planned (a task's deadline has none:
     # the task's own `hvis` decides)
     condition: Expression | None = None
+    anchor_mark: Mark | None = field(default=None, compare=False)  # where `regnes_fra` is
 
     is_task: ClassVar[bool] = False
 
@@ -210,6 +215,7 @@ class Recurring:
     due_dates: DueDates = DueDates.RESTART
     resolved_by: tuple[str, ...] = ()  # events that stop a miss's ladder (`løser_mangel`)
     in_a_row: tuple[InARow, ...] = ()
+    anchor_mark: Mark | None = field(default=None, compare=False)  # where `regnes_fra` is
 
     is_task: ClassVar[bool] = False
 
@@ -315,6 +321,12 @@ class Event:
     sets: tuple[tuple[str, object], ...]
     milestone: bool
     mark: Mark
+    clears: tuple[str, ...] = ()  # `ryd`: facts the event empties (an appointment cancelled)
+
+    @property
+    def supplies(self) -> frozenset[str]:
+        """The facts the event can give a value: its data, optional data and `sæt`."""
+        return frozenset((*self.data, *self.optional_data, *(name for name, _ in self.sets)))
 
     @property
     def changes_state(self) -> bool:

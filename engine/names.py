@@ -21,6 +21,7 @@ KIND_NAMES: Mapping[str, str] = MappingProxyType(
         "misses_in_a_row": "mangler i træk",  # a duty missed N times in a row
         "checkin": "tilbagemelding",  # a report-back on a fixed duty: til tiden / for sent
         "miss_resolved": "mangel løst",  # a miss resolved without a report-back
+        "appointment": "aftale",  # a `tidspunkt` booked, moved or cancelled (`ryd`)
         "digest": "dagens overblik",  # the daily overview (an outbox kind, not a record)
     }
 )

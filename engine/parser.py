@@ -46,7 +46,7 @@ from drejebog.engine.model import (
 )
 from drejebog.engine.targets import parse_targets
 from drejebog.engine.templates import check_template
-from drejebog.engine.yamlnodes import MapNode, Mark, Node, ScalarNode
+from drejebog.engine.yamlnodes import MapNode, Mark, Node, ScalarNode, SeqNode
 
 TOP_KEYS = (
     "drejebog",
@@ -125,7 +125,7 @@ IN_A_ROW_TASK_KEYS = (
     "emne",
     "tekst",
 )
-REMINDER_KEYS = ("før", "til", "helligdag", "hvis", "skabelon", "emne", "tekst")
+REMINDER_KEYS = ("før", "til", "helligdag", "klokken", "hvis", "skabelon", "emne", "tekst")
 ESCALATION_KEYS = ("efter", "til", "helligdag", "hvis", "skabelon", "emne", "tekst")
 MISSING_KEYS = ("til", "skabelon", "emne", "tekst")
 EVENT_KEYS = (
@@ -136,6 +136,7 @@ EVENT_KEYS = (
     "data",
     "valgfri_data",
     "sæt",
+    "ryd",
     "milepæl",
 )
 BRANCH_KEYS = ("tilstand", "hvis")
@@ -367,8 +368,10 @@ class DrejebogParser(FieldReader):
         ):
             if key not in body.items:
                 continue
-            if fact_type is not FactType.DATE:
-                self.problem(body.items[key][0], f"'{key}' bruges kun med type: dato")
+            if fact_type not in (FactType.DATE, FactType.APPOINTMENT):
+                self.problem(
+                    body.items[key][0], f"'{key}' bruges kun med type: dato eller tidspunkt"
+                )
                 continue
             span = self.fact_span(body.value(key), f"'{key}'", direction)
             if span is not None:
@@ -535,12 +538,16 @@ class DrejebogParser(FieldReader):
         if fact is None:
             self.problem(
                 node.mark,
-                f"'regnes_fra' skal være '{ANCHOR_ENTRY}' eller et dato-faktum, ikke '{value}'"
+                f"'regnes_fra' skal være '{ANCHOR_ENTRY}' eller et dato- eller tidspunkt-faktum, "
+                f"ikke '{value}'"
                 f"{suggestion(value, [ANCHOR_ENTRY, *self.facts])}",
             )
             return ANCHOR_ENTRY
-        if fact.type is not FactType.DATE:
-            self.problem(node.mark, f"'regnes_fra': faktummet '{value}' er ikke af type dato")
+        if fact.type not in (FactType.DATE, FactType.APPOINTMENT):
+            self.problem(
+                node.mark,
+                f"'regnes_fra': faktummet '{value}' er ikke af type dato eller tidspunkt",
+            )
             return ANCHOR_ENTRY
         return value
 
@@ -638,7 +645,12 @@ class DrejebogParser(FieldReader):
             reminders=reminders,
             escalation=escalation,
             mark=body.mark,
+            anchor_mark=self._mark_of(get("regnes_fra")),
         )
+
+    @staticmethod
+    def _mark_of(node: Node | None) -> Mark | None:
+        return node.mark if node is not None else None
 
     def _owned_rule(self, node: Node, kind: _OwnedRule) -> tuple[MapNode, str, str, str] | None:
         """A deadline's or a task's mapping with its one role, name and title: (body, role,
@@ -729,6 +741,7 @@ class DrejebogParser(FieldReader):
             title=self.text(get("titel"), "'titel'") or name,
             period=period,
             anchor=self.anchor(get("regnes_fra")),
+            anchor_mark=self._mark_of(get("regnes_fra")),
             owner=owner,
             met_by=tuple(event for event, _ in met_by),
             grace=grace,
@@ -828,9 +841,12 @@ class DrejebogParser(FieldReader):
             mark=body.mark,
         )
 
-    def _offsets(self, node: Node | None, kind: _OffsetList) -> list[_Offset]:
-        """The items of a list of offsets from the due date: påmindelser or eskalering."""
-        offsets: list[_Offset] = []
+    def _offsets(
+        self, node: Node | None, kind: _OffsetList
+    ) -> list[tuple[_Offset, time | None]]:
+        """The items of a list of offsets from the due date: påmindelser or eskalering, each
+        with its `klokken` (None when it has none: only a reminder may have one)."""
+        offsets: list[tuple[_Offset, time | None]] = []
         for item in self.sequence(node, f"'{kind.key}'"):
             body = self.mapping(item, kind.item)
             if body is None:
@@ -841,16 +857,19 @@ class DrejebogParser(FieldReader):
             roles = self.role_list(get("til"), "'til'")
             message = self.message(body)
             condition = self.expression(get("hvis"), "'hvis'")
+            clock = self.time_of_day(get("klokken"))
             if offset is not None:
                 adjust = self.adjust(get("helligdag")) or kind.adjust
-                offsets.append((offset, roles, adjust, message, body.mark, condition))
+                offsets.append(((offset, roles, adjust, message, body.mark, condition), clock))
         return offsets
 
     def _reminders(self, node: Node | None) -> tuple[Reminder, ...]:
-        return tuple(Reminder(*parts) for parts in self._offsets(node, _REMINDERS))
+        return tuple(
+            Reminder(*parts, time_of_day=clock) for parts, clock in self._offsets(node, _REMINDERS)
+        )
 
     def _escalation(self, node: Node | None) -> tuple[EscalationStep, ...]:
-        steps = [EscalationStep(*parts) for parts in self._offsets(node, _ESCALATION)]
+        steps = [EscalationStep(*parts) for parts, _ in self._offsets(node, _ESCALATION)]
         for earlier, later in pairwise(steps):
             if approx_days(later.after) < approx_days(earlier.after):
                 self.problem(later.mark, "eskaleringstrinnene skal stå i tidsrækkefølge")
@@ -901,8 +920,38 @@ class DrejebogParser(FieldReader):
                 sets=self._sets(get("sæt")),
                 milestone=bool(self.boolean(get("milepæl"), "'milepæl'")),
                 mark=mark,
+                clears=self._clears(get("ryd"), event_id, body),
             )
         return events
+
+    def _clears(self, node: Node | None, event_id: str, body: MapNode) -> tuple[str, ...]:
+        """`ryd`: the facts the event empties. A fact the same event also gives a value
+        (`data`, `valgfri_data`, `sæt`) cannot be emptied by it: which would win?"""
+        cleared = self._fact_list(node, "'ryd'")
+        sets = body.value("sæt")
+        given = {
+            *self._names(body.value("data")),
+            *self._names(body.value("valgfri_data")),
+            *(sets.items if isinstance(sets, MapNode) else ()),
+        }
+        for fact in cleared:
+            if fact in given:
+                assert node is not None
+                self.problem(
+                    node.mark,
+                    f"hændelsen '{event_id}' både sætter og rydder faktummet '{fact}'; "
+                    "fjern det fra 'ryd' eller fra 'data'/'valgfri_data'/'sæt'",
+                )
+        return tuple(dict.fromkeys(cleared))
+
+    @staticmethod
+    def _names(node: Node | None) -> list[str]:
+        """The plain names of a fact list, as written (unchecked: `_fact_list` checks them)."""
+        if isinstance(node, SeqNode):
+            return [str(i.value) for i in node.items if isinstance(i, ScalarNode)]
+        if isinstance(node, ScalarNode) and node.value is not None:
+            return [str(node.value)]
+        return []
 
     def _branches(self, node: Node | None) -> tuple[Branch, ...]:
         if node is None:
@@ -952,6 +1001,9 @@ class DrejebogParser(FieldReader):
         if fact.type is FactType.DATE:
             day = self.date_value(node, f"faktummet '{fact.id}'")
             return day if day is not None else _INVALID
+        if fact.type is FactType.APPOINTMENT:
+            when = self.appointment(node, f"faktummet '{fact.id}'")
+            return when if when is not None else _INVALID
         if fact.type is FactType.YES_NO:
             flag = self.boolean(node, f"faktummet '{fact.id}'")
             return flag if flag is not None else _INVALID

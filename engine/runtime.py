@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
 
 from drejebog.engine.calendar import WorkingCalendar
-from drejebog.engine.deadlines import is_in_time, local_date
+from drejebog.engine.deadlines import COPENHAGEN, is_in_time, local_date
 from drejebog.engine.errors import (
     BadEventData,
     CaseError,
@@ -34,6 +34,7 @@ from drejebog.engine.model import (
     Drejebog,
     Event,
     Expression,
+    FactType,
     Recurring,
     Rule,
     State,
@@ -129,6 +130,8 @@ class Record:
     in_a_row: int = 0
     # why the calendar moved the record's due date or its own day (None: it moved neither)
     moved: str | None = None
+    # an `appointment` record: the appointment's local wall time (None: cancelled)
+    appointment: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,7 @@ class CaseRuntime:
         if case.state not in event.sources:
             raise EventNotAllowed(case.id, event_id, case.state, list(event.sources))
         new_facts = {**case.facts, **dict(event.sets), **self._event_data(case.id, event, data, at)}
+        new_facts.update(dict.fromkeys(event.clears))  # `ryd`: the parser keeps them apart
         scope = {**new_facts, EVENT_DATE_NAME: local_date(at)}
         if event.condition is not None and not self._holds(
             case.id, event, event.condition.source, scope
@@ -219,6 +223,7 @@ class CaseRuntime:
 
         changed = {k for k, v in new_facts.items() if case.facts.get(k) != v}
         step = Step(case=replace(case, facts=new_facts), event=event_id, previous_state=case.state)
+        step.records.extend(self._appointments(case, new_facts, changed, at))
         if event.milestone:
             step.records.append(
                 Record(
@@ -246,6 +251,43 @@ class CaseRuntime:
             if outcome.destination is not None:
                 self._reenter(step, self.drejebog.states[case.state], at)
         return self._done(step)
+
+    def _appointments(
+        self,
+        case: CaseSnapshot,
+        facts: Mapping[str, object],
+        changed: set[str],
+        at: datetime,
+    ) -> list[Record]:
+        """An `appointment` record for each `tidspunkt` fact the event booked, moved or
+        cleared (the simulator and the case's history show them): `flyttet` when the old
+        time was still ahead, `booket` when there was none or it has passed (the meeting
+        was held and the next one booked), `aflyst` when the event cleared it."""
+        records: list[Record] = []
+        wall = at.astimezone(COPENHAGEN).replace(tzinfo=None)
+        for name in sorted(changed):
+            fact = self.drejebog.facts.get(name)
+            if fact is None or fact.type is not FactType.APPOINTMENT:
+                continue
+            value = facts.get(name)
+            before = case.facts.get(name)
+            ahead = isinstance(before, datetime) and before > wall
+            how = "aflyst" if value is None else "flyttet" if ahead else "booket"
+            records.append(
+                Record(
+                    at=at,
+                    case_id=case.id,
+                    kind="appointment",
+                    name=name,
+                    role=None,
+                    state=case.state,
+                    title=fact.title,
+                    due_date=value.date() if isinstance(value, datetime) else None,
+                    step=how,
+                    appointment=value if isinstance(value, datetime) else None,
+                )
+            )
+        return records
 
     def fire(self, case: CaseSnapshot, timer: Timer, at: datetime) -> Step:
         """Fire a due timer; a timer no longer relevant to the case produces nothing."""
@@ -320,6 +362,7 @@ class CaseRuntime:
             raise MigrationRefused(
                 case.id, f"tilstanden '{new_state}' findes ikke i den nye version"
             )
+        self._check_facts_fit(case)
         state = self.drejebog.states[new_state]
         old_state = old.states.get(case.state)
         old_rule_names = {r.name for r in old_state.rules} if old_state is not None else set()
@@ -356,9 +399,16 @@ class CaseRuntime:
             stored = case.open_rules.get(deadline.name)
             if stored is not None and stored.anchor and deadline.anchor == ANCHOR_ENTRY:
                 anchor = stored.anchor  # one started again by a self-transition counts from it
+            elif still_open and step.case.facts.get(deadline.anchor, 0) is None:
+                # waiting for a cleared `tidspunkt` or date: it goes on waiting
+                open_rules[deadline.name] = OpenRule(deadline.name, occurrence, None, None)
+                continue
             else:
                 anchor = self._anchor(step.case, deadline.name, deadline.anchor)
-            due, timers = plan_deadline(case.id, deadline, anchor, occurrence, at, self.calendar)
+            clock = self._appointment_time(step.case, deadline.anchor)
+            due, timers = plan_deadline(
+                case.id, deadline, anchor, occurrence, at, self.calendar, clock
+            )
             step.schedule.extend(timers)
             planned = OpenRule(deadline.name, occurrence, anchor, due.day, due.reason)
             open_rules[deadline.name] = planned
@@ -399,6 +449,22 @@ class CaseRuntime:
                     replan_cycle(case.id, recurring, anchor, cycle, at, self.calendar)
                 )
         return self._done(step)
+
+    def _check_facts_fit(self, case: CaseSnapshot) -> None:
+        """Every fact value the case has must fit this version's type for it: a `dato` that
+        the new version makes a `tidspunkt` has no time of day to become, and a `valg` value
+        the new version dropped is none of its values. Kept, either would make the case
+        unreadable under the new version, so the migration is refused, naming the fact."""
+        for name, value in case.facts.items():
+            fact = self.drejebog.facts.get(name)
+            if fact is None or value is None:
+                continue
+            try:
+                convert_fact(fact, value)
+            except FactValueError as exc:
+                raise MigrationRefused(
+                    case.id, f"faktummet passer ikke til den nye version: {exc}"
+                ) from None
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -494,7 +560,13 @@ class CaseRuntime:
         value = case.facts.get(anchor)
         if not isinstance(value, date):
             raise MissingAnchor(case.id, rule_name, anchor)
-        return value
+        return value.date() if isinstance(value, datetime) else value
+
+    @staticmethod
+    def _appointment_time(case: CaseSnapshot, anchor: str) -> time | None:
+        """The wall-clock time of a `tidspunkt` anchor (None for a date or the entry)."""
+        value = case.facts.get(anchor)
+        return value.time() if isinstance(value, datetime) else None
 
     def _next_plan(self, step: Step) -> str:
         """A fresh occurrence prefix; the count is written back to the case by `_done`."""
@@ -510,7 +582,10 @@ class CaseRuntime:
     def _plan_deadline(self, step: Step, rule: Deadline, at: datetime) -> OpenRule:
         occurrence = self._next_plan(step)
         anchor = self._anchor(step.case, rule.name, rule.anchor)
-        due, timers = plan_deadline(step.case.id, rule, anchor, occurrence, at, self.calendar)
+        clock = self._appointment_time(step.case, rule.anchor)
+        due, timers = plan_deadline(
+            step.case.id, rule, anchor, occurrence, at, self.calendar, clock
+        )
         step.schedule.extend(timers)
         return OpenRule(rule.name, occurrence, anchor, due.day, due.reason)
 
@@ -737,14 +812,21 @@ class CaseRuntime:
         )
 
     def _replan_anchored(self, step: Step, changed: set[str], at: datetime) -> None:
-        """Rules counted from a date fact follow the fact when an event changes it."""
+        """Rules counted from a date or `tidspunkt` fact follow the fact when an event
+        changes it: their pending timers are cancelled and planned again under a fresh plan
+        number (so a timer of the old time can never fire). A fact an event clears (`ryd`):
+        a deadline counted from it waits, open with no due date and no timers, until an
+        event gives the fact a value again; a recurring duty counted from it stops."""
         if not changed:
             return
         state = self.drejebog.states[step.case.state]
         for deadline in (*state.deadlines, *(t.deadline for t in state.tasks if t.deadline)):
             if deadline.anchor in changed and deadline.name in step.case.open_rules:
                 step.cancel_rules.append(deadline.name)
-                planned = self._plan_deadline(step, deadline, at)
+                if step.case.facts.get(deadline.anchor) is None:
+                    planned = OpenRule(deadline.name, self._next_plan(step), None, None)
+                else:
+                    planned = self._plan_deadline(step, deadline, at)
                 step.case = replace(
                     step.case, open_rules={**step.case.open_rules, deadline.name: planned}
                 )
@@ -755,6 +837,10 @@ class CaseRuntime:
         for recurring in state.recurring:
             if recurring.anchor in changed and recurring.name in step.case.cycles:
                 step.cancel_rules.append(recurring.name)
+                if step.case.facts.get(recurring.anchor) is None:
+                    cycles = {k: v for k, v in step.case.cycles.items() if k != recurring.name}
+                    step.case = replace(step.case, cycles=cycles)
+                    continue
                 anchor = self._anchor(step.case, recurring.name, recurring.anchor)
                 carried = step.case.cycles[recurring.name].in_a_row
                 self._start_cycle(step, recurring, anchor, at, carried)

@@ -138,7 +138,11 @@ _MESSAGE: Shapes = {
 _RULE_COMMON: Shapes = {
     "navn": (_NAME, "Reglens navn, unikt i drejebogen."),
     "titel": (_TEXT, "Reglens titel."),
-    "regnes_fra": (_NAME, "Udgangspunktet: 'indtræden' eller et dato-faktum."),
+    "regnes_fra": (
+        _NAME,
+        "Udgangspunktet: 'indtræden' eller et dato- eller tidspunkt-faktum (et tidspunkt: "
+        "påmindelserne kommer på mødets eget klokkeslæt).",
+    ),
     "helligdag": (_ADJUST, "Hvad der sker, hvis datoen er en ikke-arbejdsdag."),
     "klokken": (_TIME, "Klokkeslæt for reglens beskeder (ellers drejebogens)."),
     "opfyldes_af": (_NAMES, "Hændelser, der opfylder reglen."),
@@ -209,6 +213,11 @@ _REMINDER: Shapes = {
     "før": (_DURATION, "Hvor længe før fristen; '0 dage' = på fristdagen."),
     "til": (_ROLES, "Modtagere."),
     "helligdag": (_ADJUST, "Hvis påmindelsesdagen er en ikke-arbejdsdag."),
+    "klokken": (
+        _TIME,
+        "Fast klokkeslæt for påmindelsen; ellers mødets klokkeslæt (regnes_fra et tidspunkt) "
+        "eller reglens.",
+    ),
     "hvis": (_CONDITION, "Påmindelsen sendes kun, hvis betingelsen er sand på dagen."),
 }
 _ESCALATION: Shapes = {
@@ -237,14 +246,19 @@ _EVENT: Shapes = {
         {"type": "object", "propertyNames": _NAME, "additionalProperties": _SCALAR},
         "Fakta, der sættes til en fast værdi.",
     ),
+    "ryd": (
+        _NAMES,
+        "Fakta, der tømmes (fx et aflyst møde); frister regnet fra dem venter, til faktummet "
+        "får en værdi igen.",
+    ),
     "milepæl": (_BOOL, "true: hændelsen tæller som milepæl i målingerne."),
 }
 _FACT: Shapes = {
     "titel": (_TEXT, "Faktummets titel."),
     "type": ({"enum": [t.value for t in FactType]}, "Hvilken slags oplysning."),
     "værdier": ({"type": "array", "items": _NAME, "minItems": 1}, "De mulige værdier (valg)."),
-    "tidligst": (_SPAN, "Hvor langt før hændelsens dato en dato må ligge."),
-    "senest": (_SPAN, "Hvor langt efter hændelsens dato en dato må ligge."),
+    "tidligst": (_SPAN, "Hvor langt før hændelsens dato en dato eller et tidspunkt må ligge."),
+    "senest": (_SPAN, "Hvor langt efter hændelsens dato en dato eller et tidspunkt må ligge."),
 }
 _TARGET: Shapes = {
     "navn": (_NAME, "Måltallets id; må kun bruges én gang."),

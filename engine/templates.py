@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -54,6 +54,13 @@ def danish_date(value: date | None) -> str:
     return f"{value.day}. {MONTHS_DA[value.month - 1]} {value.year}"
 
 
+def danish_appointment(value: date | None) -> str:
+    """`15. januar 2027 kl. 10:00` for a `tidspunkt` (a plain date: as `dansk_dato`)."""
+    if not isinstance(value, datetime):
+        return danish_date(value)
+    return f"{danish_date(value)} kl. {value:%H:%M}"
+
+
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
 
@@ -75,6 +82,7 @@ def text_sandbox(**options: Any) -> Sandbox:
     what a caller needs besides (autoescape, a loader)."""
     env = Sandbox(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, **options)
     env.filters["dansk_dato"] = danish_date
+    env.filters["dansk_tidspunkt"] = danish_appointment
     return env
 
 

@@ -9,7 +9,7 @@ every time a rule is (re)planned, so a re-planned rule never collides with an ol
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from drejebog.engine.calendar import Moved, WorkingCalendar
 from drejebog.engine.deadlines import escalation_moved, local_instant, reminder_moved
@@ -66,6 +66,9 @@ class _Occurrence:
     anchor: date
     k: int
     due_moved: str | None = None  # why the calendar moved the due date (None: it did not)
+    # the wall-clock time of the appointment the rule counts from (a `tidspunkt` anchor):
+    # its reminders go out at that time unless they say their own `klokken`
+    appointment: time | None = None
 
     def timer(
         self,
@@ -94,11 +97,14 @@ class _Occurrence:
 
     def reminders(self, now: datetime, calendar: WorkingCalendar) -> list[Timer]:
         """The reminders before the due date still ahead of `now` (a passed one is never
-        sent late)."""
+        sent late). Each at its own `klokken`, else the appointment's time, else the rule's:
+        a wall-clock time on its own local date, so across a DST switch it stays the time
+        the meeting is at."""
         timers: list[Timer] = []
         for index, reminder in enumerate(self.rule.reminders):
             day = reminder_moved(self.due_date, reminder.before, reminder.adjust, calendar)
-            at = local_instant(day.day, self.rule.time_of_day)
+            clock = reminder.time_of_day or self.appointment or self.rule.time_of_day
+            at = local_instant(day.day, clock)
             if at > now:
                 step = f"påmindelse.{index}"
                 kind = TimerKind.REMINDER
@@ -131,14 +137,17 @@ def plan_deadline(
     occurrence: str,
     now: datetime,
     calendar: WorkingCalendar,
+    appointment: time | None = None,
 ) -> tuple[Moved, list[Timer]]:
     """The due date (and why the calendar moved it) and the timers of one deadline: the
     reminders still ahead of `now` and the first rung of the escalation ladder still ahead
     of `now` (the ladder goes on from it). A reminder or rung whose time has passed when
     the deadline is planned (an anchor fact far back, a migration) is never sent late:
-    planning is not a catch-up."""
+    planning is not a catch-up. `appointment`: the wall-clock time of a `tidspunkt` anchor."""
     due = rule.due_moved(anchor, calendar)
-    planned = _Occurrence(case_id, rule, occurrence, due.day, anchor, 0, due.reason)
+    planned = _Occurrence(
+        case_id, rule, occurrence, due.day, anchor, 0, due.reason, appointment
+    )
     timers = planned.reminders(now, calendar)
     ladder = planned.first_escalation_from(now, calendar)
     if ladder is not None:

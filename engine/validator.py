@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import deque
 
 from drejebog.engine.errors import Problem
-from drejebog.engine.model import Deadline, Drejebog, Recurring, State
+from drejebog.engine.model import ANCHOR_ENTRY, Deadline, Drejebog, Event, Recurring, State
 
 
 def graph_problems(drejebog: Drejebog, filename: str) -> list[Problem]:
@@ -25,7 +25,93 @@ def graph_problems(drejebog: Drejebog, filename: str) -> list[Problem]:
             )
         )
         problems.extend(_unfulfillable(state, filename))
+    problems.extend(_unsupplied_anchors(drejebog, filename))
     return problems
+
+
+def _unsupplied_anchors(drejebog: Drejebog, filename: str) -> list[Problem]:
+    """A deadline, a task's deadline or a duty counted from a fact (`regnes_fra`) in a state
+    that no event entering the state can give the fact a value: at run time every such
+    event would be refused (the rule has no date to count from), so it is said here, at the
+    anchor. An event supplies a fact through `data`, `valgfri_data` or `sæt`, or brings it
+    along from an earlier state where some event could set it; `ryd` empties it. Facts given
+    when a case is opened count for the start state's own rules only: the drejebog does not
+    declare them (any fact may be given, or none), so a later state cannot rely on them."""
+    arriving = _arriving_facts(drejebog)
+    problems: list[Problem] = []
+    for state in drejebog.states.values():
+        entries = [
+            (event, source)
+            for event in drejebog.events.values()
+            for source in event.sources
+            if any(branch.target == state.id for branch in event.branches)
+        ]
+        rules: list[tuple[str, Deadline | Recurring]] = [
+            *(("fristen", deadline) for deadline in state.deadlines),
+            *(("opgaven", task.deadline) for task in state.tasks if task.deadline is not None),
+            *(("den tilbagevendende pligt", duty) for duty in state.recurring),
+        ]
+        for noun, rule in rules:
+            if rule.anchor == ANCHOR_ENTRY or state.id == drejebog.start:
+                continue
+            mark = rule.anchor_mark or rule.mark
+            supplied = [e for e, source in entries if rule.anchor in arriving[(e.id, source)]]
+            if entries and not supplied:
+                problems.append(
+                    Problem(
+                        filename,
+                        mark.line,
+                        mark.column,
+                        f"{noun} '{rule.name}' regnes fra '{rule.anchor}', men ingen hændelse, "
+                        f"der fører ind i tilstanden '{state.id}' "
+                        f"({', '.join(sorted({e.id for e, _ in entries}))}), kan give "
+                        "faktummet en værdi: tilføj det til hændelsens 'data' eller "
+                        "'valgfri_data', eller sæt det i en tilstand før",
+                    )
+                )
+            for event in sorted({e.id for e, _ in entries if rule.anchor in e.clears}):
+                problems.append(
+                    Problem(
+                        filename,
+                        mark.line,
+                        mark.column,
+                        f"{noun} '{rule.name}' regnes fra '{rule.anchor}', men hændelsen "
+                        f"'{event}' rydder faktummet ('ryd') og fører ind i tilstanden "
+                        f"'{state.id}': den ville altid blive afvist",
+                    )
+                )
+    return problems
+
+
+def _arriving_facts(drejebog: Drejebog) -> dict[tuple[str, str], set[str]]:
+    """For each (event, source state) that changes state: the facts that may have a value
+    when the event arrives in its target. A fixed point over the graph of what may be set
+    in each state: what may be set on arrival, plus what the events that stay in the state
+    may set (a may-analysis: one path that sets a fact is enough)."""
+    in_state: dict[str, set[str]] = {state: set() for state in drejebog.states}
+    staying: dict[str, set[str]] = {state: set() for state in drejebog.states}
+    for event in drejebog.events.values():
+        if not event.changes_state or all(b.target in event.sources for b in event.branches):
+            for source in event.sources:
+                staying.setdefault(source, set()).update(event.supplies)
+    arriving: dict[tuple[str, str], set[str]] = {}
+    changed = True
+    while changed:
+        changed = False
+        for event in drejebog.events.values():
+            for source in event.sources:
+                facts = _arrive(event, in_state.get(source, set()) | staying.get(source, set()))
+                arriving[(event.id, source)] = facts
+                for branch in event.branches:
+                    target = in_state.setdefault(branch.target, set())
+                    if not facts <= target:
+                        target |= facts
+                        changed = True
+    return arriving
+
+
+def _arrive(event: Event, before: set[str]) -> set[str]:
+    return (before | event.supplies) - (set(event.clears) - event.supplies)
 
 
 def _unfulfillable(state: State, filename: str) -> list[Problem]:

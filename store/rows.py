@@ -103,6 +103,12 @@ def case_view(rows: CaseRows, now: datetime) -> dict[str, Any]:
             for a in rows.assignments
         ],
         "frister": _deadlines(case["runtime"] or {}, local_date(now)),
+        # deadlines counted from a fact an event cleared (`ryd`): no due date until it is set
+        "venter": sorted(
+            name
+            for name, rule in (case["runtime"] or {}).get("open_rules", {}).items()
+            if not rule.get("due")
+        ),
         "pligter": _duties(case["runtime"] or {}),
         "kommende": [
             {

@@ -171,6 +171,7 @@ class World:
 @dataclass(frozen=True)
 class DaysFromToday:
     days: int
+    at: str = ""  # a `tidspunkt`: the wall-clock time on that day ("10:00")
 
 
 def fact_values(fact: Fact, sloppy: bool) -> st.SearchStrategy[object]:
@@ -179,6 +180,11 @@ def fact_values(fact: Fact, sloppy: bool) -> st.SearchStrategy[object]:
         days = st.one_of(st.integers(1, 270), st.integers(-60, 0))  # mostly ahead
         valid: st.SearchStrategy[object] = days.map(DaysFromToday)
         invalid: st.SearchStrategy[object] = st.sampled_from(["2027-02-30", "i morgen"])
+    elif fact.type is FactType.APPOINTMENT:
+        days = st.one_of(st.integers(1, 270), st.integers(-60, 0))
+        clock = st.sampled_from(["00:30", "02:30", "09:00", "10:15", "23:45"])
+        valid = st.builds(DaysFromToday, days, clock)
+        invalid = st.sampled_from(["2027-02-30 10:00", "25:00", "2027-03-28 02:30"])
     elif fact.type is FactType.YES_NO:
         valid = st.sampled_from(["ja", "nej", True, False])
         invalid = st.just("måske")
@@ -218,7 +224,7 @@ def event_data(drejebog: str, name: str, sloppy: bool) -> st.SearchStrategy[dict
 
 def dated(data: dict[str, object], today: date) -> dict[str, object]:
     return {
-        k: (today + timedelta(days=v.days)).isoformat() if isinstance(v, DaysFromToday) else v
+        k: f"{today + timedelta(days=v.days)} {v.at}".strip() if isinstance(v, DaysFromToday) else v
         for k, v in data.items()
     }
 

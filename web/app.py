@@ -20,6 +20,7 @@ from drejebog.app.access import AccessDenied
 from drejebog.bootstrap import App
 from drejebog.engine.cpr import mask_cpr_in_text
 from drejebog.engine.errors import ConcurrencyConflict, DrejebogError, NotFound
+from drejebog.engine.facts import shown_fact
 from drejebog.web.api import API_PREFIX, create_api
 from drejebog.web.calendar_feed import register_calendar_feed
 from drejebog.web.calendar_page import register_calendar_page
@@ -47,6 +48,7 @@ def create_app(
     settings = settings or WebSettings()
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["maske"] = lambda value: mask_cpr_in_text(str(value))
+    templates.env.filters["faktum"] = shown_fact  # a tidspunkt as '2027-11-01 10:00'
     templates.env.filters["lokal"] = local_time
     state = WebState(app, settings, templates)
     api = FastAPI(title="drejebog", docs_url=None, redoc_url=None, openapi_url=None)
