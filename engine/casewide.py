@@ -89,8 +89,7 @@ def resolve_counters(parser: DrejebogParser) -> None:
         if fact_type is not FactType.NUMBER:
             parser.problem(
                 node.mark,
-                f"'tæller' bruges kun med type: tal (faktummet '{fact_id}' er "
-                f"{fact_type.value})",
+                f"'tæller' bruges kun med type: tal (faktummet '{fact_id}' er {fact_type.value})",
             )
         events = parser.event_refs(node, "'tæller'")
         if not parser.items(node, "'tæller'"):

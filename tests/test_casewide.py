@@ -145,9 +145,7 @@ def test_the_whole_case_runs_across_states_and_ends_with_the_case(casewide):
     assert done.case.state == "job"
     assert {"kadence", "lav_plan", "fire_samtaler"} <= set(done.cancel_rules)
     assert not done.case.open_rules and not done.case.open_tasks and not done.case.cycles
-    ended = _run(
-        casewide, [("2027-03-15 10:00", "samtale_holdt"), ("2027-05-20 10:00", "i_job")]
-    )
+    ended = _run(casewide, [("2027-03-15 10:00", "samtale_holdt"), ("2027-05-20 10:00", "i_job")])
     assert [r.kind for r in ended if r.at > local("2027-05-20 10:00")] == []
 
 
