@@ -361,7 +361,8 @@ class CaseRuntime:
         its message to its roles (`at_least`); enough is recorded (`at_least_met`). Either
         way the rule is done."""
         case = step.case
-        counted = rule.counted(case.facts, case.open_rules[rule.name].count_from)
+        running = case.open_rules.get(rule.name)  # gone after a migration that dropped it
+        counted = rule.counted(case.facts, running.count_from if running else 0)
         shown = f"{counted} af {rule.count}"
         if counted < rule.count:
             step.records.extend(replace(r, step=shown) for r in _fired(case, timer, rule, at))
@@ -403,6 +404,10 @@ class CaseRuntime:
         to a newer one: it fires once, as planned, with no follow-ups and the case unchanged.
         """
         _, rule = self.drejebog.rule(timer.rule)
+        if isinstance(rule, AtLeast):  # counted as planned: it tells only when too few
+            step = Step(case=case)
+            self._check_count(step, rule, timer, at)
+            return Step(case=case, records=[r for r in step.records if r.kind == "at_least"])
         timing = rule.timing
         if timing is not None and not _step_applies(case, timing, timer, at):
             return Step(case=case)
