@@ -10,6 +10,7 @@ no-show (a count) a task that ends with its state; a decision to screen starts a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -250,3 +251,13 @@ def test_a_migration_keeps_the_whole_case_and_what_events_started(casewide):
     assert moved.case.cycles["kadence"].anchor == case.cycles["kadence"].anchor
     assert moved.records == []  # no task created again
     assert {t.rule for t in moved.schedule} == {"ordblindetest", "kadence", "fire_samtaler"}
+
+
+def test_a_check_due_before_a_migration_tells_only_when_too_few(casewide):
+    runtime, (opened,) = _steps(casewide, [])
+    (check,) = [t for t in opened.schedule if t.kind is TimerKind.AT_LEAST]
+    fired = runtime.fire_superseded(opened.case, check, check.due_at)
+    assert [(r.kind, r.role, r.step) for r in fired.records] == [("at_least", "leder", "0 af 4")]
+    assert fired.case is opened.case
+    enough = replace(opened.case, facts={**opened.case.facts, "jobsamtaler": 4})
+    assert runtime.fire_superseded(enough, check, check.due_at).records == []

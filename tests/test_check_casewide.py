@@ -112,6 +112,15 @@ CASES = {
         "milepæle",
         "ukendt nøgle 'milepæle' i 'hele_sagen'",
     ),
+    "event_task_nothing_fulfils": (
+        "        frist: 2 arbejdsdage\n        opfyldes_af: samtale_holdt\n",
+        "        frist: 2 arbejdsdage\n",
+        "- navn: opfoelg_udeblivelse",
+        "navn",
+        "opgaven 'opfoelg_udeblivelse' eskalerer, men ingen hændelse kan opfylde den "
+        "('opfyldes_af' mangler eller er tom): reglen (som en hændelse starter) eskalerer "
+        "hver sag, indtil sagen slutter",
+    ),
     "at_least_in_a_final_state": (
         "    titel: I job\n",
         "    titel: I job\n    mindst:\n      - {navn: efter, faktum: jobsamtaler, antal: 1, "
@@ -155,7 +164,7 @@ def test_check_reports_the_problem_in_danish_at_its_place(name, tmp_path):
     assert int(where[0]) == line, (found, line)
     row = rows[line - 1]
     columns = [row.index(at) + 1, row.index(at)]  # the item, or the '[' / quote before it
-    if name == "at_least_without_a_period":
+    if name in ("at_least_without_a_period", "event_task_nothing_fulfils"):
         columns = [row.index("-") + 3]  # the rule's mapping
     assert int(where[1]) in columns, (found, row)
 
