@@ -22,6 +22,7 @@ from drejebog.engine.codec import (
     snapshot_from_json,
 )
 from drejebog.engine.deadlines import local_date
+from drejebog.engine.diagram import render
 from drejebog.engine.errors import BadEventData, GuardRejected
 from drejebog.engine.loader import load_file, parse_text
 from drejebog.engine.model import Drejebog, TimerKind
@@ -261,3 +262,16 @@ def test_a_check_due_before_a_migration_tells_only_when_too_few(casewide):
     assert fired.case is opened.case
     enough = replace(opened.case, facts={**opened.case.facts, "jobsamtaler": 4})
     assert runtime.fire_superseded(enough, check, check.due_at).records == []
+
+
+def test_the_diagram_shows_the_whole_case_and_what_events_start(casewide):
+    mermaid = render(casewide, "mermaid")
+    title = mermaid.split("\n")[1]
+    assert title.endswith(
+        " · hele sagen – opgave lav_plan (sagsbehandler); kadence hver 6 uger (sagsbehandler); "
+        "mindst 4 jobsamtaler inden 6 måneder (leder)"
+    )
+    assert ":" not in title  # Mermaid's front matter
+    assert "screening_besluttet starter frist ordblindetest: 10 arbejdsdage" in mermaid
+    assert "udeblevet starter opgave opfoelg_udeblivelse (sagsbehandler)" in mermaid
+    assert "udeblevet starter" in render(casewide, "dot")
