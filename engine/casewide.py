@@ -26,7 +26,7 @@ from drejebog.engine.model import (
     Task,
     rule_area,
 )
-from drejebog.engine.yamlnodes import MapNode, Mark, Node
+from drejebog.engine.yamlnodes import MapNode, Mark, Node, ScalarNode, SeqNode
 
 if TYPE_CHECKING:
     from drejebog.engine.parser import DrejebogParser
@@ -91,8 +91,9 @@ def resolve_counters(parser: DrejebogParser) -> None:
                 node.mark,
                 f"'tæller' bruges kun med type: tal (faktummet '{fact_id}' er {fact_type.value})",
             )
-        events = parser.event_refs(node, "'tæller'")
-        if not parser.items(node, "'tæller'"):
+        events = parser.event_refs(node, "'tæller'")  # says so if it is no list
+        empty = isinstance(node, SeqNode) and not node.items
+        if empty or (isinstance(node, ScalarNode) and node.value is None):
             parser.problem(node.mark, "'tæller' skal nævne mindst én hændelse")
         parser.counting[fact_id] = tuple(dict.fromkeys(event for event, _ in events))
 

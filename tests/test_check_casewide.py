@@ -173,3 +173,25 @@ def test_the_unchanged_fixture_has_no_problem(tmp_path):
     path = tmp_path / "proeve.yaml"
     path.write_text(GOOD, encoding="utf-8")
     assert _check(path)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [
+        ("tæller: [samtale_holdt]", "tæller: {a: {b: [c]}}", "'tæller' skal være en liste"),
+        ("tæller: [samtale_holdt]", "tæller: [samtale_holdt, 7, null]", "ukendt hændelse '7'"),
+        ("faktum: jobsamtaler", "faktum: [jobsamtaler]", "'faktum' skal være en tekst"),
+    ],
+)
+def test_hostile_counting_keys_are_one_danish_problem_each(old, new, words, tmp_path):
+    path = tmp_path / "fjendtlig.yaml"
+    path.write_text(GOOD.replace(old, new, 1), encoding="utf-8")
+    code, lines = _check(path)
+    assert code == 1
+    assert len([row for row in lines if words in row]) == 1, lines
+
+
+def test_a_huge_antal_is_only_a_number(tmp_path):
+    path = tmp_path / "stor.yaml"
+    path.write_text(GOOD.replace("antal: 4", "antal: " + "9" * 40, 1), encoding="utf-8")
+    assert _check(path)[0] == 0
