@@ -275,3 +275,22 @@ def test_the_diagram_shows_the_whole_case_and_what_events_start(casewide):
     assert "screening_besluttet starter frist ordblindetest: 10 arbejdsdage" in mermaid
     assert "udeblevet starter opgave opfoelg_udeblivelse (sagsbehandler)" in mermaid
     assert "udeblevet starter" in render(casewide, "dot")
+
+
+def test_a_deadline_whose_hvis_reads_the_count_stops_when_the_count_is_reached():
+    text = TEXT.replace(
+        "  samtaler:\n    titel: Samtaleforløb\n",
+        "  samtaler:\n    titel: Samtaleforløb\n    frister:\n      - navn: to_samtaler\n"
+        "        frist: 3 uger\n        ejer: sagsbehandler\n        hvis: jobsamtaler < 2\n"
+        "        opfyldes_af: plan_lavet\n        eskalering:\n"
+        "          - {efter: 0 dage, til: leder}\n",
+    )
+    drejebog, problems = parse_text(text, "to.yaml")
+    assert problems == [] and drejebog is not None
+    _, steps = _steps(
+        drejebog, [("2027-03-02 10:00", "samtale_holdt"), ("2027-03-03 10:00", "samtale_holdt")]
+    )
+    first, second = steps[1], steps[2]
+    assert "to_samtaler" in first.case.open_rules  # 1 < 2: still applies
+    assert "to_samtaler" not in second.case.open_rules and "to_samtaler" in second.cancel_rules
+    assert [(r.rule, r.outcome) for r in second.results] == [("to_samtaler", "bortfaldet")]
