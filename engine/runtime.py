@@ -251,10 +251,9 @@ class CaseRuntime:
         # state: what still runs is neither cancelled nor planned again, so nothing already
         # sent for it is sent again; only what is met or lapsed starts afresh (`_reenter`)
         moves = outcome.destination not in (None, case.state)
-        self._meet_rules(step, event, at, state_changes=moves)
+        target = self.drejebog.states[outcome.destination or case.state]
+        self._meet_rules(step, event, at, state_changes=moves, ends_case=target.final)
         if moves:
-            assert outcome.destination is not None
-            target = self.drejebog.states[outcome.destination]
             self._leave(step, at, ends_case=target.final)
             self._enter(step, target, at)
             # the whole case's and the events' rules kept running: they follow their facts
@@ -804,7 +803,12 @@ class CaseRuntime:
             if ends(name):
                 step.results.append(RuleResult(name, "bortfaldet", None))
 
-    def _meet_rules(self, step: Step, event: Event, at: datetime, state_changes: bool) -> None:
+    def _meet_rules(
+        self, step: Step, event: Event, at: datetime, state_changes: bool, ends_case: bool = False
+    ) -> None:
+        """The rules the event fulfils are met. A duty it meets is planned again unless the
+        event ends it: it takes the case out of the duty's state, or (the whole case's
+        duties) ends the case."""
         state = self._area_of(step.case.state)
         case = step.case
         open_rules = dict(case.open_rules)
@@ -826,14 +830,16 @@ class CaseRuntime:
         for recurring in state.recurring:
             if recurring.name not in step.case.cycles:
                 continue
+            outlives = not ends_case and self.drejebog.outlives_state(recurring.name)
+            goes_on = not state_changes or outlives
             if event.id in recurring.met_by and recurring.fixed:
-                self._report_back(step, recurring, at, replan=not state_changes)
+                self._report_back(step, recurring, at, replan=goes_on)
             elif event.id in recurring.met_by:
                 step.cancel_rules.append(recurring.name)
-                if not state_changes:
+                if goes_on:
                     self._start_cycle(step, recurring, local_date(at), at)
             elif event.id in recurring.resolved_by:
-                self._resolve_miss(step, recurring, at, replan=not state_changes)
+                self._resolve_miss(step, recurring, at, replan=goes_on)
 
     def _report_back(self, step: Step, rule: Recurring, at: datetime, replan: bool) -> None:
         """A report-back on a duty with fixed due dates. It counts for its window (previous

@@ -294,3 +294,24 @@ def test_a_deadline_whose_hvis_reads_the_count_stops_when_the_count_is_reached()
     assert "to_samtaler" in first.case.open_rules  # 1 < 2: still applies
     assert "to_samtaler" not in second.case.open_rules and "to_samtaler" in second.cancel_rules
     assert [(r.rule, r.outcome) for r in second.results] == [("to_samtaler", "bortfaldet")]
+
+
+@pytest.mark.parametrize("due_dates", ["fra_opfyldelse", "faste"])
+def test_a_whole_case_duty_met_by_an_event_that_moves_the_case_goes_on(due_dates):
+    text = TEXT.replace(
+        "      opfyldes_af: samtale_holdt\n      mangler:",
+        f"      opfyldes_af: [samtale_holdt, start_kursus, i_job]\n"
+        f"      fristdage: {due_dates}\n      mangler:",
+    )
+    drejebog, problems = parse_text(text, "flyt.yaml")
+    assert problems == [] and drejebog is not None
+    runtime, (opened, moved) = _steps(drejebog, [("2027-03-05 10:00", "start_kursus")])
+    assert moved.case.state == "kursus"
+    planned = {t.step for t in moved.schedule if t.rule == "kadence"}
+    assert "mangler" in planned  # the duty's next occurrence is planned: it goes on
+    assert moved.case.cycles["kadence"].occurrence != opened.case.cycles["kadence"].occurrence
+    held = runtime.apply(moved.case, "samtale_holdt", {}, local("2027-03-06 10:00")).case
+    done = runtime.apply(held, "i_job", {}, local("2027-03-08 10:00"))
+    assert done.case.state == "job"  # the case ends: nothing of the duty is planned again
+    assert [t for t in done.schedule if t.rule == "kadence"] == []
+    assert "kadence" in done.cancel_rules and not done.case.cycles
