@@ -256,8 +256,10 @@ class CaseRuntime:
         if moves:
             self._leave(step, at, ends_case=target.final)
             self._enter(step, target, at)
-            # the whole case's and the events' rules kept running: they follow their facts
+            # the whole case's and the events' rules kept running: they follow their facts,
+            # and stop when their `hvis` no longer holds (the new state's hold: just planned)
             self._replan_anchored(step, changed, at, self._outside_states())
+            self._drop_no_longer_applying(step, changed, at)
         else:
             self._replan_anchored(step, changed, at)
             self._drop_no_longer_applying(step, changed, at)

@@ -315,3 +315,27 @@ def test_a_whole_case_duty_met_by_an_event_that_moves_the_case_goes_on(due_dates
     assert done.case.state == "job"  # the case ends: nothing of the duty is planned again
     assert [t for t in done.schedule if t.rule == "kadence"] == []
     assert "kadence" in done.cancel_rules and not done.case.cycles
+
+
+def test_an_event_that_moves_the_case_judges_the_hvis_of_what_keeps_running():
+    text = TEXT.replace(
+        "    tæller: [samtale_holdt]\n", "    tæller: [samtale_holdt, start_kursus]\n"
+    )
+    text = text.replace(
+        "        frist: 10 arbejdsdage\n",
+        "        frist: 10 arbejdsdage\n        hvis: jobsamtaler < 2\n",
+    )
+    drejebog, problems = parse_text(text, "hvis.yaml")
+    assert problems == [] and drejebog is not None
+    _, steps = _steps(
+        drejebog,
+        [
+            ("2027-03-22 10:00", "screening_besluttet"),
+            ("2027-03-23 10:00", "samtale_holdt"),  # 1 < 2: it still applies
+            ("2027-03-24 10:00", "start_kursus"),  # counted: 2, and the case moves
+        ],
+    )
+    assert "ordblindetest" in steps[2].case.open_rules
+    moved = steps[3]
+    assert moved.case.state == "kursus" and "ordblindetest" not in moved.case.open_rules
+    assert ("ordblindetest", "bortfaldet") in [(r.rule, r.outcome) for r in moved.results]
