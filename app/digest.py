@@ -44,7 +44,7 @@ def missing_window(versions: dict[int, Drejebog]) -> int:
         (
             rule.period.most_days() + rule.grace.most_days()
             for drejebog in versions.values()
-            for state in drejebog.states.values()
+            for state in (*drejebog.states.values(), drejebog.whole_case)
             for rule in state.recurring
         ),
         default=0,

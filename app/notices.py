@@ -15,7 +15,7 @@ from functools import lru_cache
 from drejebog.app.ports import SYSTEM_ACTOR, HistoryNote, OutboxRow, StoredCase
 from drejebog.app.recipients import Directory, Recipient, Unreachable
 from drejebog.engine.deadlines import COPENHAGEN, local_date
-from drejebog.engine.model import Drejebog, Message, Rule, Task
+from drejebog.engine.model import AtLeast, Drejebog, Message, Rule, Task
 from drejebog.engine.runtime import CaseSnapshot, Record, Step
 from drejebog.engine.templates import danish_date
 from drejebog.engine.timers import Timer, missed_in_all
@@ -179,9 +179,19 @@ def _scope(
             "mangler_i_alt": missed_in_all(timer),
             # a recurring duty: how many occurrences in a row are missing now
             "i_træk": _in_a_row(snapshot, rule.name),
+            **_counted(snapshot, rule),
         },
         "opgave": {"titel": rule.title} if rule.is_task else None,
     }
+
+
+def _counted(snapshot: CaseSnapshot, rule: Rule) -> dict[str, int]:
+    """A `mindst` rule's message: how many events were counted (`talt`), of how many
+    (`mindst`); other rules have neither."""
+    if not isinstance(rule, AtLeast) or rule.name not in snapshot.open_rules:
+        return {}
+    count_from = snapshot.open_rules[rule.name].count_from
+    return {"talt": rule.counted(snapshot.facts, count_from), "mindst": rule.count}
 
 
 def _in_a_row(snapshot: CaseSnapshot, rule: str) -> int:

@@ -79,8 +79,9 @@ class TeamOverview:
 
 
 def _rules(drejebog: Drejebog, state: str) -> dict[str, tuple[str, str]]:
-    """The state's deadlines and tasks: name -> (title, the role that owns it)."""
-    found = drejebog.states[state]
+    """The deadlines and tasks that can run in the state (its own, the whole case's and
+    those events start): name -> (title, the role that owns it)."""
+    found = drejebog.in_force(state)
     rules = {d.name: (d.title, d.owner) for d in found.deadlines}
     rules.update((t.name, (t.title, t.role)) for t in found.tasks)
     return rules

@@ -123,15 +123,19 @@ def main() -> None:
 
 
 def summary(drejebog: Drejebog) -> str:
-    states = drejebog.states.values()
-    deadlines = sum(len(s.deadlines) for s in states)
-    tasks = sum(len(s.tasks) for s in states)
-    recurring = sum(len(s.recurring) for s in states)
+    # the states' rules, the whole case's (`hele_sagen`) and those events start
+    areas = (*drejebog.states.values(), drejebog.whole_case, drejebog.by_events)
+    deadlines = sum(len(s.deadlines) for s in areas)
+    tasks = sum(len(s.tasks) for s in areas)
+    recurring = sum(len(s.recurring) for s in areas)
+    minimums = sum(len(s.minimums) for s in areas)
     milestones = sum(1 for e in drejebog.events.values() if e.milestone)
     return (
         f"{drejebog.title} (version {drejebog.version}): {len(drejebog.states)} tilstande, "
         f"{len(drejebog.events)} hændelser, {deadlines} frister, {tasks} opgaver, "
-        f"{recurring} tilbagevendende, {milestones} milepæle"
+        f"{recurring} tilbagevendende, "
+        + (f"{minimums} mindst-regler, " if minimums else "")
+        + f"{milestones} milepæle"
     )
 
 
@@ -227,8 +231,8 @@ def record_text(record: Record) -> str:
         line += f"  {record.step}{when}"  # booket / flyttet / aflyst
     elif record.due_date and record.kind != "state":
         line += f"  (frist {record.due_date:%d.%m.%Y})"
-    if record.kind == "checkin":
-        line += f"  {record.step}"  # til tiden / for sent
+    if record.kind in ("checkin", "at_least", "at_least_met"):
+        line += f"  {record.step}"  # til tiden / for sent; a `mindst` rule's count: 3 af 4
     if record.in_a_row:
         line += f"  {record.in_a_row} i træk"
     if record.moved:

@@ -290,9 +290,12 @@ def case_event(
     )
     echo(f"sag {result.case_id}: {event} registreret ({move}), id {result.event_id}")
     for record in result.records:
-        if record.kind in ("task", "milestone"):
+        if record.kind in ("task", "milestone", "deadline_started"):
             role = f" → {record.role}" if record.role else ""
-            echo(f"  {danish_kind(record.kind)}: {record.title}{role}")
+            # a deadline an event started says when it is due (a task's shows in case show)
+            started = record.kind == "deadline_started" and record.due_date
+            due = f" (frist {record.due_date:%d.%m.%Y})" if started else ""
+            echo(f"  {danish_kind(record.kind)}: {record.title}{role}{due}")
 
 
 @case.command("assign", help="Tildel en medarbejder en rolle på en sag.")

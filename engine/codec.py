@@ -32,6 +32,9 @@ def facts_from_json(drejebog: Drejebog, data: dict[str, Any]) -> dict[str, objec
         fact = drejebog.facts.get(name)
         # a fact the (new) drejebog version no longer declares is kept as it was stored
         facts[name] = convert_fact(fact, value) if fact is not None else value
+    for counter in drejebog.counting:  # a counting fact is 0 until its first event
+        if facts.get(counter) is None:
+            facts[counter] = 0
     return facts
 
 
@@ -43,7 +46,11 @@ def runtime_to_json(case: CaseSnapshot) -> dict[str, object]:
             "due": _day(r.due_date),
         }
         # why the calendar moved the due date (`case show`); written only when it did
-        return {**data, "moved": r.moved} if r.moved else data
+        if r.moved:
+            data["moved"] = r.moved
+        if r.count_from:  # a `mindst` rule's counter when it started; written when not 0
+            data["count_from"] = r.count_from
+        return data
 
     return {
         "plan_seq": case.plan_seq,
@@ -88,6 +95,7 @@ def snapshot_from_json(
                 _parse_day(r["anchor"]),
                 _parse_day(r["due"]),
                 r.get("moved"),
+                int(r.get("count_from", 0)),
             )
             for name, r in data.items()
         }

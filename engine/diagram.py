@@ -12,7 +12,7 @@ from typing import Any
 from transitions import State as TransitionsState
 from transitions.extensions.diagrams import GraphMachine
 
-from drejebog.engine.model import ANCHOR_ENTRY, Drejebog, State
+from drejebog.engine.model import ANCHOR_ENTRY, AtLeast, Drejebog, State
 
 FORMATS = ("mermaid", "dot")
 _FINAL = "__slut__"
@@ -66,6 +66,12 @@ def state_lines(drejebog: Drejebog, state: State) -> list[str]:
             + "".join(f", {rung.count} i træk → …" for rung in recurring.in_a_row)
             + ")"
         )
+    lines.extend(_minimum_text(rule) for rule in state.minimums)
+    for event in drejebog.events.values():  # what an event from the state starts
+        if event.starts and state.id in event.sources:
+            started = [f"frist {d.name}: {d.duration}" for d in event.deadlines]
+            started += [f"opgave {t.name} ({t.role})" for t in event.tasks]
+            lines.append(f"{event.id} starter {', '.join(started)}")
     milestones = [
         e.id
         for e in drejebog.events.values()
@@ -74,6 +80,21 @@ def state_lines(drejebog: Drejebog, state: State) -> list[str]:
     if milestones and len(milestones) < len(drejebog.events):
         lines.append("milepæle: " + ", ".join(milestones))
     return lines
+
+
+def _minimum_text(rule: AtLeast) -> str:
+    return f"mindst {rule.count} {rule.fact} inden {rule.period} ({', '.join(rule.roles)})"
+
+
+def whole_case_text(drejebog: Drejebog) -> str:
+    """The rules of the whole case (`hele_sagen`) in one line for the diagram's title (no
+    colon: the title stands in Mermaid's front matter)."""
+    area = drejebog.whole_case
+    parts = [f"frist {d.name} {d.duration}" for d in area.deadlines]
+    parts += [f"opgave {t.name} ({t.role})" for t in area.tasks]
+    parts += [f"{r.name} hver {r.period} ({r.owner})" for r in area.recurring]
+    parts += [_minimum_text(m) for m in area.minimums]
+    return f" · hele sagen – {'; '.join(parts)}" if parts else ""
 
 
 def render(drejebog: Drejebog, fmt: str = "mermaid") -> str:
@@ -94,7 +115,7 @@ def render(drejebog: Drejebog, fmt: str = "mermaid") -> str:
         auto_transitions=False,
         graph_engine="mermaid" if fmt == "mermaid" else "graphviz",
         show_conditions=True,
-        title=f"{drejebog.title} (version {drejebog.version})",
+        title=f"{drejebog.title} (version {drejebog.version}){whole_case_text(drejebog)}",
     )
     for event in drejebog.events.values():
         for branch in event.branches:

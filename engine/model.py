@@ -12,7 +12,8 @@ due date and the breach day (`due`, `breach_day`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from enum import Enum
 from typing import TYPE_CHECKING, ClassVar, TypeAlias
@@ -38,6 +39,8 @@ BUILTIN_ROLES: dict[str, str] = {
 }
 CITIZEN_ROLE = "borger"
 ANCHOR_ENTRY = "indtræden"
+WHOLE_CASE = "hele_sagen"  # the area of the rules of the whole case (`hele_sagen`)
+BY_EVENTS = "hændelser"  # the area of the rules events start
 
 
 class FactType(Enum):
@@ -56,6 +59,7 @@ class TimerKind(Enum):
     ESCALATION = "escalation"
     CHECKIN_MISSING = "checkin_missing"
     IN_A_ROW = "misses_in_a_row"  # a duty missed N times in a row (`mangler_i_træk`)
+    AT_LEAST = "at_least"  # a `mindst` rule's check at the end of its period: too few
 
     @property
     def danish(self) -> str:
@@ -254,7 +258,52 @@ class Recurring:
         return _ladder_message(self.reminders, self.escalation, kind, index)
 
 
-Rule: TypeAlias = Deadline | Task | Recurring
+@dataclass(frozen=True)
+class AtLeast:
+    """`mindst`: at least `count` of the events a counting fact counts (`tæller`) within
+    `period` from when the rule starts (the state's entry; the case's start under
+    `hele_sagen`), else a message to `roles`. One timer checks the count when the period is
+    over: on the first working day after its last day, at the rule's `klokken`."""
+
+    name: str
+    title: str
+    fact: str  # the counting fact (`tæller` on it)
+    count: int
+    period: Duration
+    roles: tuple[str, ...]
+    message: Message
+    time_of_day: time
+    mark: Mark
+    condition: Expression | None = None  # `hvis`: judged when the rule starts
+
+    is_task: ClassVar[bool] = False
+    met_by: ClassVar[tuple[str, ...]] = ()  # met by the count, checked when its timer fires
+    anchor: ClassVar[str] = ANCHOR_ENTRY
+
+    @property
+    def owner(self) -> str:
+        return self.roles[0] if self.roles else "leder"
+
+    @property
+    def timing(self) -> None:
+        """No ladder: the check is one timer (engine/runtime.py plans and fires it)."""
+        return None
+
+    def check_day(self, anchor: date, calendar: WorkingCalendar) -> Moved:
+        """The day the count is checked: the first working day after the period's last day
+        (an event on the last day still counts)."""
+        return Moved(breach_date(add_duration(anchor, self.period, calendar), calendar))
+
+    def counted(self, facts: Mapping[str, object], count_from: int) -> int:
+        """The events counted since the rule started (the counter stood at `count_from`)."""
+        value = facts.get(self.fact)
+        return (value if isinstance(value, int) else 0) - count_from
+
+    def message_for(self, kind: TimerKind, index: int) -> Message | None:
+        return self.message if kind is TimerKind.AT_LEAST else None
+
+
+Rule: TypeAlias = Deadline | Task | Recurring | AtLeast
 """A rule of a state: what `Drejebog.rule` finds by its `navn`."""
 
 
@@ -291,10 +340,11 @@ class State:
     tasks: tuple[Task, ...]
     recurring: tuple[Recurring, ...]
     mark: Mark
+    minimums: tuple[AtLeast, ...] = ()  # `mindst`
 
     @property
     def rules(self) -> tuple[Rule, ...]:
-        return (*self.deadlines, *self.tasks, *self.recurring, *self.streak_tasks)
+        return (*self.deadlines, *self.tasks, *self.recurring, *self.streak_tasks, *self.minimums)
 
     @property
     def streak_tasks(self) -> tuple[Task, ...]:
@@ -322,6 +372,9 @@ class Event:
     milestone: bool
     mark: Mark
     clears: tuple[str, ...] = ()  # `ryd`: facts the event empties (an appointment cancelled)
+    # the deadlines and tasks the event starts (`frister`, `opgaver` on the event)
+    deadlines: tuple[Deadline, ...] = ()
+    tasks: tuple[Task, ...] = ()
 
     @property
     def supplies(self) -> frozenset[str]:
@@ -331,6 +384,10 @@ class Event:
     @property
     def changes_state(self) -> bool:
         return bool(self.branches)
+
+    @property
+    def starts(self) -> tuple[Deadline | Task, ...]:
+        return (*self.deadlines, *self.tasks)
 
 
 DEFAULT_FACT_RANGE = Duration(120, Unit.MONTHS)
@@ -383,8 +440,49 @@ class Drejebog:
     # how long a closed case's personal data is kept before it is anonymised (`opbevaring`)
     retention: Duration = field(default_factory=lambda: DEFAULT_RETENTION)
 
+    # rules of the whole case (`hele_sagen`): they start when the case opens and run until
+    # it reaches a final state, whatever states it passes through
+    whole_case: State = field(default_factory=lambda: rule_area(WHOLE_CASE))
+    # the deadlines and tasks events start (`frister`/`opgaver` on an event), all events' in
+    # one area; those in `state_bound` end when the case leaves the state they started in
+    by_events: State = field(default_factory=lambda: rule_area(BY_EVENTS))
+    state_bound: frozenset[str] = frozenset()
+    # the counting facts (`tæller`): a `tal` fact at 0 that each of its events adds one to
+    counting: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
     def rule(self, name: str) -> tuple[State, Rule]:
         return self.rules[name]
 
+    def outlives_state(self, name: str) -> bool:
+        """Whether a rule keeps running when the case moves to another (non-final) state:
+        the whole case's rules, and what an event started unless it ends with its state."""
+        area = self.rules.get(name, (None, None))[0]
+        if area is self.whole_case:
+            return True
+        return area is self.by_events and name not in self.state_bound
+
+    def counters_of(self, event: str) -> tuple[str, ...]:
+        """The counting facts that count `event` (`tæller`)."""
+        return tuple(fact for fact, events in self.counting.items() if event in events)
+
+    def in_force(self, state: str, events: bool = True) -> State:
+        """What can run while the case is in `state`: the state's own rules, the whole
+        case's and (unless `events` is False) those events start, as one area (the state's
+        id, title and marks)."""
+        own = self.states[state]
+        areas = (own, self.whole_case, self.by_events) if events else (own, self.whole_case)
+        return replace(
+            own,
+            deadlines=tuple(d for area in areas for d in area.deadlines),
+            tasks=tuple(t for area in areas for t in area.tasks),
+            recurring=tuple(r for area in areas for r in area.recurring),
+            minimums=tuple(m for area in areas for m in area.minimums),
+        )
+
     def role_title(self, role: str) -> str:
         return self.roles.get(role, role)
+
+
+def rule_area(area_id: str) -> State:
+    """An empty area of rules (the whole case's, the events'): a State never entered."""
+    return State(area_id, area_id, "", False, (), (), (), Mark(1, 1))

@@ -22,6 +22,9 @@ KIND_NAMES: Mapping[str, str] = MappingProxyType(
         "checkin": "tilbagemelding",  # a report-back on a fixed duty: til tiden / for sent
         "miss_resolved": "mangel løst",  # a miss resolved without a report-back
         "appointment": "aftale",  # a `tidspunkt` booked, moved or cancelled (`ryd`)
+        "deadline_started": "ny frist",  # an event started a deadline (`frister` on it)
+        "at_least": "for få",  # a `mindst` rule's period ended with too few events
+        "at_least_met": "antal nået",  # ... with enough events (no message)
         "digest": "dagens overblik",  # the daily overview (an outbox kind, not a record)
     }
 )

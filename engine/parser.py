@@ -11,6 +11,16 @@ from datetime import date, time
 from itertools import pairwise
 from typing import NamedTuple
 
+from drejebog.engine.casewide import (
+    EVENT_DEADLINE_KEYS,
+    EVENT_TASK_KEYS,
+    at_least_rules,
+    event_rules,
+    events_area,
+    refuse_counter,
+    resolve_counters,
+    whole_case_rules,
+)
 from drejebog.engine.durations import Adjust, Duration, Unit
 from drejebog.engine.expressions import (
     EVENT_DATE_NAME,
@@ -50,6 +60,7 @@ from drejebog.engine.yamlnodes import MapNode, Mark, Node, ScalarNode, SeqNode
 
 TOP_KEYS = (
     "drejebog",
+    "hele_sagen",
     "titel",
     "version",
     "beskrivelse",
@@ -64,7 +75,7 @@ TOP_KEYS = (
     "opbevaring",
     "måltal",
 )
-STATE_KEYS = ("titel", "beskrivelse", "slut", "frister", "opgaver", "tilbagevendende")
+STATE_KEYS = ("titel", "beskrivelse", "slut", "frister", "opgaver", "tilbagevendende", "mindst")
 DEADLINE_KEYS = (
     "navn",
     "titel",
@@ -130,6 +141,8 @@ ESCALATION_KEYS = ("efter", "til", "helligdag", "hvis", "skabelon", "emne", "tek
 MISSING_KEYS = ("til", "skabelon", "emne", "tekst")
 EVENT_KEYS = (
     "titel",
+    "frister",
+    "opgaver",
     "fra",
     "til",
     "betingelse",
@@ -140,7 +153,7 @@ EVENT_KEYS = (
     "milepæl",
 )
 BRANCH_KEYS = ("tilstand", "hvis")
-FACT_KEYS = ("titel", "type", "værdier", "tidligst", "senest")
+FACT_KEYS = ("titel", "type", "tæller", "værdier", "tidligst", "senest")
 ROLE_KEYS = ("titel",)
 TEMPLATE_KEYS = ("emne", "tekst")
 
@@ -191,6 +204,8 @@ _IN_A_ROW_TASK = _OwnedRule(
     ("navn", "titel", "rolle"),
     "rolle",
 )
+_EVENT_DEADLINE = _DEADLINE._replace(allowed=EVENT_DEADLINE_KEYS)
+_EVENT_TASK = _TASK._replace(allowed=EVENT_TASK_KEYS)
 # what an item of such a list holds: offset, roles, adjust, message, mark
 _Offset = tuple[Duration, tuple[str, ...], Adjust, Message, Mark, Expression | None]
 
@@ -220,6 +235,12 @@ class DrejebogParser(FieldReader):
         self.default_time = DEFAULT_TIME
         # (state id, event id, position) for every `opfyldes_af`, checked once events are known
         self.met_by_refs: list[tuple[str, str, Mark]] = []
+        # `tæller` of each counting fact (its list, and the fact's type), resolved once the
+        # events are known (engine/casewide.py)
+        self.counter_nodes: dict[str, tuple[Node, FactType]] = {}
+        self.counting: dict[str, tuple[str, ...]] = {}  # counting fact -> events it counts
+        # the rules events start that end when the case leaves its state (`ophører_ved`)
+        self.state_bound: set[str] = set()
 
     # -- top level -------------------------------------------------------------------------
 
@@ -254,6 +275,7 @@ class DrejebogParser(FieldReader):
             self.problem(top.mark, "drejebogen mangler 'hændelser'")
         self.state_ids = self._ids(states_node, "tilstanden")
         self.event_ids = self._ids(events_node, "hændelsen")
+        resolve_counters(self)
 
         start_node = get("start")
         start = self.identifier(start_node, "'start'") or ""
@@ -265,6 +287,7 @@ class DrejebogParser(FieldReader):
             )
 
         states = self._states(states_node)
+        whole_case = whole_case_rules(self, get("hele_sagen"))
         events = self._events(events_node, states)
         self._check_met_by(events)
         targets = parse_targets(self, get("måltal"))
@@ -283,8 +306,12 @@ class DrejebogParser(FieldReader):
             events=events,
             retention=retention or DEFAULT_RETENTION,
             targets=targets,
+            whole_case=whole_case,
+            by_events=events_area(events),
+            state_bound=frozenset(self.state_bound),
+            counting=self.counting,
         )
-        for state in states.values():
+        for state in (*states.values(), drejebog.whole_case, drejebog.by_events):
             for rule in state.rules:
                 drejebog.rules[rule.name] = (state, rule)
         return drejebog
@@ -354,6 +381,8 @@ class DrejebogParser(FieldReader):
                 )
             if fact_type is not FactType.CHOICE and "værdier" in body.items:
                 self.problem(body.items["værdier"][0], "'værdier' bruges kun med type: valg")
+            if "tæller" in body.items:
+                self.counter_nodes[fact_id] = (body.items["tæller"][1], fact_type)
             title = self.text(get("titel"), "'titel'") or fact_id
             self.facts[fact_id] = Fact(
                 fact_id, title, fact_type, values, mark, **self._range(body, fact_type)
@@ -551,6 +580,20 @@ class DrejebogParser(FieldReader):
             return ANCHOR_ENTRY
         return value
 
+    # -- rules outside a state (engine/casewide.py) ----------------------------------------
+
+    def area_deadline(self, node: Node, by_event: bool) -> Deadline | None:
+        """A deadline of the whole case, or one an event starts (`ophører_ved` allowed)."""
+        return self._deadline("", node, _EVENT_DEADLINE if by_event else _DEADLINE)
+
+    def area_task(self, node: Node, by_event: bool) -> Task | None:
+        """A task of the whole case, or one an event starts (`ophører_ved` allowed)."""
+        return self._task("", node, _EVENT_TASK if by_event else _TASK)
+
+    def area_recurring(self, node: Node) -> Recurring | None:
+        """A recurring duty of the whole case."""
+        return self._recurring("", node)
+
     # -- states ----------------------------------------------------------------------------
 
     def _states(self, node: MapNode | None) -> dict[str, State]:
@@ -589,7 +632,8 @@ class DrejebogParser(FieldReader):
                 )
                 if r is not None
             )
-            if final and (deadlines or tasks or recurring):
+            minimums = at_least_rules(self, get("mindst"))
+            if final and (deadlines or tasks or recurring or minimums):
                 self.problem(
                     mark,
                     f"slut-tilstanden '{state_id}' kan ikke have frister, opgaver eller "
@@ -604,6 +648,7 @@ class DrejebogParser(FieldReader):
                 tasks=tasks,
                 recurring=recurring,
                 mark=mark,
+                minimums=minimums,
             )
         return states
 
@@ -663,16 +708,18 @@ class DrejebogParser(FieldReader):
         role = self.single_role(body, kind.role_key)
         return body, role, name, self.text(body.value("titel"), "'titel'") or name
 
-    def _deadline(self, state_id: str, node: Node) -> Deadline | None:
-        found = self._owned_rule(node, _DEADLINE)
+    def _deadline(
+        self, state_id: str, node: Node, kind: _OwnedRule = _DEADLINE
+    ) -> Deadline | None:
+        found = self._owned_rule(node, kind)
         if found is None:
             return None
         deadline = self._deadline_parts(state_id, *found)
         condition = self.expression(found[0].value("hvis"), "'hvis'")
         return None if deadline is None else replace(deadline, condition=condition)
 
-    def _task(self, state_id: str, node: Node) -> Task | None:
-        found = self._owned_rule(node, _TASK)
+    def _task(self, state_id: str, node: Node, kind: _OwnedRule = _TASK) -> Task | None:
+        found = self._owned_rule(node, kind)
         if found is None:
             return None
         body, role, name, title = found
@@ -909,6 +956,7 @@ class DrejebogParser(FieldReader):
             branches = self._branches(get("til"))
             data = self._fact_list(get("data"), "'data'")
             optional_data = self._fact_list(get("valgfri_data"), "'valgfri_data'")
+            started = event_rules(self, event_id, body)
             events[event_id] = Event(
                 id=event_id,
                 title=self.text(get("titel"), "'titel'") or event_id,
@@ -921,6 +969,8 @@ class DrejebogParser(FieldReader):
                 milestone=bool(self.boolean(get("milepæl"), "'milepæl'")),
                 mark=mark,
                 clears=self._clears(get("ryd"), event_id, body),
+                deadlines=started.deadlines,
+                tasks=started.tasks,
             )
         return events
 
@@ -978,8 +1028,12 @@ class DrejebogParser(FieldReader):
         return tuple(branches)
 
     def _fact_list(self, node: Node | None, what: str) -> tuple[str, ...]:
-        facts = (self.fact_ref(item, what) for item in self.items(node, what))
-        return tuple(f for f in facts if f is not None)
+        facts: list[str] = []
+        for item in self.items(node, what):
+            fact = self.fact_ref(item, what)
+            if fact is not None and not refuse_counter(self, fact, item.mark, what):
+                facts.append(fact)
+        return tuple(facts)
 
     def _sets(self, node: Node | None) -> tuple[tuple[str, object], ...]:
         body = self.mapping(node, "'sæt'")
@@ -988,7 +1042,7 @@ class DrejebogParser(FieldReader):
         result: list[tuple[str, object]] = []
         for fact_id, (mark, value) in body.items.items():
             fact = self.fact_ref(ScalarNode(mark, fact_id, fact_id), "'sæt'")
-            if fact is None:
+            if fact is None or refuse_counter(self, fact, mark, "'sæt'"):
                 continue
             converted = self.fact_value(self.facts[fact], value)
             if converted is not _INVALID:
@@ -1027,7 +1081,8 @@ class DrejebogParser(FieldReader):
     def _check_met_by(self, events: dict[str, Event]) -> None:
         for state_id, event_id, mark in self.met_by_refs:
             event = events.get(event_id)
-            if event is not None and state_id not in event.sources:
+            # '': a rule of the whole case or one an event starts (engine/casewide.py)
+            if event is not None and state_id and state_id not in event.sources:
                 self.problem(
                     mark,
                     f"hændelsen '{event_id}' kan ikke ske i tilstanden '{state_id}', så den kan "

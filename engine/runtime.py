@@ -30,6 +30,7 @@ from drejebog.engine.facts import FactValueError, check_plausible, convert_fact
 from drejebog.engine.machine import machine_for
 from drejebog.engine.model import (
     ANCHOR_ENTRY,
+    AtLeast,
     Deadline,
     Drejebog,
     Event,
@@ -45,6 +46,7 @@ from drejebog.engine.model import (
 from drejebog.engine.timers import (
     Timer,
     catch_up_escalation,
+    count_check_timer,
     escalation_timer,
     first_ahead,
     in_a_row_timer,
@@ -66,6 +68,7 @@ class OpenRule:
     anchor: date | None
     due_date: date | None
     moved: str | None = None  # why the calendar moved the due date (None: it did not)
+    count_from: int = 0  # a `mindst` rule: its counting fact's value when it started
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,7 @@ class CaseRuntime:
         self.drejebog = drejebog
         self.machine = machine_for(drejebog)
         self.calendar = calendar_for(drejebog.closing_days)
+        self._in_force: dict[str, State] = {}  # each state's `Drejebog.in_force`, built once
 
     # -- the three operations --------------------------------------------------------------
 
@@ -180,15 +184,24 @@ class CaseRuntime:
         citizen_name: str = "",
     ) -> Step:
         initial = self._convert_all(case_id, "åbn_sag", dict(facts or {}), local_date(at))
+        counters = sorted(name for name in initial if name in self.drejebog.counting)
+        if counters:
+            raise BadEventData(
+                case_id,
+                "åbn_sag",
+                f"faktummet '{counters[0]}' tæller hændelser og kan ikke sættes, når sagen åbnes",
+            )
         case = CaseSnapshot(
             id=case_id,
             state=self.drejebog.start,
-            facts={**{f: None for f in self.drejebog.facts}, **initial},
+            facts={**self._blank_facts(), **initial},
             entered_at=at,
             citizen_name=citizen_name,
         )
         step = Step(case=case)
         self._enter(step, self.drejebog.states[self.drejebog.start], at)
+        # the whole case's rules (`hele_sagen`) start with the case, counted from its start
+        self._start_rules(step, self.drejebog.whole_case, at, local_date(at))
         return self._done(step)
 
     def apply(
@@ -202,6 +215,9 @@ class CaseRuntime:
             raise EventNotAllowed(case.id, event_id, case.state, list(event.sources))
         new_facts = {**case.facts, **dict(event.sets), **self._event_data(case.id, event, data, at)}
         new_facts.update(dict.fromkeys(event.clears))  # `ryd`: the parser keeps them apart
+        for counter in self.drejebog.counters_of(event_id):  # `tæller`: this event counts too
+            counted = new_facts.get(counter)
+            new_facts[counter] = (counted if isinstance(counted, int) else 0) + 1
         scope = {**new_facts, EVENT_DATE_NAME: local_date(at)}
         if event.condition is not None and not self._holds(
             case.id, event, event.condition.source, scope
@@ -240,16 +256,22 @@ class CaseRuntime:
         # state: what still runs is neither cancelled nor planned again, so nothing already
         # sent for it is sent again; only what is met or lapsed starts afresh (`_reenter`)
         moves = outcome.destination not in (None, case.state)
-        self._meet_rules(step, event, at, state_changes=moves)
+        target = self.drejebog.states[outcome.destination or case.state]
+        self._meet_rules(step, event, at, state_changes=moves, ends_case=target.final)
         if moves:
-            assert outcome.destination is not None
-            self._leave(step, at)
-            self._enter(step, self.drejebog.states[outcome.destination], at)
+            self._leave(step, at, ends_case=target.final)
+            self._enter(step, target, at)
+            # the whole case's and the events' rules kept running: they follow their facts,
+            # and stop when their `hvis` no longer holds (the new state's hold: just planned)
+            self._replan_anchored(step, changed, at, self._outside_states())
+            self._drop_no_longer_applying(step, changed, at)
         else:
             self._replan_anchored(step, changed, at)
             self._drop_no_longer_applying(step, changed, at)
             if outcome.destination is not None:
                 self._reenter(step, self.drejebog.states[case.state], at)
+        if event.starts and not self.drejebog.states[step.case.state].final:
+            self._start_event_rules(step, event, at)
         return self._done(step)
 
     def _appointments(
@@ -289,6 +311,57 @@ class CaseRuntime:
             )
         return records
 
+    def _start_event_rules(self, step: Step, event: Event, at: datetime) -> None:
+        """The deadlines and tasks the event starts (`frister`/`opgaver` on the event),
+        counted from the event's date; one already running keeps running as it is."""
+        area = replace(self.drejebog.by_events, deadlines=event.deadlines, tasks=event.tasks)
+        before = set(step.case.open_rules)
+        self._start_rules(step, area, at, local_date(at))
+        for deadline in event.deadlines:
+            planned = step.case.open_rules.get(deadline.name)
+            if planned is None or deadline.name in before:
+                continue
+            step.records.append(
+                Record(
+                    at=at,
+                    case_id=step.case.id,
+                    kind="deadline_started",
+                    name=deadline.name,
+                    role=deadline.owner,
+                    state=step.case.state,
+                    title=deadline.title,
+                    due_date=planned.due_date,
+                    moved=planned.moved,
+                )
+            )
+
+    def _outside_states(self) -> State:
+        """The rules that are no state's: the whole case's and the events'."""
+        return self._area_of(None)
+
+    def _area_of(self, state: str | None) -> State:
+        """What can run in `state` (`Drejebog.in_force`); None: only the rules outside the
+        states. Built once per state."""
+        key = state if state is not None else ""
+        area = self._in_force.get(key)
+        if area is None:
+            if state is None:
+                whole, events = self.drejebog.whole_case, self.drejebog.by_events
+                area = replace(
+                    whole,
+                    deadlines=(*whole.deadlines, *events.deadlines),
+                    tasks=(*whole.tasks, *events.tasks),
+                )
+            else:
+                area = self.drejebog.in_force(state)
+            self._in_force[key] = area
+        return area
+
+    def _blank_facts(self) -> dict[str, object]:
+        """Every fact unset, but a counting fact (`tæller`) at 0."""
+        counting = self.drejebog.counting
+        return {name: 0 if name in counting else None for name in self.drejebog.facts}
+
     def fire(self, case: CaseSnapshot, timer: Timer, at: datetime) -> Step:
         """Fire a due timer; a timer no longer relevant to the case produces nothing."""
         step = Step(case=case)
@@ -298,6 +371,9 @@ class CaseRuntime:
         if timer.kind is TimerKind.IN_A_ROW and isinstance(rule, Recurring):
             self._fire_in_a_row(step, rule, timer, at)
             return self._done(step)
+        if isinstance(rule, AtLeast):
+            self._check_count(step, rule, timer, at)
+            return step
         timing = rule.timing
         if timing is None or _step_applies(case, timing, timer, at):
             step.records.extend(_fired(case, timer, rule, at))
@@ -323,6 +399,33 @@ class CaseRuntime:
             if before < rung.count <= after:
                 step.schedule.append(in_a_row_timer(step.case.id, rule, timer, index, at))
 
+    def _check_count(self, step: Step, rule: AtLeast, timer: Timer, at: datetime) -> None:
+        """A `mindst` rule's period is over: too few events counted since it started sends
+        its message to its roles (`at_least`); enough is recorded (`at_least_met`). Either
+        way the rule is done."""
+        case = step.case
+        running = case.open_rules.get(rule.name)  # gone after a migration that dropped it
+        counted = rule.counted(case.facts, running.count_from if running else 0)
+        shown = f"{counted} af {rule.count}"
+        if counted < rule.count:
+            step.records.extend(replace(r, step=shown) for r in _fired(case, timer, rule, at))
+        else:
+            step.records.append(
+                Record(
+                    at=at,
+                    case_id=case.id,
+                    kind="at_least_met",
+                    name=rule.name,
+                    role=None,
+                    state=case.state,
+                    title=rule.title,
+                    due_date=timer.due_date,
+                    step=shown,
+                )
+            )
+        open_rules = {k: v for k, v in case.open_rules.items() if k != rule.name}
+        step.case = replace(case, open_rules=open_rules)
+
     def _fire_in_a_row(self, step: Step, rule: Recurring, timer: Timer, at: datetime) -> None:
         """A `mangler_i_træk` rung: its message to its roles, its facts set on the case and
         its task created (unless that task is already open)."""
@@ -344,6 +447,10 @@ class CaseRuntime:
         to a newer one: it fires once, as planned, with no follow-ups and the case unchanged.
         """
         _, rule = self.drejebog.rule(timer.rule)
+        if isinstance(rule, AtLeast):  # counted as planned: it tells only when too few
+            step = Step(case=case)
+            self._check_count(step, rule, timer, at)
+            return Step(case=case, records=[r for r in step.records if r.kind == "at_least"])
         timing = rule.timing
         if timing is not None and not _step_applies(case, timing, timer, at):
             return Step(case=case)
@@ -363,10 +470,14 @@ class CaseRuntime:
                 case.id, f"tilstanden '{new_state}' findes ikke i den nye version"
             )
         self._check_facts_fit(case)
-        state = self.drejebog.states[new_state]
+        # the state's rules and the whole case's; what an event started is kept while open
+        state = self.drejebog.in_force(new_state, events=False)
         old_state = old.states.get(case.state)
         old_rule_names = {r.name for r in old_state.rules} if old_state is not None else set()
-        facts = {**{f: None for f in self.drejebog.facts}, **case.facts}
+        old_rule_names |= {r.name for r in (*old.whole_case.rules, *old.by_events.rules)}
+        facts = {**self._blank_facts(), **case.facts}
+        for counter in self.drejebog.counting:  # a counting fact this version adds: 0
+            facts[counter] = facts[counter] if isinstance(facts[counter], int) else 0
         step = Step(
             case=replace(
                 case, state=new_state, facts=facts, open_rules={}, open_tasks={}, cycles={}
@@ -382,13 +493,17 @@ class CaseRuntime:
             if task.name not in old_rule_names
             and self._applies(step, task.name, task.condition, at)
         ]
+        started = self.drejebog.by_events
         kept_tasks = [
-            task for task in (*state.tasks, *state.streak_tasks) if task.name in case.open_tasks
+            task
+            for task in (*state.tasks, *state.streak_tasks, *started.tasks)
+            if task.name in case.open_tasks
         ]
         open_rules: dict[str, OpenRule] = {}
         open_tasks: dict[str, OpenRule] = {}
         deadlines = [
             *(d for d in state.deadlines if self._applies(step, d.name, d.condition, at)),
+            *(d for d in started.deadlines if d.name in case.open_rules),
             *(task.deadline for task in (*kept_tasks, *new_tasks) if task.deadline),
         ]
         for deadline in deadlines:
@@ -420,6 +535,17 @@ class CaseRuntime:
             )
             open_tasks[task.name] = planned
             step.records.append(_task_record(step, task, new_state, planned, at))
+        for minimum in state.minimums:
+            running = case.open_rules.get(minimum.name)
+            if running is not None and running.anchor is not None:  # counting on as it was
+                open_rules[minimum.name] = self._plan_count(
+                    step, minimum, running.anchor, at, running.count_from
+                )
+            elif minimum.name not in old_rule_names and self._applies(
+                step, minimum.name, minimum.condition, at
+            ):
+                anchor = local_date(case.entered_at)
+                open_rules[minimum.name] = self._plan_count(step, minimum, anchor, at)
         step.case = replace(step.case, open_rules=open_rules, open_tasks=open_tasks)
         for recurring in state.recurring:
             if not self._applies(step, recurring.name, recurring.condition, at):
@@ -554,9 +680,13 @@ class CaseRuntime:
                 raise BadEventData(case_id, event_id, str(exc)) from exc
         return converted
 
-    def _anchor(self, case: CaseSnapshot, rule_name: str, anchor: str) -> date:
+    def _anchor(
+        self, case: CaseSnapshot, rule_name: str, anchor: str, started: date | None = None
+    ) -> date:
+        """The day a rule counts from: `indtræden` is the state's entry, or `started` (the
+        case's start, an event's date) for a rule outside the states; else a date fact."""
         if anchor == ANCHOR_ENTRY:
-            return local_date(case.entered_at)
+            return started or local_date(case.entered_at)
         value = case.facts.get(anchor)
         if not isinstance(value, date):
             raise MissingAnchor(case.id, rule_name, anchor)
@@ -579,9 +709,11 @@ class CaseRuntime:
             step.case = replace(step.case, plan_seq=step.plan_seq)
         return step
 
-    def _plan_deadline(self, step: Step, rule: Deadline, at: datetime) -> OpenRule:
+    def _plan_deadline(
+        self, step: Step, rule: Deadline, at: datetime, started: date | None = None
+    ) -> OpenRule:
         occurrence = self._next_plan(step)
-        anchor = self._anchor(step.case, rule.name, rule.anchor)
+        anchor = self._anchor(step.case, rule.name, rule.anchor, started)
         clock = self._appointment_time(step.case, rule.anchor)
         due, timers = plan_deadline(
             step.case.id, rule, anchor, occurrence, at, self.calendar, clock
@@ -602,7 +734,21 @@ class CaseRuntime:
         )
 
     def _enter(self, step: Step, state: State, at: datetime) -> None:
-        step.case = replace(step.case, open_rules={}, open_tasks={}, cycles={})
+        """Enter `state` from another: only what outlives a state change stays (the whole
+        case's rules, and what an event started unless it ends with its state); nothing does
+        when `state` is final."""
+
+        def kept(running: Mapping[str, Any]) -> dict[str, Any]:
+            outlives = self.drejebog.outlives_state
+            return {k: v for k, v in running.items() if not state.final and outlives(k)}
+
+        case = step.case
+        step.case = replace(
+            case,
+            open_rules=kept(case.open_rules),
+            open_tasks=kept(case.open_tasks),
+            cycles=kept(case.cycles),
+        )
         self._reenter(step, state, at)
 
     def _reenter(self, step: Step, state: State, at: datetime) -> None:
@@ -621,32 +767,58 @@ class CaseRuntime:
                 title=state.title,
             )
         )
+        self._start_rules(step, state, at)
+
+    def _start_rules(
+        self, step: Step, area: State, at: datetime, started: date | None = None
+    ) -> None:
+        """Start the area's deadlines, tasks, duties and `mindst` rules that do not run now
+        and whose `hvis` holds. `started`: the day `indtræden` means (the case's start for
+        the whole case, the event's date for what an event starts); None: the state's entry.
+        """
         open_rules = dict(step.case.open_rules)
-        for deadline in state.deadlines:
+        for deadline in area.deadlines:
             if deadline.name in open_rules:
                 continue
             if self._applies(step, deadline.name, deadline.condition, at):
-                open_rules[deadline.name] = self._plan_deadline(step, deadline, at)
+                open_rules[deadline.name] = self._plan_deadline(step, deadline, at, started)
         open_tasks = dict(step.case.open_tasks)
-        for task in state.tasks:
+        for task in area.tasks:
             if task.name in open_tasks or not self._applies(step, task.name, task.condition, at):
                 continue
             if task.deadline is not None:
-                planned = self._plan_deadline(step, task.deadline, at)
+                planned = self._plan_deadline(step, task.deadline, at, started)
                 open_rules[task.name] = planned
             else:
                 planned = OpenRule(task.name, self._next_plan(step), None, None)
             open_tasks[task.name] = planned
-            step.records.append(_task_record(step, task, state.id, planned, at))
+            step.records.append(_task_record(step, task, step.case.state, planned, at))
+        for minimum in area.minimums:
+            if minimum.name in open_rules:
+                continue
+            if self._applies(step, minimum.name, minimum.condition, at):
+                anchor = started or local_date(step.case.entered_at)
+                open_rules[minimum.name] = self._plan_count(step, minimum, anchor, at)
         step.case = replace(step.case, open_rules=open_rules, open_tasks=open_tasks)
-        for recurring in state.recurring:
+        for recurring in area.recurring:
             if recurring.name in step.case.cycles:
                 continue
             if not self._applies(step, recurring.name, recurring.condition, at):
                 continue
-            self._start_cycle(
-                step, recurring, self._anchor(step.case, recurring.name, recurring.anchor), at
-            )
+            anchor = self._anchor(step.case, recurring.name, recurring.anchor, started)
+            self._start_cycle(step, recurring, anchor, at)
+
+    def _plan_count(
+        self, step: Step, rule: AtLeast, anchor: date, at: datetime, count_from: int | None = None
+    ) -> OpenRule:
+        """Plan a `mindst` rule's check; it counts from the counter's value now (or
+        `count_from`, one kept by a migration)."""
+        occurrence = self._next_plan(step)
+        timer = count_check_timer(step.case.id, rule, anchor, occurrence, self.calendar)
+        step.schedule.append(timer)
+        if count_from is None:
+            count_from = rule.counted(step.case.facts, 0)
+        return OpenRule(rule.name, occurrence, anchor, timer.due_date, None, count_from)
 
     def _applies(
         self, step: Step, rule_name: str, condition: Expression | None, at: datetime
@@ -670,7 +842,7 @@ class CaseRuntime:
         case next enters the state)."""
         if not changed:
             return
-        state = self.drejebog.states[step.case.state]
+        state = self._area_of(step.case.state)
         rules: tuple[Deadline | Recurring, ...] = (*state.deadlines, *state.recurring)
         for rule in rules:
             condition = rule.condition
@@ -692,17 +864,29 @@ class CaseRuntime:
             if isinstance(rule, Deadline):
                 step.results.append(RuleResult(rule.name, "bortfaldet", None))
 
-    def _leave(self, step: Step, at: datetime) -> None:
+    def _leave(self, step: Step, at: datetime, ends_case: bool = False) -> None:
+        """Leave the state: its rules lapse. The whole case's rules and what an event started
+        (unless it ends with its state) keep running, unless the case now ends."""
         case = step.case
-        step.cancel_rules.extend([*case.open_rules, *case.cycles])
+
+        def ends(name: str) -> bool:
+            return ends_case or not self.drejebog.outlives_state(name)
+
+        step.cancel_rules.extend(n for n in (*case.open_rules, *case.cycles) if ends(n))
         for task in case.open_tasks:
-            if task not in case.open_rules:
+            if task not in case.open_rules and ends(task):
                 step.cancel_rules.append(task)
         for name in sorted(set(case.open_rules) | set(case.open_tasks)):
-            step.results.append(RuleResult(name, "bortfaldet", None))
+            if ends(name):
+                step.results.append(RuleResult(name, "bortfaldet", None))
 
-    def _meet_rules(self, step: Step, event: Event, at: datetime, state_changes: bool) -> None:
-        state = self.drejebog.states[step.case.state]
+    def _meet_rules(
+        self, step: Step, event: Event, at: datetime, state_changes: bool, ends_case: bool = False
+    ) -> None:
+        """The rules the event fulfils are met. A duty it meets is planned again unless the
+        event ends it: it takes the case out of the duty's state, or (the whole case's
+        duties) ends the case."""
+        state = self._area_of(step.case.state)
         case = step.case
         open_rules = dict(case.open_rules)
         open_tasks = dict(case.open_tasks)
@@ -723,14 +907,16 @@ class CaseRuntime:
         for recurring in state.recurring:
             if recurring.name not in step.case.cycles:
                 continue
+            outlives = not ends_case and self.drejebog.outlives_state(recurring.name)
+            goes_on = not state_changes or outlives
             if event.id in recurring.met_by and recurring.fixed:
-                self._report_back(step, recurring, at, replan=not state_changes)
+                self._report_back(step, recurring, at, replan=goes_on)
             elif event.id in recurring.met_by:
                 step.cancel_rules.append(recurring.name)
-                if not state_changes:
+                if goes_on:
                     self._start_cycle(step, recurring, local_date(at), at)
             elif event.id in recurring.resolved_by:
-                self._resolve_miss(step, recurring, at, replan=not state_changes)
+                self._resolve_miss(step, recurring, at, replan=goes_on)
 
     def _report_back(self, step: Step, rule: Recurring, at: datetime, replan: bool) -> None:
         """A report-back on a duty with fixed due dates. It counts for its window (previous
@@ -811,15 +997,18 @@ class CaseRuntime:
             )
         )
 
-    def _replan_anchored(self, step: Step, changed: set[str], at: datetime) -> None:
+    def _replan_anchored(
+        self, step: Step, changed: set[str], at: datetime, area: State | None = None
+    ) -> None:
         """Rules counted from a date or `tidspunkt` fact follow the fact when an event
-        changes it: their pending timers are cancelled and planned again under a fresh plan
-        number (so a timer of the old time can never fire). A fact an event clears (`ryd`):
-        a deadline counted from it waits, open with no due date and no timers, until an
-        event gives the fact a value again; a recurring duty counted from it stops."""
+        changes it (those in `area`; all that can run in the case's state when None): their
+        pending timers are cancelled and planned again under a fresh plan number (so a timer
+        of the old time can never fire). A fact an event clears (`ryd`): a deadline counted
+        from it waits, open with no due date and no timers, until an event gives the fact a
+        value again; a recurring duty counted from it stops."""
         if not changed:
             return
-        state = self.drejebog.states[step.case.state]
+        state = area or self._area_of(step.case.state)
         for deadline in (*state.deadlines, *(t.deadline for t in state.tasks if t.deadline)):
             if deadline.anchor in changed and deadline.name in step.case.open_rules:
                 step.cancel_rules.append(deadline.name)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drejebog.engine import parser, targets
+from drejebog.engine import casewide, parser, targets
 from drejebog.engine.durations import Adjust, Unit
 from drejebog.engine.model import BUILTIN_ROLES, FactType
 
@@ -60,6 +60,11 @@ _SCALAR: Shape = {"type": ["string", "number", "boolean", "null"]}
 # (shape, Danish description) per key of each part; the keys are the parser's own
 _TOP: Shapes = {
     "drejebog": (_NAME, "Drejebogens id, fx ressourceforloeb."),
+    "hele_sagen": (
+        {"$ref": "#/$defs/hele_sagen"},
+        "Regler for hele sagen: de starter, når sagen åbnes, og gælder, til sagen når en "
+        "sluttilstand, uanset tilstandsskift (se guidens afsnit 2.19).",
+    ),
     "titel": (_TEXT, "Drejebogens titel på dansk."),
     "version": ({"type": ["integer", "string"]}, "Versionsnummer, som I selv tæller op."),
     "beskrivelse": (_TEXT, "Fri beskrivelse."),
@@ -128,6 +133,10 @@ _STATE: Shapes = {
     "tilbagevendende": (
         {"type": "array", "items": {"$ref": "#/$defs/pligt"}},
         "Tilbagevendende pligter, fx en månedlig tilbagemelding.",
+    ),
+    "mindst": (
+        {"type": "array", "items": {"$ref": "#/$defs/mindst"}},
+        "Mindst et antal hændelser inden en periode, ellers får nogen besked (afsnit 2.21).",
     ),
 }
 _MESSAGE: Shapes = {
@@ -252,6 +261,33 @@ _EVENT: Shapes = {
         "får en værdi igen.",
     ),
     "milepæl": (_BOOL, "true: hændelsen tæller som milepæl i målingerne."),
+    "frister": (
+        {"type": "array", "items": {"$ref": "#/$defs/hændelsesfrist"}},
+        "Frister, som hændelsen starter (også uden at skifte tilstand), se afsnit 2.20.",
+    ),
+    "opgaver": (
+        {"type": "array", "items": {"$ref": "#/$defs/hændelsesopgave"}},
+        "Opgaver, som hændelsen opretter (også uden at skifte tilstand), se afsnit 2.20.",
+    ),
+}
+_ENDS: Shapes = {
+    "ophører_ved": (
+        {"enum": list(casewide.ENDS)},
+        "Hvornår reglen ophører, hvis ingen hændelse i 'opfyldes_af' har opfyldt den: "
+        "sagens_slut (standard) eller tilstandsskift.",
+    ),
+    "regnes_fra": (_NAME, "Udgangspunktet: 'indtræden' (hændelsens dato) eller et dato-faktum."),
+}
+_AT_LEAST: Shapes = {
+    **_MESSAGE,
+    "navn": (_NAME, "Reglens navn, unikt i drejebogen."),
+    "titel": (_TEXT, "Reglens titel, fx 'Mindst 4 jobsamtaler i de første 6 måneder'."),
+    "faktum": (_NAME, "Et faktum med 'tæller': de hændelser, der tælles."),
+    "antal": ({"type": "integer", "minimum": 1}, "Mindst så mange hændelser."),
+    "inden": (_DURATION, "Perioden fra reglens start (tilstandens eller sagens start)."),
+    "til": (_ROLES, "Hvem der får besked, hvis der er for få."),
+    "klokken": (_TIME, "Klokkeslæt for tjekket (ellers drejebogens)."),
+    "hvis": (_CONDITION, "Reglen gælder kun, hvis betingelsen er sand, når den starter."),
 }
 _FACT: Shapes = {
     "titel": (_TEXT, "Faktummets titel."),
@@ -259,6 +295,10 @@ _FACT: Shapes = {
     "værdier": ({"type": "array", "items": _NAME, "minItems": 1}, "De mulige værdier (valg)."),
     "tidligst": (_SPAN, "Hvor langt før hændelsens dato en dato eller et tidspunkt må ligge."),
     "senest": (_SPAN, "Hvor langt efter hændelsens dato en dato eller et tidspunkt må ligge."),
+    "tæller": (
+        _NAMES,
+        "Hændelser, der hver lægger 1 til faktummet (type: tal, starter på 0).",
+    ),
 }
 _TARGET: Shapes = {
     "navn": (_NAME, "Måltallets id; må kun bruges én gang."),
@@ -302,6 +342,14 @@ PARTS: dict[str, tuple[tuple[str, ...], Shapes, tuple[str, ...]]] = {
     "rolle": (parser.ROLE_KEYS, _ROLE_DEF, ()),
     "måltal": (targets.TARGET_KEYS, _TARGET, ("navn", "titel", "mål")),
     "skabelon": (parser.TEMPLATE_KEYS, _TEMPLATE, ("emne", "tekst")),
+    "hele_sagen": (casewide.WHOLE_CASE_KEYS, _STATE, ()),
+    "hændelsesfrist": (
+        casewide.EVENT_DEADLINE_KEYS,
+        {**_DEADLINE, **_ENDS},
+        ("navn", "frist", "ejer"),
+    ),
+    "hændelsesopgave": (casewide.EVENT_TASK_KEYS, {**_TASK, **_ENDS}, ("navn", "titel", "rolle")),
+    "mindst": (casewide.AT_LEAST_KEYS, _AT_LEAST, casewide.AT_LEAST_REQUIRED),
 }
 
 

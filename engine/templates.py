@@ -42,6 +42,7 @@ SCOPE_OBJECTS: dict[str, frozenset[str]] = {
     "drejebog": frozenset({"titel"}),
     "frist": frozenset(
         {"titel", "dato", "klokken", "dage_tilbage", "dage_over", "mangler_i_alt", "i_træk"}
+        | {"talt", "mindst"}  # a `mindst` rule's message: how many were counted, of how many
     ),
     "opgave": frozenset({"titel"}),
 }

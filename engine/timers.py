@@ -13,12 +13,13 @@ from datetime import date, datetime, time
 
 from drejebog.engine.calendar import Moved, WorkingCalendar
 from drejebog.engine.deadlines import escalation_moved, local_instant, reminder_moved
-from drejebog.engine.model import Deadline, EscalationStep, Recurring, TimerKind
+from drejebog.engine.model import AtLeast, Deadline, EscalationStep, Recurring, TimerKind
 
 __all__ = [
     "Timer",
     "TimerKind",
     "catch_up_escalation",
+    "count_check_timer",
     "escalation_timer",
     "first_ahead",
     "in_a_row_timer",
@@ -331,3 +332,25 @@ def in_a_row_timer(
         case_id, rule, notice.occurrence, notice.due_date, notice.anchor, notice.k, notice.due_moved
     )
     return planned.timer(now, f"i_træk.{index}", TimerKind.IN_A_ROW, rung.roles, index)
+
+
+def count_check_timer(
+    case_id: str, rule: AtLeast, anchor: date, occurrence: str, calendar: WorkingCalendar
+) -> Timer:
+    """The one timer of a `mindst` rule: it checks the count on the first working day after
+    the period's last day, at the rule's time of day (planned even when that has passed, as
+    after a migration: then it checks at once)."""
+    day = rule.check_day(anchor, calendar)
+    return Timer(
+        due_at=local_instant(day.day, rule.time_of_day),
+        case_id=case_id,
+        rule=rule.name,
+        occurrence=occurrence,
+        step="tjek",
+        kind=TimerKind.AT_LEAST,
+        roles=rule.roles,
+        due_date=day.day,
+        index=0,
+        anchor=anchor,
+        due_moved=day.reason,
+    )

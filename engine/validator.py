@@ -25,6 +25,8 @@ def graph_problems(drejebog: Drejebog, filename: str) -> list[Problem]:
             )
         )
         problems.extend(_unfulfillable(state, filename))
+    problems.extend(_unfulfillable(drejebog.whole_case, filename, "hele sagen"))
+    problems.extend(_unfulfillable(drejebog.by_events, filename, "som en hændelse starter"))
     problems.extend(_unsupplied_anchors(drejebog, filename))
     return problems
 
@@ -114,7 +116,7 @@ def _arrive(event: Event, before: set[str]) -> set[str]:
     return (before | event.supplies) - (set(event.clears) - event.supplies)
 
 
-def _unfulfillable(state: State, filename: str) -> list[Problem]:
+def _unfulfillable(state: State, filename: str, area: str = "") -> list[Problem]:
     """A deadline, a task's deadline or a recurring duty that escalates (`eskalering`, and for
     a duty also `mangler` or `mangler_i_træk`) but names no event in `opfyldes_af`: nothing
     can ever fulfil it, so every case in the state is escalated until it leaves the state.
@@ -137,12 +139,22 @@ def _unfulfillable(state: State, filename: str) -> list[Problem]:
                 rule.mark.line,
                 rule.mark.column,
                 f"{noun} '{rule.name}' eskalerer, men ingen hændelse kan opfylde den "
-                f"('opfyldes_af' mangler eller er tom): hver sag i tilstanden '{state.id}' "
-                "bliver eskaleret, indtil den forlader tilstanden; skriv hændelsen, der "
-                "opfylder den, i 'opfyldes_af'",
+                f"('opfyldes_af' mangler eller er tom): {_escalated_until(state, area)}; "
+                "skriv hændelsen, der opfylder den, i 'opfyldes_af'",
             )
         )
     return problems
+
+
+def _escalated_until(state: State, area: str) -> str:
+    """Who is escalated, and until when: a state's rule until the case leaves the state; a
+    rule of the whole case, or one an event starts, until the case ends (`area`)."""
+    if not area:
+        return (
+            f"hver sag i tilstanden '{state.id}' bliver eskaleret, indtil den forlader "
+            "tilstanden"
+        )
+    return f"reglen ({area}) eskalerer hver sag, indtil sagen slutter"
 
 
 def _successors(drejebog: Drejebog) -> dict[str, set[str]]:

@@ -26,6 +26,7 @@ DREJEBOG_OVERRIDES = {
     "escalation": "standard_eskalering",
     "checkin_missing": "standard_mangler",
     "misses_in_a_row": "standard_mangler_i_traek",
+    "at_least": "standard_for_faa",
 }
 
 

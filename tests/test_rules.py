@@ -128,6 +128,7 @@ def test_every_kind_has_one_danish_name():
         "eskalering",
         "mangler",
         "mangler i træk",
+        "for få",
     }
     assert all(kind.value in KIND_NAMES for kind in TimerKind)
     assert [danish_kind(k) for k in ("state", "task", "milestone", "digest")] == [

@@ -85,6 +85,30 @@ BROKEN = [
     ("bad-time", SHIPPED.replace('klokken: "08:00"', "klokken: otte", 1)),
     ("long-name", SHIPPED.replace("start: visiteret", "start: " + "v" * 70, 1)),
 ]
+JOBRETTET = (SHIPPED_DIR / "jobrettet_samtale.yaml").read_text(encoding="utf-8")
+# the rules of the whole case, what events start, counting and mindst (issue 11, points 4, 6)
+BROKEN_CASEWIDE = [
+    ("bad-ophoerer-ved", "ophører_ved: tilstandsskift", "ophører_ved: tilstand"),
+    ("at-least-without-period", "      inden: 6 måneder\n", ""),
+    ("at-least-count-zero", "      antal: 4\n", "      antal: 0\n"),
+    ("unknown-key-in-whole-case", "hele_sagen:\n", "hele_sagen:\n  milepæle: []\n"),
+    (
+        "ophoerer-ved-in-whole-case",
+        "      ejer: sagsbehandler\n      opfyldes_af: jobsamtale_holdt\n",
+        "      ejer: sagsbehandler\n      opfyldes_af: jobsamtale_holdt\n      ophører_ved: x\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"), BROKEN_CASEWIDE, ids=[b[0] for b in BROKEN_CASEWIDE]
+)
+def test_a_broken_casewide_rule_fails_both_the_schema_and_check(name, old, new) -> None:
+    assert JOBRETTET.count(old) == 1, name
+    text = JOBRETTET.replace(old, new)
+    assert schema_errors(text) != [], name
+    _, problems = parse_text(text, "broken.yaml")
+    assert problems != [], name
 
 
 @pytest.mark.parametrize(("name", "text"), BROKEN, ids=[name for name, _ in BROKEN])

@@ -167,3 +167,44 @@ def _rewrite_golden() -> None:
 
 if __name__ == "__main__":
     _rewrite_golden()
+
+
+def test_sara_no_shows_ordblindetest_and_too_few_samtaler():
+    # issue 11, points 4 and 6: a no-show creates a follow-up task in the state the case is
+    # in; the second (a count) also the task to weigh the consequence; a decision starts a
+    # deadline of 10 arbejdsdage over Easter; the whole case's cadence (31 March + 3
+    # måneder = 30 June) and its minimum of 4 samtaler in 6 måneder (3 held: the leder is
+    # told on Tuesday 11 July, the first working day after 10 July)
+    kinds = ("task", "escalation", "deadline_started", "reminder", "checkin_missing", "at_least")
+    rules = (
+        "opfoelg_udeblivelse",
+        "vurder_konsekvens",
+        "ordblindetest_taget",
+        "jobsamtale_kadence",
+        "fire_jobsamtaler",
+    )
+    got = [
+        e for e in events("jobrettet_samtale_udeblivelse.yaml", "sara", kinds) if e[2] in rules
+    ]
+    assert got == [
+        ("2028-02-01 11:00 +0100", "task", "opfoelg_udeblivelse", "sagsbehandler"),
+        ("2028-03-07 11:00 +0100", "task", "opfoelg_udeblivelse", "sagsbehandler"),
+        ("2028-03-07 11:00 +0100", "task", "vurder_konsekvens", "sagsbehandler"),
+        ("2028-03-10 08:00 +0100", "escalation", "opfoelg_udeblivelse", "leder"),
+        ("2028-04-05 10:00 +0200", "deadline_started", "ordblindetest_taget", "sagsbehandler"),
+        ("2028-04-20 08:00 +0200", "reminder", "ordblindetest_taget", "sagsbehandler"),
+        ("2028-04-25 08:00 +0200", "escalation", "ordblindetest_taget", "leder"),
+        ("2028-07-03 08:00 +0200", "checkin_missing", "jobsamtale_kadence", "sagsbehandler"),
+        ("2028-07-11 08:00 +0200", "at_least", "fire_jobsamtaler", "leder"),
+    ]
+    states = events("jobrettet_samtale_udeblivelse.yaml", "sara", ("state",))
+    # the no-shows and the ordblindetest changed no state
+    assert [e[0][:10] for e in states] == [
+        "2028-01-10",
+        "2028-01-11",
+        "2028-01-20",
+        "2028-02-08",
+        "2028-03-31",
+        "2028-07-05",
+        "2028-08-02",
+    ]

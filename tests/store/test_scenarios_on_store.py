@@ -150,7 +150,8 @@ def test_scenario_gives_the_same_notifications_straight_and_restarted(path, kind
         if record.kind == "task":
             task = scenario.drejebog.rule(record.name)[1]
             return isinstance(task, Task) and has_message(task.message)
-        return record.kind in ("reminder", "escalation", "checkin_missing", "misses_in_a_row")
+        sending = ("reminder", "escalation", "checkin_missing", "misses_in_a_row", "at_least")
+        return record.kind in sending
 
     simulated = [(r.at, r.kind, r.name, r.role) for r in simulate(scenario) if sends(r)]
     on_store = [(at, kind, rule, role) for _, at, kind, rule, role, *_ in straight]
